@@ -1,0 +1,205 @@
+"""The ``closekit`` command line: a thin coat over :mod:`closekit.api` (workbook.md "Command line").
+
+Exit statuses: 0 done (warnings allowed), 1 findings of severity Error, 2 bad usage or input that
+could not be read at all (one paragraph, no traceback), 3 an internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from closekit import __version__, api, sample, template
+from closekit.errors import CloseKitError
+
+app = typer.Typer(
+    name="closekit",
+    help="Run the general-ledger period-end close from a close workbook.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+_SEVERITY_STYLE = {"Error": "bold red", "Warning": "yellow", "Info": "cyan"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"closekit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """closekit: import ERP exports, validate posting, close the period."""
+
+
+@app.command()
+def new(
+    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to create.")],
+    with_sample: Annotated[
+        bool, typer.Option("--sample", help="Fill it with the sample company and write its journal files beside it.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Create a close workbook (with --sample: the bundled sample company)."""
+    path = sample.write(workbook, force=force) if with_sample else template.write(workbook, force=force)
+    out.print(
+        f"Created {path}"
+        + (
+            f" with the sample company {sample.COMPANY} and its journal files "
+            f"{sample.LEDGER_FILE}, {sample.JOURNAL_FILE}."
+            if with_sample
+            else "."
+        )
+    )
+
+
+@app.command()
+def validate(
+    workbook: Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")],
+    source: Annotated[
+        list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
+    ] = None,
+    journal: Annotated[
+        list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="Format of the files named here (default auto).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")] = False,
+) -> None:
+    """Check the ledger and journals against the workbook; write Findings and a RunLog row."""
+    result = api.validate(workbook, sources=source or [], journals=journal or [], format=format)
+    written = [] if dry_run else api.write_validation(result, command=_command_line())
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_findings(result.findings)
+        _print_summary(result, written)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put the sample (default: a new temporary folder).")
+    ] = None,
+) -> None:
+    """The bundled sample close, end to end: create the sample workbook and validate it."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="closekit-demo-"))
+    workbook = folder / "close.xlsx"
+    sample.write(workbook, force=True)
+    out.print(f"Sample close workbook: {workbook}")
+    result = api.validate(workbook)
+    written = api.write_validation(result, command="closekit demo")
+    _print_findings(result.findings)
+    _print_summary(result, written)
+    lines = result.ledger.lines
+    debit = int(lines["amount_accounting"].clip(lower=0).sum())
+    credit = int(-lines["amount_accounting"].clip(upper=0).sum())
+    ccy = result.book.accounting_currency or "EUR"
+    from closekit.money import format_minor
+
+    out.print(
+        f"{lines['voucher'].nunique()} vouchers on {lines['account'].nunique()} accounts; "
+        f"debits {format_minor(debit, ccy)} = credits {format_minor(credit, ccy)} {ccy}."
+    )
+    out.print(f"Open {workbook} in Excel to see the Findings and RunLog sheets.")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+def _print_findings(findings) -> None:
+    if findings.empty:
+        return
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("Severity", "Code", "Where", "Row", "Column", "Voucher", "Message"):
+        table.add_column(column, overflow="fold")
+    shown = findings.head(50)
+    for rec in shown.to_dict("records"):
+        style = _SEVERITY_STYLE.get(rec["Severity"], "")
+        row = "" if rec["Row"] is None or rec["Row"] != rec["Row"] else str(rec["Row"])
+        table.add_row(
+            f"[{style}]{rec['Severity']}[/]",
+            rec["Code"],
+            rec["Where"],
+            row,
+            rec["Column"] or "",
+            rec["Voucher"] or "",
+            rec["Message"],
+        )
+    out.print(table)
+    if len(findings) > len(shown):
+        out.print(f"... and {len(findings) - len(shown)} more (all of them are in the Findings sheet, or use --json).")
+
+
+def _print_summary(result: api.ValidationResult, written: list[str]) -> None:
+    counts = result.counts
+    sources = ", ".join(f"{s.where} ({s.format}, {s.rows_read} rows)" for s in result.ledger.sources) or "none"
+    out.print(f"Read {result.lines} lines from {sources}.")
+    verdict = (
+        "[bold green]clean[/]"
+        if result.ok and not counts["Warning"]
+        else ("[yellow]warnings only[/]" if result.ok else "[bold red]errors to fix[/]")
+    )
+    out.print(f"Findings: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} info: {verdict}.")
+    if written:
+        out.print(f"Wrote {', '.join(written)} in {result.io.where}.")
+
+
+def _command_line() -> str:
+    return "closekit " + " ".join(sys.argv[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning closekit's errors into exit 2 with a clear message."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except CloseKitError as problem:
+        err.print(f"closekit: {problem}", markup=False)
+        return EXIT_BAD_INPUT
+    except typer.Abort:
+        err.print("closekit: aborted.")
+        return EXIT_BAD_INPUT
+    except typer.TyperException as problem:  # usage errors: unknown option, missing argument
+        show = getattr(problem, "show", None)
+        if show is not None:
+            show()
+        else:
+            err.print(f"closekit: {problem}", markup=False)
+        return EXIT_BAD_INPUT
+    except Exception as problem:  # a bug: say so in one paragraph, no traceback
+        if os.environ.get("CLOSEKIT_DEBUG"):
+            traceback.print_exc()
+        err.print(
+            f"closekit: internal error ({type(problem).__name__}: {problem}). This is a bug in "
+            f"closekit, not in your data: please report it with the command you ran. Set "
+            f"CLOSEKIT_DEBUG=1 to see the details.",
+            markup=False,
+        )
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Findings: what is wrong, where, and how to fix it (workbook.md "Finding codes").
+
+A finding is plain data, never an exception thrown at the user: severity, a stable kebab-case code,
+where (file or sheet), the row a person sees, the column as the source names it, the voucher, a
+message and a fix. Rules produce findings for whole columns at once (:func:`from_mask`), so a
+million lines are checked without a Python loop per line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Severity(StrEnum):
+    ERROR = "Error"
+    WARNING = "Warning"
+    INFO = "Info"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    meaning: str
+    fix: str
+
+
+_CODES = [
+    Code(
+        "missing-column",
+        Severity.ERROR,
+        "a required column is missing from a sheet or file",
+        "Add the column to the header row (row 1), spelled as documented.",
+    ),
+    Code(
+        "bad-number",
+        Severity.ERROR,
+        "a cell that should hold an amount or number does not",
+        "Type a plain number such as 1234.56 or 1.234,56; use the currency's decimals.",
+    ),
+    Code(
+        "bad-date",
+        Severity.ERROR,
+        "a cell that should hold a date does not",
+        "Type a real date (2026-10-31, 31.10.2026 or 10/31/2026) or set DateFormat in Sources.",
+    ),
+    Code(
+        "bad-currency",
+        Severity.ERROR,
+        "a currency that is not an ISO 4217 code",
+        "Use the three-letter ISO 4217 code, e.g. EUR, USD, JPY.",
+    ),
+    Code(
+        "bad-value",
+        Severity.ERROR,
+        "a cell whose value is not one of those allowed",
+        "Use one of the values the message lists.",
+    ),
+    Code(
+        "unbalanced-voucher",
+        Severity.ERROR,
+        "a voucher whose debits and credits differ in accounting currency (or in its one transaction currency)",
+        "Correct the amounts or add the missing line so the voucher nets to zero.",
+    ),
+    Code(
+        "period-not-open",
+        Severity.ERROR,
+        "a line still to be posted falls in a period that is On hold or Permanently closed",
+        "Date the line in an open period, or reopen the period (On hold only).",
+    ),
+    Code(
+        "period-unknown",
+        Severity.ERROR,
+        "a date that falls in no period of the Periods sheet",
+        "Add the period to the Periods sheet or correct the date.",
+    ),
+    Code(
+        "unknown-account",
+        Severity.ERROR,
+        "an account that is not in the Accounts sheet",
+        "Add the account to Accounts or correct the account number.",
+    ),
+    Code(
+        "non-postable-account",
+        Severity.ERROR,
+        "a line on an account whose Postable is No (a header or total account)",
+        "Post to one of the postable accounts below the header account.",
+    ),
+    Code(
+        "missing-dimension",
+        Severity.ERROR,
+        "a line without a value for a dimension its account requires",
+        "Fill in the dimension, or remove it from the account's RequiredDimensions.",
+    ),
+    Code(
+        "unknown-dimension-value",
+        Severity.ERROR,
+        "a dimension value that is not listed (or not active) in the Dimensions sheet",
+        "Correct the value, or add it to the Dimensions sheet (Active = Yes).",
+    ),
+    Code(
+        "currency-not-allowed",
+        Severity.ERROR,
+        "a line in a currency other than the one its account allows",
+        "Post in the account's currency, or clear Currency in Accounts.",
+    ),
+    Code(
+        "missing-rate",
+        Severity.ERROR,
+        "no exchange rate in force for a currency pair on a date",
+        "Add a Rates row dated on or before the date (either direction of the pair).",
+    ),
+    Code(
+        "duplicate-line",
+        Severity.ERROR,
+        "a line that was already read: the same export loaded twice, or a repeated line number",
+        "Remove the file or sheet that is listed twice, or the repeated line.",
+    ),
+    Code(
+        "unposted-journal",
+        Severity.ERROR,
+        "a journal in the ledger export that is not posted yet, dated up to the period's end",
+        "Post (or delete) the journal in the ERP before closing the period, then export again.",
+    ),
+    Code(
+        "formula-text",
+        Severity.WARNING,
+        "a text cell that Excel would run as a formula (starts with =, +, -, @, tab or CR)",
+        "Check the text; closekit keeps it as text in everything it writes.",
+    ),
+    Code(
+        "bad-setting",
+        Severity.ERROR,
+        "a setting or a reference-data row (Settings, Sources, Accounts, Dimensions, Rates, "
+        "Periods, Checklist, Consolidation) that is missing, invalid or contradictory",
+        "Correct the cell the finding points at.",
+    ),
+    Code(
+        "bad-rule",
+        Severity.ERROR,
+        "an allocation rule that cannot run",
+        "Correct the AllocationRules row the finding points at.",
+    ),
+    Code(
+        "bad-row",
+        Severity.ERROR,
+        "a row that could not be split into the header's columns",
+        "Check the quotes and delimiters on that line of the file.",
+    ),
+    Code(
+        "format-detected",
+        Severity.INFO,
+        "the format closekit recognised for a source",
+        "Set Format in Sources to make the choice explicit.",
+    ),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+#: Columns of the Findings sheet, in order (workbook.md "Output sheets").
+COLUMNS = ["Severity", "Code", "Where", "Row", "Column", "Voucher", "Message", "Fix"]
+
+_SEVERITY_ORDER = {Severity.ERROR.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
+
+
+def finding(
+    code: str,
+    where: str,
+    message: str,
+    *,
+    row: int | None = None,
+    column: str = "",
+    voucher: str = "",
+    fix: str | None = None,
+    severity: Severity | None = None,
+) -> dict:
+    """One finding as a record (for reference data and settings, which are small)."""
+    spec = CODES[code]
+    return {
+        "Severity": (severity or spec.severity).value,
+        "Code": code,
+        "Where": where,
+        "Row": row,
+        "Column": column,
+        "Voucher": voucher,
+        "Message": message,
+        "Fix": spec.fix if fix is None else fix,
+    }
+
+
+def frame(records: Iterable[dict] = ()) -> pd.DataFrame:
+    """Findings records as a Findings frame (empty frame with the right columns when none)."""
+    out = pd.DataFrame(list(records), columns=COLUMNS)
+    out["Row"] = out["Row"].astype("Int64")
+    return out
+
+
+def from_mask(
+    code: str,
+    lines: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    column: str | pd.Series,
+    message: str | pd.Series,
+    fix: str | None = None,
+    severity: Severity | None = None,
+) -> pd.DataFrame:
+    """Findings for every line where ``mask`` holds, built in one vectorised step.
+
+    ``lines`` must carry ``where``, ``row`` and ``voucher``; ``column`` and ``message`` are a
+    constant or a Series aligned with ``lines``.
+    """
+    hit = lines.loc[mask]
+    if hit.empty:
+        return frame()
+    spec = CODES[code]
+
+    def pick(value: str | pd.Series) -> object:
+        return value.loc[mask].astype(str).to_numpy() if isinstance(value, pd.Series) else value
+
+    out = pd.DataFrame(
+        {
+            "Severity": (severity or spec.severity).value,
+            "Code": code,
+            "Where": hit["where"].astype(str).to_numpy(),
+            "Row": hit["row"].to_numpy(),
+            "Column": pick(column),
+            "Voucher": hit["voucher"].astype(str).to_numpy() if "voucher" in hit else "",
+            "Message": pick(message),
+            "Fix": spec.fix if fix is None else fix,
+        },
+        columns=COLUMNS,
+    )
+    out["Row"] = out["Row"].astype("Int64")
+    return out
+
+
+def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """All findings in one frame, errors first, then by where and row (stable)."""
+    parts = [p for p in parts if p is not None and not p.empty]
+    if not parts:
+        return frame()
+    out = pd.concat(parts, ignore_index=True)
+    order = out["Severity"].map(_SEVERITY_ORDER)
+    out = out.assign(_order=order).sort_values(["_order", "Where", "Row"], kind="stable", na_position="first")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def counts(findings: pd.DataFrame) -> dict[str, int]:
+    """Number of findings by severity: ``{"Error": 2, "Warning": 0, "Info": 1}``."""
+    tally = findings["Severity"].value_counts()
+    return {s.value: int(tally.get(s.value, 0)) for s in Severity}
+
+
+def to_json_records(findings: pd.DataFrame) -> list[dict]:
+    """Findings as in the ``--json`` output of workbook.md (lower-case keys and severities)."""
+    records = []
+    for rec in findings.to_dict("records"):
+        row = rec["Row"]
+        records.append(
+            {
+                "severity": rec["Severity"].lower(),
+                "code": rec["Code"],
+                "where": rec["Where"],
+                "row": None if pd.isna(row) else int(row),
+                "column": rec["Column"] or None,
+                "voucher": rec["Voucher"] or None,
+                "message": rec["Message"],
+                "fix": rec["Fix"],
+            }
+        )
+    return records

@@ -1,0 +1,316 @@
+"""Cell values to typed columns, a whole column at a time.
+
+Numbers arrive as ``1234.56``, ``1.234,56``, ``1 234,56``, ``1.234,56-`` (SAP), ``(420.81)`` and
+``$(250.00)`` (QuickBooks), or as floats from an XLSX cell. Dates arrive as ISO, ``DD.MM.YYYY``,
+``MM/DD/YYYY``, ``DD-MM-YYYY``, ``YYYYMMDD`` text, or as date cells. Each parser returns the typed
+column and a mask of the cells it could not read, so that every bad cell becomes a finding that
+names its row and column. No amount is ever a float: numbers become integers at a fixed scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Numbers are parsed to integers of 10**-SCALE units: enough for every ISO 4217 exponent (max 4).
+SCALE = 4
+#: Digits allowed before the decimal point (keeps value * 10**SCALE inside int64 with margin).
+MAX_INTEGER_DIGITS = 14
+
+YES = {"yes", "y", "true", "1", "ja", "j", "oui", "o", "x", "1.0", "wahr", "vrai"}
+NO = {"no", "n", "false", "0", "nee", "nein", "non", "0.0", "falsch", "faux"}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Any column as stripped text, empty string for a blank cell.
+
+    Whole-number floats (``1000.0``, what Excel gives for an account typed as a number) become
+    ``"1000"``; dates become ISO text.
+    """
+    if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
+        values = values.map(_cell_text, na_action="ignore")
+    return values.astype("string").fillna("").str.strip()
+
+
+def _cell_text(value: object) -> object:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def mask(values: pd.Series) -> pd.Series:
+    """A boolean column as plain numpy booleans (NA counts as False)."""
+    return pd.Series(values.fillna(False).to_numpy(dtype=bool), index=values.index)
+
+
+def looks_like_formula(text: pd.Series) -> pd.Series:
+    """Text that Excel or a CSV reader would run as a formula (a plain negative number is not)."""
+    starts = mask(text.str.startswith(_FORMULA_START))
+    if not starts.any():
+        return starts
+    return starts & ~mask(text.str.fullmatch(r"[-+]?\d[\d.,\s']*"))
+
+
+# --------------------------------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class ParsedNumbers:
+    """A parsed number column: ``units`` in 10**-SCALE (nullable int64), decimals used, bad cells."""
+
+    units: pd.Series
+    places: pd.Series
+    bad: pd.Series
+
+
+def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = None) -> str:
+    """Decide between ``.`` and ``,`` for the number columns of one source [CK].
+
+    Evidence, in order: values carrying both marks (the last one is the decimal mark); a comma
+    followed by one, two or more than three digits at the end; otherwise ``.``, unless the file is
+    semicolon-delimited (a European Excel export) and values have commas but no dots.
+    """
+    both_dot = both_comma = comma_decimal = commas = dots = 0
+    for col in columns:
+        text = as_text(col)
+        text = text[text != ""].head(5000)
+        if text.empty:
+            continue
+        has_comma = text.str.contains(",", regex=False)
+        has_dot = text.str.contains(".", regex=False)
+        both = text[has_comma & has_dot]
+        if not both.empty:
+            last_comma = both.str.rfind(",")
+            last_dot = both.str.rfind(".")
+            both_comma += int((last_comma > last_dot).sum())
+            both_dot += int((last_dot > last_comma).sum())
+        comma_decimal += int(text.str.contains(r",(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
+        commas += int(has_comma.sum())
+        dots += int((has_dot & ~has_comma).sum())
+    if both_comma or both_dot:
+        return "," if both_comma > both_dot else "."
+    if comma_decimal:
+        return ","
+    if commas and not dots and delimiter == ";":
+        return ","
+    return "."
+
+
+def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
+    """Parse a column of numbers in any common notation to integers of 10**-SCALE.
+
+    Accepted: a sign before or after (``-1.234,56``, ``1.234,56-``), parentheses for negatives,
+    currency symbols, thousands separators (the other mark, spaces, no-break spaces, apostrophes).
+    Blank cells are NA and not bad; more than SCALE decimals, exponents, NaN, infinities and
+    texts are bad.
+    """
+    if values.empty:
+        empty = pd.Series([], dtype="Int64", index=values.index)
+        return ParsedNumbers(empty, empty.astype("Int8"), pd.Series([], dtype=bool, index=values.index))
+    if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
+        values = values.map(_number_cell_text, na_action="ignore")
+    text = values.astype("string").fillna("").str.strip()
+    blank = mask(text == "")
+    thousands = "." if decimal == "," else ","
+    text = text.str.replace(r"[\s\u00a0\u202f'’$€£¥]", "", regex=True)
+    text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    negative = mask(
+        text.str.startswith("-") | text.str.endswith("-") | (text.str.startswith("(") & text.str.endswith(")"))
+    )
+    text = text.str.replace(r"^[-+(]+|[-)]+$", "", regex=True)
+    shape_ok = mask(text.str.fullmatch(rf"\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d*)?|\.\d+"))
+    shape_ok &= ~blank
+    integer = text.str.replace(r"\..*$", "", regex=True).where(shape_ok, "0")
+    fraction = text.str.replace(r"^[^.]*\.?", "", regex=True).where(shape_ok, "")
+    fraction = fraction.str.rstrip("0")
+    places = fraction.str.len().astype("int64")
+    fits = mask(places <= SCALE)
+    fraction = fraction.where(fits, "").str.pad(SCALE, side="right", fillchar="0")
+    integer = integer.where(integer != "", "0")
+    units = integer.astype("int64") * 10**SCALE + fraction.astype("int64")
+    units = np.where(negative.to_numpy(dtype=bool), -units.to_numpy(), units.to_numpy())
+    good = shape_ok & fits
+    result = pd.Series(units, index=values.index, dtype="Int64").where(good.to_numpy(), pd.NA)
+    return ParsedNumbers(result, places.where(good, 0).astype("Int8"), ~blank & ~good)
+
+
+def _number_cell_text(value: object) -> object:
+    if isinstance(value, bool):
+        return "x"  # a TRUE/FALSE cell is not an amount
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return "x"
+        # Excel keeps 15 significant digits: read the value a person sees in the cell.
+        return format(value, ".15g") if "e" not in format(value, ".15g") else format(value, "f")
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return "x"
+    return value
+
+
+def units_to_minor(parsed: ParsedNumbers, exponents: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Scale parsed units to each line's minor units; mask where the value has too many decimals."""
+    exps = exponents.astype("int64").to_numpy()
+    divisor = 10 ** (SCALE - exps)
+    units = parsed.units
+    too_precise = (parsed.places.fillna(0).astype("int64").to_numpy() > exps) & units.notna().to_numpy()
+    filled = units.fillna(0).astype("int64").to_numpy()
+    minor = pd.Series(filled // divisor, index=units.index, dtype="Int64")
+    minor = minor.where(units.notna().to_numpy() & ~too_precise, pd.NA)
+    return minor, pd.Series(too_precise, index=units.index)
+
+
+# ----------------------------------------------------------------------------------------- dates
+
+#: User-facing date format names (Sources DateFormat) and their strptime patterns.
+DATE_FORMATS = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "DD.MM.YYYY": "%d.%m.%Y",
+    "MM/DD/YYYY": "%m/%d/%Y",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "DD-MM-YYYY": "%d-%m-%Y",
+    "YYYYMMDD": "%Y%m%d",
+    "DD.MM.YY": "%d.%m.%y",
+    "MM/DD/YY": "%m/%d/%y",
+    "DD/MM/YY": "%d/%m/%y",
+    "YYYY/MM/DD": "%Y/%m/%d",
+}
+#: Detection order: the first format that reads the most cells wins; MM/DD beats DD/MM on a tie.
+_DETECT_ORDER = [
+    "YYYY-MM-DD",
+    "DD.MM.YYYY",
+    "MM/DD/YYYY",
+    "DD/MM/YYYY",
+    "DD-MM-YYYY",
+    "YYYYMMDD",
+    "YYYY/MM/DD",
+    "DD.MM.YY",
+    "MM/DD/YY",
+    "DD/MM/YY",
+]
+_TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def normalise_date_format(name: str) -> str | None:
+    """The canonical name of a DateFormat setting (``dd.mm.yyyy`` -> ``DD.MM.YYYY``), or None."""
+    key = name.strip().upper().replace("JJJJ", "YYYY").replace("TT", "DD")
+    return key if key in DATE_FORMATS else None
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series, str | None]:
+    """Parse a date column; return (dates as datetime64 at midnight, bad mask, format used).
+
+    Date cells (from XLSX) are taken as they are; numbers in an XLSX column are Excel serial days;
+    texts are read with ``date_format`` when given, else with the format that reads the most cells.
+    A time of day after the date is ignored.
+    """
+    index = values.index
+    result = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if values.empty:
+        return result, pd.Series(False, index=index), date_format
+    is_object = values.dtype == object
+    if is_object:
+        typed = values.map(_date_cell, na_action="ignore")
+        got = mask(typed.map(lambda v: isinstance(v, pd.Timestamp), na_action="ignore"))
+        if got.any():
+            result[got] = pd.to_datetime(typed[got].tolist()).normalize()
+        texts = as_text(values.where(~got, ""))
+    else:
+        texts = as_text(values)
+    blank = mask(texts == "")
+    texts = texts.str.replace(_TIME_SUFFIX, "", regex=True)
+    todo = ~blank & result.isna()
+    used = date_format
+    if todo.any():
+        candidates = texts[todo]
+        if date_format is None:
+            used = _detect_format(candidates)
+        parsed = pd.to_datetime(candidates, format=DATE_FORMATS[used], errors="coerce")
+        result[todo] = parsed.to_numpy()
+    return result, ~blank & result.isna().to_numpy(), used
+
+
+def _date_cell(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date):
+        try:
+            return pd.Timestamp(value)
+        except (ValueError, OverflowError):
+            return "x"
+    if isinstance(value, float | int) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return _EXCEL_EPOCH + pd.Timedelta(days=int(value))
+    return value
+
+
+def _detect_format(texts: pd.Series) -> str:
+    sample = texts.head(2000)
+    best, best_count = _DETECT_ORDER[0], -1
+    for name in _DETECT_ORDER:
+        count = int(pd.to_datetime(sample, format=DATE_FORMATS[name], errors="coerce").notna().sum())
+        if count > best_count:
+            best, best_count = name, count
+    if best in ("MM/DD/YYYY", "DD/MM/YYYY"):  # the sample may not show a day above 12
+        counts = {
+            n: int(pd.to_datetime(texts, format=DATE_FORMATS[n], errors="coerce").notna().sum())
+            for n in ("MM/DD/YYYY", "DD/MM/YYYY")
+        }
+        best = "DD/MM/YYYY" if counts["DD/MM/YYYY"] > counts["MM/DD/YYYY"] else "MM/DD/YYYY"
+    return best
+
+
+# -------------------------------------------------------------------------------------- yes / no
+
+
+def parse_yes_no(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Yes/No cells (Yes/No, Y/N, True/False, 1/0, Ja/Nee, Oui/Non) to a nullable boolean.
+
+    Returns (booleans with NA for blank, mask of cells that are none of those).
+    """
+    text = as_text(values).str.lower()
+    yes = mask(text.isin(YES))
+    no = mask(text.isin(NO))
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[yes] = True
+    out[no] = False
+    return out, mask(text != "") & ~yes & ~no
+
+
+def yes_no(value: object, default: bool | None = None) -> bool | None:
+    """One Yes/No cell; ``default`` for a blank one; ValueError for anything else."""
+    if value is None or (isinstance(value, float) and value != value):
+        return default
+    if isinstance(value, bool):
+        return value
+    text = _cell_text(value).strip().lower()
+    if text == "":
+        return default
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(f"{value!r} is not Yes or No")
+
+
+def split_list(value: object, separators: str = ",;") -> list[str]:
+    """A comma (or semicolon) list cell as a list of stripped, non-empty names."""
+    text = "" if value is None else str(_cell_text(value))
+    return [part.strip() for part in re.split(f"[{re.escape(separators)}]", text) if part.strip()]

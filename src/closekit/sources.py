@@ -1,0 +1,179 @@
+"""The import step: read every journal source of a close into one canonical ledger.
+
+Sources are the rows of the Sources sheet, the files named on the command line (``--source``,
+``--journal``), and the LedgerImport / JournalImport sheets. Each is read into a raw table (CSV
+text, an XLSX sheet, SAF-T XML), given to its importer (named, or recognised from the header),
+and parsed into canonical lines. A source that cannot be read at all stops the run with an
+:class:`~closekit.errors.InputError`; everything else about it becomes findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from closekit import findings as fnd
+from closekit import importers, ledger, parsing
+from closekit.book import CloseBook
+from closekit.errors import InputError
+from closekit.importers.base import ImportContext
+from closekit.sheetio.base import SheetIO
+from closekit.tables import RawTable, decode, read_csv_text, read_xlsx
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source to read; mirrors a Sources row (``where`` is the path as the user typed it)."""
+
+    path: str
+    kind: str = "ledger"
+    format: str = "auto"
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal_separator: str | None = None
+    date_format: str | None = None
+    row: int | None = None  # the Sources row it came from
+
+
+def specs_from_book(book: CloseBook) -> list[SourceSpec]:
+    return [
+        SourceSpec(s.path, s.kind, s.format, s.sheet, s.encoding, s.delimiter, s.decimal_separator, s.date_format, row)
+        for row, s in book.sources
+    ]
+
+
+def read_raw(path: Path, spec: SourceSpec, where: str) -> tuple[RawTable, str]:
+    """A source file's bytes as a raw table; returns (table, SHA-256 of the bytes)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            f"{where}{_from_row(spec)} does not exist: check the path (a relative path is "
+            f"relative to the workbook's folder)."
+        ) from None
+    except IsADirectoryError:
+        raise InputError(f"{where}{_from_row(spec)} is a folder, not a file.") from None
+    except PermissionError:
+        raise InputError(
+            f"{where}{_from_row(spec)} cannot be read (permission denied, or locked by another program)."
+        ) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(data, where, spec.sheet), digest
+    if _looks_like_xml(data) or spec.format == "saft":
+        from closekit.importers import saft
+
+        return saft.read_xml(data, where), digest
+    text, encoding = decode(data, where, spec.encoding)
+    return read_csv_text(text, where, delimiter=spec.delimiter, encoding=encoding), digest
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml") or head.startswith(b"<")
+
+
+def _from_row(spec: SourceSpec) -> str:
+    return f" (Sources row {spec.row})" if spec.row else ""
+
+
+def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
+    if spec.format not in ("auto", ""):
+        if spec.format not in importers.REGISTRY:
+            raise InputError(
+                f"{table.where}: format {spec.format!r} is not known; use one of: " + ", ".join(importers.FORMATS) + "."
+            )
+        return importers.get(spec.format)
+    found = importers.detect(table)
+    if found is None:
+        header = ", ".join(table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
+        raise InputError(
+            f"{table.where}{_from_row(spec)}: closekit does not recognise this layout (header: {header}). "
+            f"Set Format in Sources to one of {', '.join(importers.FORMATS[1:])}, or rename the columns "
+            f"to the generic layout: Journal, Voucher, Line, Date, Account, Currency, Debit, Credit, Text."
+        )
+    return found
+
+
+def import_table(
+    table: RawTable, spec: SourceSpec, book: CloseBook, *, path: str | None = None, digest: str | None = None
+) -> tuple[pd.DataFrame, ledger.SourceInfo, pd.DataFrame]:
+    """One raw table through its importer into canonical lines; (lines, source info, findings)."""
+    settings = book.settings
+    ctx = ImportContext(
+        tuple(book.dimensions), settings.dimension_delimiter if settings else "-", book.accounting_currency or "EUR"
+    )
+    importer = choose_importer(table, spec)
+    mapped = importer.map(table, ctx)
+    date_format = None
+    if spec.date_format:
+        date_format = parsing.normalise_date_format(spec.date_format)
+        if date_format is None:
+            raise InputError(
+                f"{table.where}{_from_row(spec)}: DateFormat {spec.date_format!r} is not known; use "
+                "one of " + ", ".join(parsing.DATE_FORMATS) + "."
+            )
+    decimal = (spec.decimal_separator or "").strip() or None
+    if decimal not in (None, ".", ","):
+        raise InputError(f"{table.where}{_from_row(spec)}: DecimalSeparator must be '.' or ','.")
+    lines, found = ledger.canonical_lines(
+        mapped,
+        where=table.where,
+        kind=spec.kind,
+        accounting_currency=ctx.accounting_currency,
+        dimensions=ctx.dimensions,
+        rates=book.rates,
+        date_format=date_format or mapped.date_format,
+        decimal=decimal,
+        delimiter=table.meta.get("delimiter"),
+    )
+    info = ledger.SourceInfo(
+        table.where, spec.kind, importer.name, mapped.columns, len(table), path, digest, dict(table.meta)
+    )
+    detected = []
+    if spec.format in ("auto", ""):
+        detected.append(
+            fnd.finding(
+                "format-detected",
+                table.where,
+                f"read as {importer.label} ({importer.name})",
+                column="",
+                fix="Set Format in Sources to make the choice explicit.",
+            )
+        )
+    return lines, info, fnd.combine([table.findings, found, fnd.frame(detected)])
+
+
+def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> tuple[ledger.Ledger, pd.DataFrame]:
+    """Every source of the close into one :class:`~closekit.ledger.Ledger`, with their findings."""
+    parts, infos, found = [], [], []
+    folder = io.folder()
+    for spec in [*specs_from_book(book), *extra]:
+        path = Path(spec.path).expanduser()
+        if not path.is_absolute():
+            if folder is None:
+                raise InputError(
+                    f"{spec.path}{_from_row(spec)}: this workbook has no folder to read files "
+                    f"from (xlwings Lite): paste the export into LedgerImport instead."
+                )
+            path = folder / path
+        where = spec.path if spec.path not in {i.where for i in infos} else f"{spec.path} (#{len(infos) + 1})"
+        table, digest = read_raw(path, spec, where)
+        lines, info, problems = import_table(table, spec, book, path=str(path), digest=digest)
+        parts.append(lines)
+        infos.append(info)
+        found.append(problems)
+    import_format = book.settings.import_format if book.settings else "auto"
+    for name, kind in (("LedgerImport", "ledger"), ("JournalImport", "journal")):
+        table = book.imports.get(name)
+        if table is not None:
+            lines, info, problems = import_table(table, SourceSpec(name, kind, import_format), book)
+            parts.append(lines)
+            infos.append(info)
+            found.append(problems)
+    dims = tuple(book.dimensions)
+    return ledger.Ledger(ledger.combine(parts, dims), infos, dims), fnd.combine(found)

@@ -1,0 +1,163 @@
+"""The close workbook template, generated from the sheet schema (:mod:`closekit.schema`).
+
+``workbook_templates/close.xlsx`` is this module's output and is never edited by hand; a test
+fails when the committed file differs from what the code generates (``make templates`` refreshes
+it). Every input sheet has its header in row 1 with the column's help as a cell comment, text
+columns formatted as text (so account 0100 stays 0100), and drop-down lists for choice columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from closekit import schema
+from closekit.errors import UsageError
+
+#: Fixed document dates keep the generated package identical from run to run.
+_EPOCH = dt.datetime(2026, 1, 1)
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_CELL_FORMATS = {"text": "@", "date": "yyyy-mm-dd", "rate": "0.000000", "number": "General", "yesno": "@"}
+_CHOICES = {
+    ("Accounts", "Type"): schema.ACCOUNT_TYPES,
+    ("Accounts", "TranslationRate"): ("Closing", "Average", "Historical"),
+    ("Rates", "RateType"): schema.RATE_TYPES,
+    ("Periods", "Status"): schema.PERIOD_STATUSES,
+    ("Sources", "Kind"): schema.KINDS,
+    ("AllocationRules", "Method"): schema.METHODS,
+    ("Checklist", "Step"): schema.STEPS,
+    ("Checklist", "Status"): schema.TASK_STATUSES,
+}
+_ROWS_FORMATTED = 500  # rows below the header that get the text format and drop-downs
+
+
+def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
+    """The close workbook: every input sheet of the schema, plus a Help sheet.
+
+    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers.
+    """
+    sample = sample or {}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in schema.INPUT_SHEETS:
+        ws = wb.create_sheet(spec.name)
+        if spec.name == "Settings":
+            _settings_sheet(ws, sample.get("Settings", []))
+        elif spec.model is not None:
+            _table_sheet(ws, spec, sample.get(spec.name, []))
+        else:
+            ws["A1"].comment = Comment(spec.purpose + " Keep the export's header in row 1.", "closekit")
+            for row in sample.get(spec.name, []):
+                ws.append(row)
+    _help_sheet(wb.create_sheet("Help"))
+    wb.properties.creator = "closekit"
+    wb.properties.created = _EPOCH
+    wb.properties.modified = _EPOCH
+    return wb
+
+
+def _header(ws, columns: list[tuple[str, bool, dict]]) -> None:
+    for index, (header, required, extra) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=index, value=header)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        note = extra.get("help", "") + (" (required)" if required else "")
+        cell.comment = Comment(note, "closekit", width=300, height=80)
+        letter = get_column_letter(index)
+        ws.column_dimensions[letter].width = extra.get("width") or max(12, len(header) + 4)
+    ws.freeze_panes = "A2"
+
+
+def _table_sheet(ws, spec: schema.SheetSpec, rows: list[list[object]]) -> None:
+    columns = spec.columns()
+    _header(ws, columns)
+    for index, (header, _, extra) in enumerate(columns, start=1):
+        fmt = _CELL_FORMATS.get(extra.get("excel", "text"), "@")
+        for r in range(2, _ROWS_FORMATTED + 2):
+            ws.cell(row=r, column=index).number_format = fmt
+        choices = _CHOICES.get((spec.name, header))
+        if extra.get("excel") == "yesno":
+            choices = ("Yes", "No")
+        if choices:
+            letter = get_column_letter(index)
+            rule = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+            rule.error = f"{header}: choose one of " + ", ".join(choices)
+            rule.add(f"{letter}2:{letter}{_ROWS_FORMATTED + 1}")
+            ws.add_data_validation(rule)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            if value is not None and value != "":
+                ws.cell(row=r, column=c, value=value)
+
+
+def _settings_sheet(ws, values: list[list[object]]) -> None:
+    _header(
+        ws,
+        [
+            ("Setting", True, {"help": "Setting name (see the Help sheet).", "width": 30}),
+            ("Value", True, {"help": "Its value.", "width": 40}),
+        ],
+    )
+    given = {str(k): v for k, v in values}
+    keys = schema.SETTINGS_SHEET.columns()
+    for r, (header, required, extra) in enumerate(keys, start=2):
+        key = ws.cell(row=r, column=1, value=header)
+        key.comment = Comment(extra.get("help", "") + (" (required)" if required else ""), "closekit")
+        value = ws.cell(row=r, column=2, value=given.pop(header, None))
+        value.number_format = "@"
+    for r, (header, value) in enumerate(given.items(), start=len(keys) + 2):  # keys the user added
+        ws.cell(row=r, column=1, value=header)
+        ws.cell(row=r, column=2, value=value)
+
+
+def _help_sheet(ws) -> None:
+    ws.append(["Sheet", "Column", "Required", "Meaning"])
+    for cell in ws[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for spec in schema.INPUT_SHEETS:
+        ws.append([spec.name, "", "", spec.purpose])
+        for header, required, extra in spec.columns():
+            ws.append(
+                [
+                    spec.name if spec.name != "Settings" else "Settings (key)",
+                    header,
+                    "Yes" if required else "",
+                    extra.get("help", ""),
+                ]
+            )
+    for letter, width in zip("ABCD", (18, 28, 10, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None, *, force: bool = False) -> Path:
+    """Write a new close workbook at ``path`` (refuses to overwrite unless ``force``)."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path.name}: a new close workbook must be an .xlsx file.")
+    if path.exists() and not force:
+        raise UsageError(
+            f"{path} already exists; closekit new never overwrites a workbook (use --force to replace it)."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".~closekit-{path.name}")
+    build(sample).save(temporary)
+    temporary.replace(path)
+    return path
+
+
+if __name__ == "__main__":  # make templates
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "workbook_templates/close.xlsx")
+    write(target, force=True)
+    print(f"wrote {target}")

@@ -1,0 +1,338 @@
+"""Posting validation: every rule a vectorised mask over the whole ledger (workbook.md "Which
+checks apply to what"; domain.md §0.2 and §4).
+
+Each rule takes the ledger and the close book and returns a findings frame; :func:`validate`
+runs them all. Cell-level problems (numbers, dates, currencies, formula text, missing rates) are
+found while the lines are read (:mod:`closekit.ledger`); the rules here look at lines as a whole:
+accounts, dimensions, balance, periods, duplicates and unposted journals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from closekit import findings as fnd
+from closekit import money, parsing
+from closekit.book import CloseBook
+from closekit.ledger import Ledger
+from closekit.periods import OPEN
+
+Rule = Callable[[Ledger, CloseBook], pd.DataFrame]
+
+
+def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``unknown-account`` and ``non-postable-account``: every line's account is in Accounts and postable."""
+    lines = ledger.lines
+    account = lines["account"]
+    known = parsing.mask(account.isin(book.accounts["account"]))
+    column = ledger.source_column("account")
+    blank = parsing.mask(account == "")
+    headers = set(book.accounts.loc[~book.accounts["postable"].astype(bool), "account"])
+    header_hit = parsing.mask(account.isin(headers))
+    return fnd.combine(
+        [
+            fnd.from_mask(
+                "unknown-account",
+                lines,
+                ~known & ~blank,
+                column=column,
+                message="account " + account.astype(str) + " is not in the Accounts sheet",
+            ),
+            fnd.from_mask("unknown-account", lines, blank, column=column, message="the account is empty"),
+            fnd.from_mask(
+                "non-postable-account",
+                lines,
+                header_hit,
+                column=column,
+                message="account " + account.astype(str) + " is not postable (Postable = No)",
+            ),
+        ]
+    )
+
+
+def check_dimensions(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``missing-dimension`` (RequiredDimensions of the account) and ``unknown-dimension-value``."""
+    lines, out = ledger.lines, []
+    journal = parsing.mask(lines["kind"] == "journal")
+    for dim in ledger.dimensions:
+        values = lines[dim]
+        column = ledger.source_column(dim)
+        needs = book.accounts.loc[book.accounts["required_dimensions"].map(lambda r, d=dim: d in r), "account"]
+        missing = parsing.mask(lines["account"].isin(needs)) & parsing.mask(values == "")
+        out.append(
+            fnd.from_mask(
+                "missing-dimension",
+                lines,
+                missing,
+                column=column,
+                message="account " + lines["account"].astype(str) + " requires a " + dim,
+            )
+        )
+        listed = book.dimension_values[book.dimension_values["dimension"] == dim]
+        if listed.empty:
+            continue  # a dimension with no rows in Dimensions accepts any value
+        filled = parsing.mask(values != "")
+        unknown = filled & ~parsing.mask(values.isin(listed["value"]))
+        inactive = filled & journal & parsing.mask(values.isin(listed.loc[~listed["active"].astype(bool), "value"]))
+        out.append(
+            fnd.from_mask(
+                "unknown-dimension-value",
+                lines,
+                unknown,
+                column=column,
+                message=dim + " value '" + values.astype(str) + "' is not in the Dimensions sheet",
+            )
+        )
+        out.append(
+            fnd.from_mask(
+                "unknown-dimension-value",
+                lines,
+                inactive,
+                column=column,
+                message=dim + " value '" + values.astype(str) + "' is inactive (Active = No)",
+            )
+        )
+    return fnd.combine(out)
+
+
+def check_account_currency(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``currency-not-allowed``: an account with a Currency accepts lines in that currency only."""
+    lines = ledger.lines
+    restricted = book.accounts.dropna(subset=["currency"]).set_index("account")["currency"]
+    if restricted.empty:
+        return fnd.frame()
+    allowed = lines["account"].astype(object).map(restricted)
+    hit = parsing.mask(allowed.notna() & (allowed != lines["currency"].astype(object)))
+    return fnd.from_mask(
+        "currency-not-allowed",
+        lines,
+        hit,
+        column=ledger.source_column("currency"),
+        message="account "
+        + lines["account"].astype(str)
+        + " accepts "
+        + allowed.astype(str)
+        + " only; the line is in "
+        + lines["currency"].astype(str),
+    )
+
+
+def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``unbalanced-voucher`` (domain.md §0.2): per file, journal and voucher, Σ accounting = 0,
+    and Σ transaction amounts = 0 when all lines share one currency. Vouchers with an unreadable
+    amount are left out (that cell already has a finding). Lines without a voucher number are
+    grouped per file, journal and date."""
+    lines = ledger.lines
+    if lines.empty:
+        return fnd.frame()
+    date_key = lines["date"].dt.strftime("%Y-%m-%d").fillna("")
+    keys = ["k_where", "k_journal", "k_voucher"]
+    frame = pd.DataFrame(
+        {
+            "k_where": lines["where"].astype(str),
+            "k_journal": lines["journal"],
+            "k_voucher": lines["voucher"].where(lines["voucher"] != "", "(no voucher) " + date_key),
+            "acct": lines["amount_accounting"],
+            "txn": lines["amount"],
+            "unreadable": lines["amount_accounting"].isna() | lines["amount"].isna(),
+            "debit": lines["amount_accounting"].clip(lower=0),
+            "currency": lines["currency"],
+            "row": lines["row"],
+            "date": lines["date"],
+            "voucher": lines["voucher"],
+        }
+    )
+    grouped = frame.groupby(keys, sort=False, observed=True)
+    sums = grouped.agg(
+        acct=("acct", "sum"),
+        txn=("txn", "sum"),
+        unreadable=("unreadable", "any"),
+        debit=("debit", "sum"),
+        currencies=("currency", "nunique"),
+    )
+    off_acct = (sums["acct"] != 0) & ~sums["unreadable"]
+    off_txn = (sums["currencies"] == 1) & (sums["txn"] != 0) & ~sums["unreadable"] & ~off_acct
+    if not (off_acct | off_txn).any():
+        return fnd.frame()
+    first = grouped.head(1).set_index(keys)
+    records = []
+    acct_ccy = book.accounting_currency or "EUR"
+    for key, row in sums[off_acct | off_txn].iterrows():
+        line = first.loc[key]
+        voucher = key[2]
+        if row["acct"] != 0:
+            credit = row["debit"] - row["acct"]
+            message = (
+                f"voucher {voucher} does not balance in {acct_ccy}: debits "
+                f"{money.format_minor(row['debit'], acct_ccy)}, credits {money.format_minor(credit, acct_ccy)}, "
+                f"difference {money.format_minor(row['acct'], acct_ccy)}"
+            )
+            column = "amount_accounting" if "amount_accounting" in _columns(ledger, key[0]) else "amount"
+        else:
+            currency = str(line["currency"])
+            message = (
+                f"voucher {voucher} does not balance in {currency}: difference "
+                f"{money.format_minor(row['txn'], currency)}"
+            )
+            column = "amount"
+        header = _columns(ledger, key[0]).get(column) or _columns(ledger, key[0]).get("debit", "Debit")
+        date = line["date"]
+        if pd.notna(date):
+            message += f" (dated {date:%Y-%m-%d})"
+        records.append(
+            fnd.finding(
+                "unbalanced-voucher", key[0], message, row=int(line["row"]), column=header, voucher=str(line["voucher"])
+            )
+        )
+    return fnd.frame(records)
+
+
+def _columns(ledger: Ledger, where: str) -> dict[str, str]:
+    return next((s.columns for s in ledger.sources if s.where == where), {})
+
+
+def check_periods(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``period-unknown`` and ``period-not-open`` for lines still to be posted (Kind ``journal``).
+
+    Posted ledger lines in a period that is now On hold are normal and are not flagged.
+    """
+    lines = ledger.lines
+    journal = parsing.mask(lines["kind"] == "journal") & lines["date"].notna().to_numpy()
+    if not journal.any():
+        return fnd.frame()
+    todo = lines[journal]
+    period, status = book.calendar.locate(todo["date"])
+    column = ledger.source_column("date", todo)
+    day = todo["date"].dt.strftime("%Y-%m-%d")
+    return fnd.combine(
+        [
+            fnd.from_mask(
+                "period-unknown",
+                todo,
+                parsing.mask(period == ""),
+                column=column,
+                message="date " + day + " falls in no period of the Periods sheet",
+            ),
+            fnd.from_mask(
+                "period-not-open",
+                todo,
+                parsing.mask((period != "") & (status != OPEN)),
+                column=column,
+                message="date " + day + " is in period " + period.astype(str) + ", which is " + status.astype(str),
+            ),
+        ]
+    )
+
+
+def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``duplicate-line``: a line read before, from another file or sheet (an export loaded twice),
+    or a line number repeated within one voucher.
+
+    Identical lines without line numbers inside one file are legitimate (two equal postings in one
+    voucher); they are matched occurrence by occurrence, so only a second copy of the file is flagged.
+    """
+    lines = ledger.lines
+    if len(lines) < 2:
+        return fnd.frame()
+    key_columns = [
+        "kind",
+        "journal",
+        "voucher",
+        "line",
+        "date",
+        "account",
+        *ledger.dimensions,
+        "currency",
+        "amount",
+        "amount_accounting",
+        "text",
+    ]
+    digest = pd.util.hash_pandas_object(lines[key_columns], index=False).to_numpy()
+    numbered = lines["line"].notna().to_numpy()
+    occurrence = pd.Series(digest).groupby([lines["where"].to_numpy(), digest], observed=True).cumcount().to_numpy()
+    occurrence = np.where(numbered, 0, occurrence)
+    keyed = pd.DataFrame({"digest": digest, "occurrence": occurrence})
+    repeat = keyed.duplicated(keep="first").to_numpy()
+    if not repeat.any():
+        return fnd.frame()
+    first_index = keyed.drop_duplicates(keep="first").reset_index().set_index(["digest", "occurrence"])["index"]
+    originals = first_index.reindex(pd.MultiIndex.from_frame(keyed[repeat])).to_numpy()
+    where = lines["where"].astype(str).to_numpy()
+    rows = lines["row"].to_numpy()
+    repeated = pd.Series(repeat, index=lines.index)
+    out, message = [], pd.Series("", index=lines.index, dtype=object)
+    message[repeat] = [f"the same line as {where[i]} row {rows[i]}" for i in originals]
+    for source in pd.unique(where[repeat]):  # a whole export loaded twice: one finding, not thousands
+        mine = where == source
+        sources_of_originals = set(where[originals[mine[repeat]]])
+        if repeat[mine].all() and len(sources_of_originals) == 1 and source not in sources_of_originals:
+            first = int(np.flatnonzero(mine)[0])
+            out.append(
+                fnd.frame(
+                    [
+                        fnd.finding(
+                            "duplicate-line",
+                            source,
+                            f"all {int(mine.sum())} lines of {source} were already read from "
+                            f"{sources_of_originals.pop()}: the same export is loaded twice",
+                            row=int(rows[first]),
+                            column="",
+                            voucher=str(lines["voucher"].iat[first]),
+                        )
+                    ]
+                )
+            )
+            repeated[mine] = False
+    out.append(
+        fnd.from_mask("duplicate-line", lines, repeated, column=ledger.source_column("voucher"), message=message)
+    )
+    return fnd.combine(out)
+
+
+def check_unposted(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``unposted-journal``: Posted = No in a ledger export (Kind ``ledger``); one finding per
+    voucher. An error up to the end of the period being closed (it would be locked out by On hold),
+    a warning after it. Lines of Kind ``journal`` are to be posted by definition."""
+    lines = ledger.lines
+    unposted = lines[parsing.mask((lines["posted"] == False) & (lines["kind"] == "ledger"))]  # noqa: E712
+    if unposted.empty:
+        return fnd.frame()
+    first = unposted.groupby(["where", "journal", "voucher"], sort=False, observed=True).head(1)
+    period = book.calendar.get(book.settings.period) if book.settings else None
+    end = pd.Timestamp(period["end"]) if period else None
+    late = parsing.mask(first["date"] > end) if end is not None else pd.Series(False, index=first.index)
+    label = first["journal"].where(first["journal"] != "", "(no journal)").astype(str)
+    message = "journal " + label + " voucher " + first["voucher"].astype(str) + " is not posted"
+    column = ledger.source_column("posted", first)
+    return fnd.combine(
+        [
+            fnd.from_mask("unposted-journal", first, ~late, column=column, message=message),
+            fnd.from_mask(
+                "unposted-journal",
+                first,
+                late,
+                column=column,
+                message=message + " (dated after the period)",
+                severity=fnd.Severity.WARNING,
+            ),
+        ]
+    )
+
+
+RULES: list[Rule] = [
+    check_accounts,
+    check_dimensions,
+    check_account_currency,
+    check_balance,
+    check_periods,
+    check_duplicates,
+    check_unposted,
+]
+
+
+def validate(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """All posting rules over the ledger; the findings of every rule in one frame."""
+    return fnd.combine(rule(ledger, book) for rule in RULES)
