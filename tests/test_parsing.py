@@ -58,10 +58,13 @@ def test_too_many_decimals_for_the_currency():
     assert minor.tolist()[1] == 1050
 
 
+def cents_text(cents: int) -> str:
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
 @given(st.integers(min_value=-(10**13), max_value=10**13))
 def test_number_text_round_trips_to_the_cent(cents):
-    sign = "-" if cents < 0 else ""
-    text = f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    text = cents_text(cents)
     parsed = parsing.parse_numbers(pd.Series([text]))
     minor, _ = parsing.units_to_minor(parsed, pd.Series([2]))
     assert minor.tolist() == [cents]
@@ -134,3 +137,26 @@ def test_yes_no_rejects_other_words():
 def test_formula_text():
     text = pd.Series(["=SUM(A1)", "+1+2", "-x", "@cmd", "\tx", "\rx", "-12.50", "plain"])
     assert parsing.looks_like_formula(text).tolist() == [True, True, True, True, True, True, False, False]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.just(""),
+            st.integers(-(10**13), 10**13).map(cents_text),
+            st.decimals(-(10**9), 10**9, places=4, allow_nan=False).map(str),
+        ),
+        max_size=30,
+    )
+)
+def test_arrow_fast_path_and_pure_python_path_agree(texts):
+    series = pd.Series(texts, dtype=object)
+    fast = parsing.parse_numbers(series)
+    original = parsing._arrow_units
+    try:
+        parsing._arrow_units = lambda text, blank: None  # as under Pyodide without pyarrow
+        slow = parsing.parse_numbers(series)
+    finally:
+        parsing._arrow_units = original
+    assert fast.units.tolist() == slow.units.tolist()
+    assert fast.bad.tolist() == slow.bad.tolist()

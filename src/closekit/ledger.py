@@ -85,8 +85,14 @@ class Ledger:
     def source_column(self, name: str, lines: pd.DataFrame | None = None) -> pd.Series:
         """For each line, the header of the source column that held field ``name``."""
         lines = self.lines if lines is None else lines
-        by_where = {s.where: s.columns.get(name, GENERIC_HEADERS.get(name, name)) for s in self.sources}
-        return lines["where"].astype(object).map(by_where).fillna(GENERIC_HEADERS.get(name, name))
+        default = GENERIC_HEADERS.get(name, name)
+        by_where = {s.where: s.columns.get(name, default) for s in self.sources}
+        where = lines["where"]
+        if isinstance(where.dtype, pd.CategoricalDtype):  # map the few categories, not every line
+            names = [by_where.get(c, default) for c in where.cat.categories]
+            codes = where.cat.codes.to_numpy()
+            return pd.Series(np.asarray([*names, default], dtype=object)[codes], index=lines.index)
+        return where.astype(object).map(by_where).fillna(default)
 
 
 def empty_lines(dimensions: tuple[str, ...]) -> pd.DataFrame:
@@ -145,20 +151,34 @@ def canonical_lines(
     for name in ("journal", "voucher", "account", *dimensions, "text"):
         out[name] = parsing.as_text(raw[name]) if name in raw else ""
 
-    def bad(code: str, mask: pd.Series, name: str, message: pd.Series | str) -> None:
-        if mask.any():
-            found.append(fnd.from_mask(code, out, mask, column=column.get(name, name), message=message))
+    def bad(code: str, mask: pd.Series, name: str, message: str, value=None) -> None:
+        """Findings where ``mask`` holds; ``{value}`` in ``message`` is filled from ``value`` (a
+        Series, or a function making one) for the hit rows only, so a clean file costs nothing."""
+        if not mask.any():
+            return
+        if value is not None:
+            values = (value() if callable(value) else value)[mask]
+            head, _, tail = message.partition("{value}")
+            message = pd.Series(head + values.astype(str) + tail, index=values.index).reindex(out.index)
+        found.append(fnd.from_mask(code, out, mask, column=column.get(name, name), message=message))
 
     # Currency: blank means the accounting currency.
     currency = parsing.as_text(raw["currency"]).str.upper() if "currency" in raw else pd.Series("", index=out.index)
     currency = currency.where(currency != "", accounting_currency)
     known = parsing.mask(currency.isin(money.currency_codes()))
-    bad("bad-currency", ~known, "currency", "'" + currency.astype(str) + "' is not an ISO 4217 currency code")
+    bad("bad-currency", ~known, "currency", "'{value}' is not an ISO 4217 currency code", currency)
     out["currency"] = currency
-    exponents = currency.map(lambda c: money.exponent(c) if money.is_currency(c) else 2)
+    codes, distinct = pd.factorize(currency)
+    exponents = pd.Series(
+        np.asarray([money.exponent(c) if money.is_currency(c) else 2 for c in distinct], dtype=np.int64)[codes],
+        index=out.index,
+    )
 
     # Line numbers.
-    if "line" in raw:
+    whole_numbers = parsing.parse_whole_numbers(raw["line"]) if "line" in raw else None
+    if whole_numbers is not None:
+        out["line"] = whole_numbers
+    elif "line" in raw:
         numbers = parsing.parse_numbers(raw["line"])
         whole = numbers.units % 10**parsing.SCALE == 0
         ok = parsing.mask(whole) & ~numbers.bad
@@ -166,7 +186,8 @@ def canonical_lines(
             "bad-number",
             ~ok & ~parsing.mask(numbers.units.isna() & ~numbers.bad),
             "line",
-            "line number '" + parsing.as_text(raw["line"]) + "' is not a whole number",
+            "line number '{value}' is not a whole number",
+            lambda: parsing.as_text(raw["line"]),
         )
         out["line"] = (numbers.units // 10**parsing.SCALE).where(ok, pd.NA)
     else:
@@ -183,9 +204,18 @@ def canonical_lines(
     def amount_of(name: str, exps: pd.Series, currency_text: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = parsing.parse_numbers(raw[name], decimal)
         minor, too_precise = parsing.units_to_minor(parsed, exps)
-        text = parsing.as_text(raw[name])
-        bad("bad-number", parsed.bad, name, "'" + text + "' is not an amount (expected e.g. 1234.56)")
-        bad("bad-number", too_precise, name, "'" + text + "' has more decimals than " + currency_text + " allows")
+
+        def text() -> pd.Series:
+            return parsing.as_text(raw[name])
+
+        bad("bad-number", parsed.bad, name, "'{value}' is not an amount (expected e.g. 1234.56)", text)
+        bad(
+            "bad-number",
+            too_precise,
+            name,
+            "{value}",
+            lambda: "'" + text() + "' has more decimals than " + currency_text + " allows",
+        )
         return minor, parsed.bad | too_precise
 
     if "debit" in raw or "credit" in raw:
@@ -231,9 +261,8 @@ def canonical_lines(
         "bad-date",
         date_bad,
         "date",
-        "'"
-        + (parsing.as_text(raw["date"]) if "date" in raw else "")
-        + "' is not a date (expected e.g. 2026-10-31, 31.10.2026 or 10/31/2026)",
+        "'{value}' is not a date (expected e.g. 2026-10-31, 31.10.2026 or 10/31/2026)",
+        lambda: parsing.as_text(raw["date"]),
     )
     out["date"] = dates
 
@@ -250,24 +279,26 @@ def canonical_lines(
             "missing-rate",
             missing,
             "currency",
-            "no Spot or Closing rate from "
-            + currency.astype(str)
-            + " to "
-            + accounting_currency
-            + " in force on "
-            + dates.dt.strftime("%Y-%m-%d").fillna(""),
+            "no Spot or Closing rate from {value}",
+            lambda: currency + f" to {accounting_currency} in force on " + dates.dt.strftime("%Y-%m-%d").fillna(""),
         )
     out["amount_accounting"] = accounting.astype("Int64")
 
     if "posted" in raw:
         posted, posted_bad = parsing.parse_yes_no(raw["posted"])
-        bad("bad-value", posted_bad, "posted", "'" + parsing.as_text(raw["posted"]) + "' is not Yes or No")
+        bad("bad-value", posted_bad, "posted", "'{value}' is not Yes or No", lambda: parsing.as_text(raw["posted"]))
         out["posted"] = posted
     else:
         out["posted"] = pd.NA
     if "document_date" in raw:
         doc, doc_bad, _ = parsing.parse_dates(raw["document_date"], date_format)
-        bad("bad-date", doc_bad, "document_date", "'" + parsing.as_text(raw["document_date"]) + "' is not a date")
+        bad(
+            "bad-date",
+            doc_bad,
+            "document_date",
+            "'{value}' is not a date",
+            lambda: parsing.as_text(raw["document_date"]),
+        )
         out["document_date"] = doc
     else:
         out["document_date"] = pd.NaT
@@ -278,6 +309,7 @@ def canonical_lines(
                 "formula-text",
                 parsing.looks_like_formula(out[name]),
                 name,
-                "'" + out[name].astype(str).str.slice(0, 60) + "' would run as a formula in Excel",
+                "'{value}' would run as a formula in Excel",
+                out[name].str.slice(0, 60),
             )
     return _typed(out, dimensions), fnd.combine(found)

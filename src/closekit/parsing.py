@@ -72,10 +72,9 @@ def looks_like_formula(text: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class ParsedNumbers:
-    """A parsed number column: ``units`` in 10**-SCALE (nullable int64), decimals used, bad cells."""
+    """A parsed number column: ``units`` in 10**-SCALE (nullable int64) and the bad cells."""
 
     units: pd.Series
-    places: pd.Series
     bad: pd.Series
 
 
@@ -121,12 +120,67 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
     texts are bad.
     """
     if values.empty:
-        empty = pd.Series([], dtype="Int64", index=values.index)
-        return ParsedNumbers(empty, empty.astype("Int8"), pd.Series([], dtype=bool, index=values.index))
+        return ParsedNumbers(
+            pd.Series([], dtype="Int64", index=values.index), pd.Series([], dtype=bool, index=values.index)
+        )
     if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
         values = values.map(_number_cell_text, na_action="ignore")
     text = values.astype("string").fillna("").str.strip()
     blank = mask(text == "")
+    plain = mask(text.str.fullmatch(rf"-?\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d{{1,{SCALE}}})?"))
+    if decimal == "." and (plain | blank).all():  # the common case: no normalising
+        fast = _arrow_units(text, blank)
+        if fast is not None:
+            return ParsedNumbers(fast, pd.Series(False, index=values.index))
+        negative = mask(text.str.startswith("-"))
+        text = text.str.lstrip("-")
+    else:
+        text, negative = _normalise(text, decimal)
+    shape_ok = mask(text.str.fullmatch(rf"\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d*)?|\.\d+")) & ~blank
+    integer = text.str.replace(r"\..*$", "", regex=True)
+    fraction = text.str.replace(r"^[^.]*\.?", "", regex=True).str.rstrip("0")
+    good = shape_ok & mask(fraction.str.len() <= SCALE)
+    integer = integer.where(good & mask(integer != ""), "0")
+    fraction = (fraction.where(good, "") + "0" * SCALE).str.slice(0, SCALE)
+    units = integer.astype("int64").to_numpy() * 10**SCALE + fraction.astype("int64").to_numpy()
+    units = np.where(negative.to_numpy(dtype=bool), -units, units)
+    result = pd.Series(units, index=values.index, dtype="Int64").where(good.to_numpy(), pd.NA)
+    return ParsedNumbers(result, ~blank & ~good)
+
+
+def _arrow_units(text: pd.Series, blank: pd.Series) -> pd.Series | None:
+    """Plain numbers through Arrow's exact decimal cast (about 20x faster); None without pyarrow."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    array = pa.array(text.to_numpy(dtype=object), pa.string()) if text.dtype == object else pa.array(text.array)
+    decimals = pc.cast(
+        pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array),
+        pa.decimal128(MAX_INTEGER_DIGITS + SCALE, SCALE),
+    )
+    scaled = pc.multiply(decimals, pa.scalar(10**SCALE, pa.decimal128(SCALE + 1, 0)))
+    units = pc.cast(pc.cast(scaled, pa.decimal128(38, 0)), pa.int64())
+    out = pd.Series(pc.fill_null(units, 0).to_numpy(), index=text.index, dtype="Int64")
+    return out.where(~blank.to_numpy(), pd.NA)
+
+
+def parse_whole_numbers(values: pd.Series) -> pd.Series | None:
+    """The fast path for a column of plain whole numbers (line numbers): None when it is not one."""
+    text = values.astype("string").fillna("").str.strip()
+    digits = mask(text.str.fullmatch(r"\d{1,15}"))
+    blank = mask(text == "")
+    if not (digits | blank).all():
+        return None
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if digits.any():
+        out[digits] = text[digits].astype("int64").to_numpy()
+    return out
+
+
+def _normalise(text: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """Strip currency signs, spaces and thousands separators; read the sign; decimal mark to '.'."""
     thousands = "." if decimal == "," else ","
     text = text.str.replace(r"[\s\u00a0\u202f'’$€£¥]", "", regex=True)
     text = text.str.replace(thousands, "", regex=False)
@@ -135,21 +189,7 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
     negative = mask(
         text.str.startswith("-") | text.str.endswith("-") | (text.str.startswith("(") & text.str.endswith(")"))
     )
-    text = text.str.replace(r"^[-+(]+|[-)]+$", "", regex=True)
-    shape_ok = mask(text.str.fullmatch(rf"\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d*)?|\.\d+"))
-    shape_ok &= ~blank
-    integer = text.str.replace(r"\..*$", "", regex=True).where(shape_ok, "0")
-    fraction = text.str.replace(r"^[^.]*\.?", "", regex=True).where(shape_ok, "")
-    fraction = fraction.str.rstrip("0")
-    places = fraction.str.len().astype("int64")
-    fits = mask(places <= SCALE)
-    fraction = fraction.where(fits, "").str.pad(SCALE, side="right", fillchar="0")
-    integer = integer.where(integer != "", "0")
-    units = integer.astype("int64") * 10**SCALE + fraction.astype("int64")
-    units = np.where(negative.to_numpy(dtype=bool), -units.to_numpy(), units.to_numpy())
-    good = shape_ok & fits
-    result = pd.Series(units, index=values.index, dtype="Int64").where(good.to_numpy(), pd.NA)
-    return ParsedNumbers(result, places.where(good, 0).astype("Int8"), ~blank & ~good)
+    return text.str.replace(r"^[-+(]+|[-)]+$", "", regex=True), negative
 
 
 def _number_cell_text(value: object) -> object:
@@ -172,8 +212,8 @@ def units_to_minor(parsed: ParsedNumbers, exponents: pd.Series) -> tuple[pd.Seri
     exps = exponents.astype("int64").to_numpy()
     divisor = 10 ** (SCALE - exps)
     units = parsed.units
-    too_precise = (parsed.places.fillna(0).astype("int64").to_numpy() > exps) & units.notna().to_numpy()
     filled = units.fillna(0).astype("int64").to_numpy()
+    too_precise = (filled % divisor != 0) & units.notna().to_numpy()
     minor = pd.Series(filled // divisor, index=units.index, dtype="Int64")
     minor = minor.where(units.notna().to_numpy() & ~too_precise, pd.NA)
     return minor, pd.Series(too_precise, index=units.index)

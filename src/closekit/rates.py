@@ -76,11 +76,12 @@ def convert(amounts: pd.Series, currencies: pd.Series, rates: pd.Series, target:
 
     ``amounts`` are minor units of each line's currency; ``rates`` exact Fractions.
     """
-    out = np.full(len(amounts), None, dtype=object)
-    amt = amounts.to_numpy(dtype=object, na_value=None)
+    out = np.zeros(len(amounts), dtype=object)
+    known = amounts.notna().to_numpy()
+    amt = amounts.to_numpy(dtype="int64", na_value=0)
     cur = currencies.to_numpy(dtype=object)
     rts = rates.to_numpy(dtype=object)
-    usable = pd.notna(amt) & pd.notna(rts)
+    usable = known & pd.notna(rts)
     shift_target = money.exponent(target)
     for currency in pd.unique(cur[usable]):
         in_currency = usable & (cur == currency)
@@ -90,8 +91,15 @@ def convert(amounts: pd.Series, currencies: pd.Series, rates: pd.Series, target:
         for code, rate in enumerate(distinct):
             idx = positions[codes == code]
             exact = Fraction(rate) * Fraction(10) ** shift
-            num = np.asarray(amt[idx], dtype=object) * exact.numerator
-            den = exact.denominator
-            magnitude = (2 * np.abs(num) + den) // (2 * den)
-            out[idx] = np.where(num >= 0, magnitude, -magnitude)
+            out[idx] = _scale(amt[idx], exact.numerator, exact.denominator)
+    out[~usable] = None
     return pd.Series(out, index=amounts.index, dtype="Int64")
+
+
+def _scale(amounts: np.ndarray, num: int, den: int) -> np.ndarray:
+    """``round(amount × num / den)``, half away from zero, exactly: int64 where it cannot overflow,
+    Python integers otherwise."""
+    biggest = int(np.abs(amounts).max()) if amounts.size else 0
+    product = amounts * num if biggest * abs(num) < 2 ** 61 and den < 2 ** 61 else amounts.astype(object) * num
+    magnitude = (2 * np.abs(product) + den) // (2 * den)
+    return np.where(product >= 0, magnitude, -magnitude)

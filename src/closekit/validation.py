@@ -104,13 +104,16 @@ def check_account_currency(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     restricted = book.accounts.dropna(subset=["currency"]).set_index("account")["currency"]
     if restricted.empty:
         return fnd.frame()
+    lines = lines[parsing.mask(lines["account"].isin(restricted.index))]
+    if lines.empty:
+        return fnd.frame()
     allowed = lines["account"].astype(object).map(restricted)
-    hit = parsing.mask(allowed.notna() & (allowed != lines["currency"].astype(object)))
+    hit = parsing.mask(allowed != lines["currency"].astype(object))
     return fnd.from_mask(
         "currency-not-allowed",
         lines,
         hit,
-        column=ledger.source_column("currency"),
+        column=ledger.source_column("currency", lines),
         message="account "
         + lines["account"].astype(str)
         + " accepts "
