@@ -22,3 +22,7 @@ class UsageError(CloseKitError):
 
 class WorkbookInUse(CloseKitError):
     """The workbook is open in Excel (or another closekit run holds it): nothing was written."""
+
+
+class WriteError(CloseKitError):
+    """The workbook could not be written (disk full, permissions); it was left as it was."""

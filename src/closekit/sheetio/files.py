@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from closekit import tables
-from closekit.errors import InputError, WorkbookInUse
+from closekit.errors import InputError, WorkbookInUse, WriteError
 from closekit.sheetio.base import OutputSheet
 from closekit.tables import RawTable
 
@@ -96,5 +96,8 @@ class FileWorkbook:
             ) from None
         except xlsx_package.WorkbookPackageError as exc:
             raise InputError(str(exc)) from None
+        except OSError as exc:
+            raise WriteError(f"{self.where} could not be written ({exc.strerror or exc}); it was left as it "
+                             f"was. Free some disk space or check the folder's permissions, then run again.") from None
         self._data = self.path.read_bytes()
         self._cache.clear()

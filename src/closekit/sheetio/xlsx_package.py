@@ -1,0 +1,450 @@
+"""Write whole output worksheets into an existing .xlsx/.xlsm at the zip/XML package level.
+
+Only the parts that must change are touched: the output sheet parts themselves, and small text
+insertions in ``[Content_Types].xml``, ``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``,
+``xl/styles.xml`` (and ``xl/calcChain.xml`` when a replaced sheet had formulas). Every other zip
+member (other sheets, charts, drawings, text boxes, form buttons, comments, VBA, custom XML,
+add-in parts) is copied with identical bytes, in the same order. See docs/workbook-writing.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element, ParseError
+
+import pandas as pd
+from defusedxml import DefusedXmlException
+
+from closekit.sheetio import xlsx_styles as st
+from closekit.sheetio.base import OutputSheet
+from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
+
+__all__ = ["OutputSheet", "WorkbookPackageError", "replace_sheets", "write_sheets_atomic"]
+
+REL_NS = st.REL_NS
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0", "amount3",
+                     "general"})
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+MAX_XML_BYTES = 200 * 2**20  # all parts we parse, together (zip-bomb guard)
+MAX_RATIO = 200  # uncompressed / compressed, for parsed parts above 1 MB (XML: ~10-50)
+
+_BAD_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class WorkbookPackageError(Exception):
+    """The file is not a readable xlsx/xlsm package (not a zip, missing workbook part, encrypted/
+    password-protected (an OLE compound file starting with D0 CF 11 E0), malformed XML). Message
+    says which file and what is wrong, one sentence, for an accountant."""
+
+
+# ============================================================================ public API
+def replace_sheets(src: str | os.PathLike, dst: str | os.PathLike,
+                   sheets: list[OutputSheet]) -> None:
+    """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
+    (same position in the tab order, same sheetId and r:id) and appending the others at the end.
+    Nothing is created at `dst` when the request or the source is invalid; a partly written
+    `dst` is removed if writing fails."""
+    src, dst = os.fspath(src), os.fspath(dst)
+    if os.path.abspath(src) == os.path.abspath(dst) or (
+            os.path.exists(dst) and os.path.samefile(src, dst)):
+        raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
+    with _prepared(src, sheets) as job:
+        try:
+            with open(dst, "wb") as fh:
+                job.emit(fh)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(dst)
+            raise
+
+
+def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet]) -> None:
+    """replace_sheets into a temporary file in the same folder (name starting with '.~closekit-'),
+    flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
+    `path` is untouched (byte-identical)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        with _prepared(path, sheets) as job:
+            fd, tmp = tempfile.mkstemp(prefix=".~closekit-", dir=folder,
+                                       suffix=os.path.splitext(path)[1] or ".xlsx")
+            with os.fdopen(fd, "wb") as fh:
+                job.emit(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)  # after the source is closed (Windows cannot replace open files)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        raise
+    with contextlib.suppress(OSError, AttributeError):  # make the rename durable (POSIX)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# ============================================================================ reading the package
+class _Reader:
+    """Reads (with bomb guards) and safely parses the few XML parts we need."""
+
+    def __init__(self, zin: zipfile.ZipFile, label: str):
+        self.zin, self.label, self.budget = zin, label, MAX_XML_BYTES
+        self.members = {i.filename.lower(): i for i in zin.infolist()}
+        self.cache: dict[str, bytes] = {}
+
+    def fail(self, what: str) -> WorkbookPackageError:
+        return WorkbookPackageError(f"{self.label} {what}.")
+
+    def raw(self, part: str) -> bytes | None:
+        info = self.members.get(part.lower())
+        if info is None:
+            return None
+        if part.lower() in self.cache:
+            return self.cache[part.lower()]
+        size = info.file_size
+        if size > self.budget or (size > 2**20 and size > MAX_RATIO * max(info.compress_size, 1)):
+            raise self.fail(f"was not processed because its part {part} is suspiciously large "
+                            "when unpacked (a possible zip bomb)")
+        self.budget -= size
+        try:
+            with self.zin.open(info) as fh:
+                data = self.cache[part.lower()] = fh.read(size + 1)
+                return data
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+            raise self.fail(f"is damaged (its part {part} cannot be read: {e}); "
+                            "open it in Excel and save it again") from e
+
+    def xml(self, part: str, *, required: bool = True) -> tuple[str, str, Element] | None:
+        """(text, codec, parsed root) of a part, or None when absent and not required."""
+        data = self.raw(part)
+        if data is None:
+            if required:
+                raise self.fail(f"is not a valid Excel workbook (the part {part} is missing)")
+            return None
+        try:
+            text, codec = st.decode_xml(data)
+            return text, codec, st.parse_xml(data)
+        except DefusedXmlException as e:
+            raise self.fail(f"was not processed because its part {part} contains unsafe XML "
+                            "(entity or DTD declarations)") from e
+        except (ParseError, UnicodeDecodeError) as e:
+            raise self.fail(f"is damaged (its part {part} is not well-formed XML)") from e
+
+
+def _open_zip(path: str, label: str) -> zipfile.ZipFile:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise WorkbookPackageError(
+            f"{label} is password-protected (or saved in the old .xls format), so it cannot be "
+            "updated; remove the password or save it as .xlsx/.xlsm in Excel first.")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        what = ("is damaged or incomplete (its zip structure cannot be read)" if head[:2] == b"PK"
+                else "is not an Excel workbook (.xlsx/.xlsm)")
+        raise WorkbookPackageError(f"{label} {what}.") from e
+
+
+def _rels(root: Element) -> list[dict[str, str]]:
+    return [dict(r.attrib) for r in root.iter(f"{{{PKG_REL_NS}}}Relationship")]
+
+
+def _resolve(source_part: str, target: str) -> str:
+    target = unquote(target)
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def _rels_part(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+# ============================================================================ planning
+@dataclass
+class _Job:
+    zin: zipfile.ZipFile
+    label: str
+    replaced: dict[str, SheetPlan] = field(default_factory=dict)  # lower-case member -> plan
+    edited: dict[str, bytes] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+    appended: list[tuple[str, SheetPlan | bytes]] = field(default_factory=list)
+
+    def emit(self, fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in self.zin.infolist():
+                key = info.filename.lower()
+                if key in self.drop:
+                    continue
+                if key in self.replaced:
+                    write_sheet(zout, info.filename, self.replaced[key])
+                elif key in self.edited:
+                    zout.writestr(_clone(info), self.edited[key])
+                else:
+                    _copy_member(self.zin, zout, info, self.label)
+            for name, item in self.appended:
+                if isinstance(item, bytes):
+                    zout.writestr(new_zip_info(name), item)
+                else:
+                    write_sheet(zout, name, item)
+            zout.comment = self.zin.comment
+
+
+@contextlib.contextmanager
+def _prepared(src: str, sheets: list[OutputSheet]) -> Iterator[_Job]:
+    for sheet in sheets:
+        _check_request(sheet)
+    lowered = [s.name.lower() for s in sheets]
+    if len(set(lowered)) != len(lowered):
+        raise ValueError("two output sheets have the same name (Excel ignores case)")
+    label = f"'{os.path.basename(src)}'"
+    with _open_zip(src, label) as zin:
+        job = _Job(zin, label)
+        _plan(job, _Reader(zin, label), sheets)
+        yield job
+
+
+def _check_request(sheet: OutputSheet) -> None:
+    name = sheet.name
+    if (not isinstance(name, str) or not 1 <= len(name) <= 31 or _BAD_NAME.search(name)
+            or name[0] == "'" or name[-1] == "'" or name.lower() == "history"):
+        raise ValueError(f"{name!r} is not a valid Excel sheet name (1-31 characters, none of "
+                         ": \\ / ? * [ ], no leading or trailing apostrophe, not 'History')")
+    frame = sheet.frame
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"sheet {name!r}: frame must be a pandas DataFrame")
+    if len(frame) >= MAX_ROWS or frame.shape[1] > MAX_COLS:
+        raise ValueError(f"sheet {name!r} is larger than an Excel sheet ({frame.shape})")
+    bad = {k: v for k, v in sheet.formats.items() if v not in FORMATS}
+    unknown = (set(sheet.formats) | set(sheet.widths)) - {str(c) for c in frame.columns}
+    if bad or unknown:
+        raise ValueError(f"sheet {name!r}: unknown formats {bad} or columns {sorted(unknown)}")
+
+
+def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
+    ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
+    root_rels = rd.xml("_rels/.rels", required=False)
+    wb_part = next((_resolve("", r["Target"]) for r in _rels(root_rels[2]) if
+                    r.get("Type", "").endswith("/officeDocument")), None) if root_rels else None
+    wb_text, wb_codec, wb_root = rd.xml(wb_part or "xl/workbook.xml")
+    wb_part = wb_part or "xl/workbook.xml"
+    if wb_root.tag == f"{{{STRICT_NS}}}workbook":
+        raise rd.fail("is saved as 'Strict Open XML', which closekit cannot update; "
+                      "save it as a normal Excel Workbook first")
+    if wb_root.tag != f"{{{st.MAIN_NS}}}workbook":
+        raise rd.fail("is not a valid Excel workbook (its workbook part is not a workbook)")
+    rels_part = _rels_part(wb_part)
+    rel_text, rel_codec, rel_root = rd.xml(rels_part)
+    rels = {r.get("Id"): r for r in _rels(rel_root)}
+    wb_sheets = [dict(s.attrib) for s in wb_root.iter(f"{{{st.MAIN_NS}}}sheet")]
+    pr = wb_root.find(f"{{{st.MAIN_NS}}}workbookPr")
+    date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+
+    plans = [plan_sheet(out, date1904) for out in outs]
+    kinds = {k for p in plans for k in p.kinds}
+    styles_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/styles")), None)
+    styles_part = _resolve(wb_part, styles_rel.get("Target", "")) if styles_rel else None
+    styles_data = rd.raw(styles_part) if styles_part else None
+    try:
+        new_styles, xf = st.add_styles(styles_data, kinds)
+    except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError) as e:
+        raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
+    for p in plans:
+        p.assign_styles(xf)
+
+    taken = set(rd.members) | {_resolve(wb_part, r.get("Target", "")).lower()
+                               for r in rels.values()}
+    taken |= {o.get("PartName", "").lstrip("/").lower() for o in ct_root}
+    ids = set(rels)
+    rel_new, ct_new, sheet_tags, filters = [], [], [], []
+    next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()]
+                        + [0]) + 1
+    by_name = {s.get("name", "").lower(): (i, s) for i, s in enumerate(wb_sheets)}
+    removed_ids: set[str] = set()
+
+    def new_rid() -> str:
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        ids.add(f"rId{n}")
+        return f"rId{n}"
+
+    def new_part(stem: str, first: str = "") -> str:  # e.g. sheet4.xml; styles.xml if free
+        names = itertools.chain([first] if first else [], (f"{stem}{n}.xml" for n in
+                                                           itertools.count(1)))
+        part = next(p for p in (posixpath.join(posixpath.dirname(wb_part), n) for n in names)
+                    if p.lower() not in taken)
+        taken.add(part.lower())
+        return part
+
+    for out, plan in zip(outs, plans, strict=True):
+        hit = by_name.get(out.name.lower())
+        if hit:
+            index, wb_sheet = hit
+            rel = rels.get(wb_sheet.get(f"{{{REL_NS}}}id"))
+            if rel is None or not rel.get("Type", "").endswith("/worksheet"):
+                raise ValueError(f"{out.name!r} in {rd.label} is a chart or macro sheet, "
+                                 "not a worksheet, so it cannot be replaced")
+            part = _resolve(wb_part, rel.get("Target", ""))
+            job.replaced[part.lower()] = plan
+            job.drop.add(_rels_part(part).lower())
+            removed_ids.add(wb_sheet.get("sheetId", ""))
+            plan.title = wb_sheet.get("name", out.name)
+        else:
+            index = len(wb_sheets) + len(sheet_tags)
+            part, rid = new_part("worksheets/sheet"), new_rid()
+            job.appended.append((part, plan))
+            rel_new.append(_rel_tag(rid, "worksheet", part, wb_part))
+            ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" '
+                          f'ContentType="{WORKSHEET_CT}"/>')
+            sheet_tags.append((out.name, next_sheet_id, rid))
+            next_sheet_id += 1
+        if plan.columns:
+            filters.append((index, plan.title, plan.ref(absolute=True)))
+
+    if styles_data is None:
+        part, rid = new_part("styles", "styles.xml"), new_rid()
+        job.appended.append((part, new_styles))
+        rel_new.append(_rel_tag(rid, "styles", part, wb_part))
+        ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{STYLES_CT}"/>')
+    elif new_styles is not None:
+        job.edited[styles_part.lower()] = new_styles
+
+    calc_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/calcChain")), None)
+    if calc_rel and removed_ids:
+        calc_part = _resolve(wb_part, calc_rel.get("Target", ""))
+        calc_text, calc_codec = st.decode_xml(rd.raw(calc_part) or b"")
+        calc_text, left = _prune_calc_chain(calc_text, removed_ids)
+        if left:
+            job.edited[calc_part.lower()] = calc_text.encode(calc_codec)
+        else:
+            job.drop.add(calc_part.lower())
+            rel_text = st.remove_elements(
+                rel_text, "Relationship", lambda a: a.get("Id") == calc_rel.get("Id"))[0]
+            ct_text = st.remove_elements(ct_text, "Override", lambda a: a.get(
+                "PartName", "").lstrip("/").lower() == calc_part.lower())[0]
+
+    new_wb = _edit_workbook(wb_text, sheet_tags, filters)
+    if rel_new:
+        p = st.start_tag(rel_text, "Relationships")["p"]
+        rel_text = st.append_children(rel_text, "Relationships", "".join(rel_new).replace("{p}", p))
+    if ct_new:
+        p = st.start_tag(ct_text, "Types")["p"]
+        ct_text = st.append_children(ct_text, "Types", "".join(ct_new).replace("{p}", p))
+    for part, text, codec in ((wb_part, new_wb, wb_codec), (rels_part, rel_text, rel_codec),
+                              ("[Content_Types].xml", ct_text, ct_codec)):
+        data = text.encode(codec)
+        if data != rd.raw(part):
+            st.parse_xml(data)  # never write a part we made malformed
+            job.edited[part.lower()] = data
+
+
+def _rel_tag(rid: str, kind: str, part: str, wb_part: str) -> str:
+    target = posixpath.relpath(part, posixpath.dirname(wb_part) or ".")
+    return (f'<{{p}}Relationship Id="{rid}" Type="{REL_NS}/{kind}" '
+            f'Target="{st.attr(target)}"/>')
+
+
+def _prune_calc_chain(text: str, sheet_ids: set[str]) -> tuple[str, int]:
+    """Drop <c> entries of the given sheets; `i` is sticky (omitted = same as previous)."""
+    current, kept = "", 0
+
+    def drop(a: dict[str, str]) -> bool:
+        nonlocal current, kept
+        current = a.get("i", current)
+        kept += current not in sheet_ids
+        return current in sheet_ids
+
+    text = st.remove_elements(text, "c", drop)[0]
+    return text, kept
+
+
+def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]],
+                   filters: list[tuple[int, str, str]]) -> str:
+    """Append <sheet> entries and set the hidden _xlnm._FilterDatabase name of each output sheet
+    (Excel writes it with every autofilter; LibreOffice and old Excels need it)."""
+    if sheet_tags:
+        root = st.start_tag(text, "workbook").group(0)
+        used = [k.split(":")[0] for m in st.element_re("sheet", empty_only=True).finditer(text)
+                for k in st.tag_attrs(m["a"]) if k.endswith(":id")]
+        declared = re.findall(rf"""xmlns:([\w.-]+)\s*=\s*["']{re.escape(REL_NS)}["']""", root)
+        rp = next((u for u in used if u in declared), declared[0] if declared else None)
+        extra = "" if rp else f' xmlns:r="{REL_NS}"'
+        rp = rp or "r"
+        p = st.start_tag(text, "sheets")["p"]
+        tags = "".join(f'<{p}sheet name="{st.attr(n)}" sheetId="{i}" {rp}:id="{rid}"{extra}/>'
+                       for n, i, rid in sheet_tags)
+        text = st.append_children(text, "sheets", tags)
+    for index, title, ref in filters:
+        quoted = "'" + title.replace("'", "''") + "'!" + ref
+        value = quoted.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        found = False
+
+        def repl(m: re.Match[str], index: int = index, value: str = value) -> str:
+            nonlocal found
+            a = st.tag_attrs(m["a"])
+            if a.get("name") != "_xlnm._FilterDatabase" or a.get("localSheetId") != str(index):
+                return m.group(0)
+            found = True
+            return f"<{m['p']}definedName{m['a']}>{value}</{m['p']}definedName>"
+
+        text = st.element_re("definedName").sub(repl, text)
+        if found:
+            continue
+        p = st.start_tag(text, "sheets")["p"]
+        tag = (f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{index}" '
+               f'hidden="1">{value}</{p}definedName>')
+        if st.start_tag(text, "definedNames"):
+            text = st.append_children(text, "definedNames", tag)
+            continue
+        # definedNames follows sheets, functionGroups and externalReferences.
+        ends = [m.end() for local in ("sheets", "functionGroups", "externalReferences")
+                for m in st.element_re(local).finditer(text)]
+        at = max(ends)
+        text = f"{text[:at]}<{p}definedNames>{tag}</{p}definedNames>{text[at:]}"
+    return text
+
+
+# ============================================================================ zip copying
+def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    zi = zipfile.ZipInfo(info.filename, info.date_time)
+    zi.compress_type, zi.external_attr = info.compress_type, info.external_attr
+    zi.create_system, zi.comment = info.create_system, info.comment
+    zi.file_size = info.file_size  # lets zipfile pick ZIP64 for huge members
+    return zi
+
+
+
+def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo,
+                 label: str) -> None:
+    """Same bytes, same compression method (zipfile has no public raw copy)."""
+    try:
+        with zin.open(info) as src, zout.open(_clone(info), "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+        raise WorkbookPackageError(f"{label} is damaged (its part {info.filename} cannot be read"
+                                   f": {e}); open it in Excel and save it again.") from e

@@ -1,0 +1,115 @@
+"""`closekit validate` writes Findings into a real close workbook and loses nothing else:
+a chart, a text box, a form button, a comment, a defined name, data validation, VBA."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.workbook.defined_name import DefinedName
+
+from closekit import cli, sample
+from closekit.sheetio.files import FileWorkbook
+from xlsx_fixtures import BUTTON_RELS, BUTTON_VML, CONTROLS, CT, CTRL_PROP, TEXT_BOX, VBA, members, rewrite, text
+
+#: Parts closekit may edit (by insertion only) when it adds output sheets.
+EDITED = {CT, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+
+
+def decorated_close_workbook(folder: Path, macro: bool = False) -> Path:
+    """The sample close workbook with a Dashboard sheet (chart, comment, text box), a defined
+    name, and a form button on the Help sheet, as a user would have made it in Excel."""
+    path = sample.write(folder / "close.xlsx")
+    wb = openpyxl.load_workbook(path)
+    dash = wb.create_sheet("Dashboard")
+    dash.append(["Step", "Done"])
+    for row in [("import", 1), ("validate", 1), ("close", 0)]:
+        dash.append(row)
+    dash["A2"].comment = Comment("Owner: controller", "Reviewer")
+    chart = BarChart()
+    chart.add_data(Reference(dash, min_col=2, min_row=1, max_row=4), titles_from_data=True)
+    dash.add_chart(chart, "D2")
+    wb.defined_names["ClosePeriod"] = DefinedName("ClosePeriod", attr_text="Settings!$B$5")
+    wb.save(path)
+    names = zipfile.ZipFile(path).namelist()
+    drawing = next(n for n in names if n.startswith("xl/drawings/drawing") and n.endswith(".xml"))
+    help_part = "xl/worksheets/sheet12.xml"  # the Help sheet: no comments, so no legacy drawing yet
+    assert f"xl/worksheets/_rels/{Path(help_part).name}.rels" not in names
+    sheet = text(path, help_part)
+    sheet = sheet.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+                          '2006/relationships" ', 1) if "xmlns:r=" not in sheet else sheet
+    content_types = text(path, CT).replace("</Types>", (
+        '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
+        'ContentType="application/vnd.ms-excel.controlproperties+xml"/></Types>'))
+    change: dict[str, bytes | None] = {
+        drawing: text(path, drawing).replace("</wsDr>", TEXT_BOX + "</wsDr>").encode(),
+        help_part: sheet.replace("</worksheet>", CONTROLS + "</worksheet>").encode(),
+        "xl/worksheets/_rels/sheet12.xml.rels": BUTTON_RELS,
+        "xl/drawings/vmlDrawing9.vml": BUTTON_VML, "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
+        CT: content_types.encode(),
+    }
+    if macro:
+        change["xl/vbaProject.bin"] = VBA
+    rewrite(path, change)
+    if macro:
+        renamed = path.with_suffix(".xlsm")
+        path.rename(renamed)
+        return renamed
+    return path
+
+
+@pytest.mark.parametrize("macro", [False, True], ids=["xlsx", "xlsm"])
+def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
+    workbook = decorated_close_workbook(tmp_path, macro)
+    before = members(workbook)
+    assert "Reviewer note: keep me" in text(workbook, next(n for n in before if n.startswith("xl/drawings/drawing")))
+    assert cli.main(["validate", str(workbook)]) == 0
+    after = members(workbook)
+    for name, data in before.items():
+        if name not in EDITED:
+            assert after[name] == data, f"{name} changed"
+    workbook_xml = after["xl/workbook.xml"].decode()
+    assert "ClosePeriod" in workbook_xml and 'name="Findings"' in workbook_xml and 'name="RunLog"' in workbook_xml
+    reopened = openpyxl.load_workbook(workbook, keep_vba=macro)
+    assert reopened["Dashboard"]["A2"].comment.text == "Owner: controller"
+    assert len(reopened["Dashboard"]._charts) == 1
+    assert reopened["Periods"].data_validations.dataValidation  # drop-downs of the template kept
+    assert reopened.sheetnames[-2:] == ["Findings", "RunLog"]
+    assert FileWorkbook(workbook).read_sheet("Findings").columns == [
+        "Severity", "Code", "Where", "Row", "Column", "Voucher", "Message", "Fix"]
+
+
+def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch, capsys):
+    workbook = decorated_close_workbook(tmp_path)
+    before = workbook.read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("closekit.sheetio.xlsx_sheet.write_sheet", disk_full)
+    monkeypatch.setattr("closekit.sheetio.xlsx_package.write_sheet", disk_full)
+    assert cli.main(["validate", str(workbook)]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert workbook.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".~closekit")) == []
+
+
+def test_findings_text_never_becomes_a_formula(tmp_path):
+    workbook = sample.write(tmp_path / "close.xlsx")
+    journal = tmp_path / "evil.csv"
+    journal.write_text(
+        "Voucher,Date,Account,Debit,Credit,Text\n"
+        "\"=cmd|' /C calc'!A0\",2026-10-31,6400,1.00,,\"@SUM(A1)\"\n"
+        "\"=cmd|' /C calc'!A0\",2026-10-31,2900,,1.00,\"+1\"\n"
+    )
+    assert cli.main(["validate", str(workbook), "--journal", str(journal)]) == 0
+    findings_part = next(
+        n for n in zipfile.ZipFile(workbook).namelist()
+        if n.startswith("xl/worksheets/") and "=cmd" in text(workbook, n))
+    xml = text(workbook, findings_part)
+    assert "<f>" not in xml and "<f " not in xml
+    assert 't="inlineStr"' in xml
