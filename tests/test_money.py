@@ -34,3 +34,9 @@ def test_round_half_away_from_zero(value, code, minor):
 def test_format_and_back_is_exact(minor, code):
     text = money.format_minor(minor, code)
     assert money.round_to_minor(Decimal(text), code) == minor
+
+
+def test_display_groups_thousands_with_the_currency_decimals():
+    assert money.display(-123456789, "EUR") == "-1,234,567.89"
+    assert money.display(1234567, "JPY") == "1,234,567"
+    assert money.display(1234567, "KWD") == "1,234.567"

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from closekit import __version__, api, sample, template
+from closekit import __version__, api, money, sample, template
 from closekit.errors import CloseKitError
 
 app = typer.Typer(
@@ -117,11 +117,9 @@ def demo(
     debit = int(lines["amount_accounting"].clip(lower=0).sum())
     credit = int(-lines["amount_accounting"].clip(upper=0).sum())
     ccy = result.book.accounting_currency or "EUR"
-    from closekit.money import format_minor
-
     out.print(
         f"{lines['voucher'].nunique()} vouchers on {lines['account'].nunique()} accounts; "
-        f"debits {format_minor(debit, ccy)} = credits {format_minor(credit, ccy)} {ccy}."
+        f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     out.print(f"Open {workbook} in Excel to see the Findings and RunLog sheets.")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)

@@ -62,3 +62,9 @@ def format_minor(minor: int, code: str) -> str:
     """Decimal string with the currency's minor units, as in the JSON output: ``"-123.45"``."""
     places = exponent(code)
     return f"{to_decimal(minor, code):.{places}f}"
+
+
+def display(minor: int, code: str) -> str:
+    """For people: thousands grouped, the currency's decimals, e.g. ``"-1,234,567.89"``."""
+    places = exponent(code)
+    return f"{to_decimal(minor, code):,.{places}f}"

@@ -54,8 +54,9 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
             _table_sheet(ws, spec, sample.get(spec.name, []))
         else:
             ws["A1"].comment = Comment(spec.purpose + " Keep the export's header in row 1.", "closekit")
-            for row in sample.get(spec.name, []):
-                ws.append(row)
+            for r, row in enumerate(sample.get(spec.name, []), start=1):
+                for c, value in enumerate(row, start=1):
+                    ws.cell(row=r, column=c, value=value)
     _help_sheet(wb.create_sheet("Help"))
     wb.properties.creator = "closekit"
     wb.properties.created = _EPOCH

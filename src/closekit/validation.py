@@ -170,15 +170,15 @@ def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
             credit = row["debit"] - row["acct"]
             message = (
                 f"voucher {voucher} does not balance in {acct_ccy}: debits "
-                f"{money.format_minor(row['debit'], acct_ccy)}, credits {money.format_minor(credit, acct_ccy)}, "
-                f"difference {money.format_minor(row['acct'], acct_ccy)}"
+                f"{money.display(row['debit'], acct_ccy)}, credits {money.display(credit, acct_ccy)}, "
+                f"difference {money.display(row['acct'], acct_ccy)}"
             )
             column = "amount_accounting" if "amount_accounting" in _columns(ledger, key[0]) else "amount"
         else:
             currency = str(line["currency"])
             message = (
                 f"voucher {voucher} does not balance in {currency}: difference "
-                f"{money.format_minor(row['txn'], currency)}"
+                f"{money.display(row['txn'], currency)}"
             )
             column = "amount"
         header = _columns(ledger, key[0]).get(column) or _columns(ledger, key[0]).get("debit", "Debit")
