@@ -407,7 +407,7 @@ def test_pure_python_fallbacks_write_the_same_sheet(workbook: Path, tmp_path: Pa
     monkeypatch.setattr(xlsx_sheet, "pa", None)
     monkeypatch.setattr(xlsx_sheet, "THREADS", False)
     with pd.option_context("mode.string_storage", "python"):
-        frame = frame.astype({"Check": "str"})
+        frame = frame.astype({"Check": "string"})
         assert frame["Check"].dtype.storage == "python"
         replace_sheets(workbook, tmp_path / "slow.xlsx", [findings_sheet(frame)])
     fast, slow = (part_text(tmp_path / name, "xl/worksheets/sheet3.xml")

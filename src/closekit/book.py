@@ -534,3 +534,15 @@ def _check_settings_references(
             )
         )
     return problems
+
+
+def from_rows(sheets: dict[str, list[list[object]]], where: str = "close.xlsx") -> CloseBook:
+    """A close book from rows per sheet (first row = header), as a person would type them.
+
+    For Python users and tests that have no workbook file:
+    ``from_rows({"Settings": [["Setting", "Value"], ["AccountingCurrency", "EUR"], ...],
+    "Accounts": [["Account", "Name", "Type"], ["1000", "Cash", "Asset"]]})``.
+    """
+    from closekit.tables import from_rows as table_from_rows
+
+    return read_book({name: table_from_rows(name, rows) for name, rows in sheets.items()}, where)
