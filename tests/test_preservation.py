@@ -40,16 +40,28 @@ def decorated_close_workbook(folder: Path, macro: bool = False) -> Path:
     help_part = "xl/worksheets/sheet12.xml"  # the Help sheet: no comments, so no legacy drawing yet
     assert f"xl/worksheets/_rels/{Path(help_part).name}.rels" not in names
     sheet = text(path, help_part)
-    sheet = sheet.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
-                          '2006/relationships" ', 1) if "xmlns:r=" not in sheet else sheet
-    content_types = text(path, CT).replace("</Types>", (
-        '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
-        'ContentType="application/vnd.ms-excel.controlproperties+xml"/></Types>'))
+    sheet = (
+        sheet.replace(
+            "<worksheet ",
+            '<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ',
+            1,
+        )
+        if "xmlns:r=" not in sheet
+        else sheet
+    )
+    content_types = text(path, CT).replace(
+        "</Types>",
+        (
+            '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
+            'ContentType="application/vnd.ms-excel.controlproperties+xml"/></Types>'
+        ),
+    )
     change: dict[str, bytes | None] = {
         drawing: text(path, drawing).replace("</wsDr>", TEXT_BOX + "</wsDr>").encode(),
         help_part: sheet.replace("</worksheet>", CONTROLS + "</worksheet>").encode(),
         "xl/worksheets/_rels/sheet12.xml.rels": BUTTON_RELS,
-        "xl/drawings/vmlDrawing9.vml": BUTTON_VML, "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
+        "xl/drawings/vmlDrawing9.vml": BUTTON_VML,
+        "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
         CT: content_types.encode(),
     }
     if macro:
@@ -80,7 +92,15 @@ def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
     assert reopened["Periods"].data_validations.dataValidation  # drop-downs of the template kept
     assert reopened.sheetnames[-2:] == ["Findings", "RunLog"]
     assert FileWorkbook(workbook).read_sheet("Findings").columns == [
-        "Severity", "Code", "Where", "Row", "Column", "Voucher", "Message", "Fix"]
+        "Severity",
+        "Code",
+        "Where",
+        "Row",
+        "Column",
+        "Voucher",
+        "Message",
+        "Fix",
+    ]
 
 
 def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch, capsys):
@@ -103,13 +123,15 @@ def test_findings_text_never_becomes_a_formula(tmp_path):
     journal = tmp_path / "evil.csv"
     journal.write_text(
         "Voucher,Date,Account,Debit,Credit,Text\n"
-        "\"=cmd|' /C calc'!A0\",2026-10-31,6400,1.00,,\"@SUM(A1)\"\n"
-        "\"=cmd|' /C calc'!A0\",2026-10-31,2900,,1.00,\"+1\"\n"
+        '"=cmd|\' /C calc\'!A0",2026-10-31,6400,1.00,,"@SUM(A1)"\n'
+        '"=cmd|\' /C calc\'!A0",2026-10-31,2900,,1.00,"+1"\n'
     )
     assert cli.main(["validate", str(workbook), "--journal", str(journal)]) == 0
     findings_part = next(
-        n for n in zipfile.ZipFile(workbook).namelist()
-        if n.startswith("xl/worksheets/") and "=cmd" in text(workbook, n))
+        n
+        for n in zipfile.ZipFile(workbook).namelist()
+        if n.startswith("xl/worksheets/") and "=cmd" in text(workbook, n)
+    )
     xml = text(workbook, findings_part)
     assert "<f>" not in xml and "<f " not in xml
     assert 't="inlineStr"' in xml

@@ -80,39 +80,60 @@ def make_workbook(path: Path, *, macro: bool = False) -> Path:
     wb.save(path)
 
     wb_xml = part_text(path, "xl/workbook.xml").replace("<workbook ", "<workbook " + IGNORABLE, 1)
-    ct = part_text(path, CT).replace("</Types>", (
-        '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
-        'ContentType="application/vnd.ms-excel.controlproperties+xml"/>'
-        '<Override PartName="/xl/webextensions/webextension1.xml" '
-        'ContentType="application/vnd.ms-office.webextension+xml"/></Types>'))
-    rels = part_text(path, "xl/_rels/workbook.xml.rels").replace("</Relationships>", (
-        f'<Relationship Id="rId90" Type="{R}/customXml" Target="../customXml/item1.xml"/>'
-        "</Relationships>"))
-    root_rels = part_text(path, "_rels/.rels").replace("</Relationships>", (
-        '<Relationship Id="rId90" Type="http://schemas.microsoft.com/office/2011/relationships/'
-        'webextension" Target="xl/webextensions/webextension1.xml"/></Relationships>'))
-    sheet2 = part_text(path, "xl/worksheets/sheet2.xml").replace(
-        f'<worksheet xmlns="{M}"', f'<worksheet xmlns="{M}" xmlns:r="{R}"').replace(
-        "</worksheet>", CONTROLS + "</worksheet>")
+    ct = part_text(path, CT).replace(
+        "</Types>",
+        (
+            '<Override PartName="/xl/ctrlProps/ctrlProp1.xml" '
+            'ContentType="application/vnd.ms-excel.controlproperties+xml"/>'
+            '<Override PartName="/xl/webextensions/webextension1.xml" '
+            'ContentType="application/vnd.ms-office.webextension+xml"/></Types>'
+        ),
+    )
+    rels = part_text(path, "xl/_rels/workbook.xml.rels").replace(
+        "</Relationships>",
+        (f'<Relationship Id="rId90" Type="{R}/customXml" Target="../customXml/item1.xml"/></Relationships>'),
+    )
+    root_rels = part_text(path, "_rels/.rels").replace(
+        "</Relationships>",
+        (
+            '<Relationship Id="rId90" Type="http://schemas.microsoft.com/office/2011/relationships/'
+            'webextension" Target="xl/webextensions/webextension1.xml"/></Relationships>'
+        ),
+    )
+    sheet2 = (
+        part_text(path, "xl/worksheets/sheet2.xml")
+        .replace(f'<worksheet xmlns="{M}"', f'<worksheet xmlns="{M}" xmlns:r="{R}"')
+        .replace("</worksheet>", CONTROLS + "</worksheet>")
+    )
     if macro:
         ct = ct.replace(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-            "application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-            "<Default Extension=\"xml\"",
-            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-            '<Default Extension="xml"')
-        rels = rels.replace("</Relationships>", (
-            '<Relationship Id="rId91" Type="http://schemas.microsoft.com/office/2006/'
-            'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'))
+            "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        ).replace(
+            '<Default Extension="xml"',
+            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default Extension="xml"',
+        )
+        rels = rels.replace(
+            "</Relationships>",
+            (
+                '<Relationship Id="rId91" Type="http://schemas.microsoft.com/office/2006/'
+                'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'
+            ),
+        )
     change: dict[str, bytes | None] = {
-        "xl/workbook.xml": wb_xml.encode(), CT: ct.encode(),
-        "xl/_rels/workbook.xml.rels": rels.encode(), "_rels/.rels": root_rels.encode(),
+        "xl/workbook.xml": wb_xml.encode(),
+        CT: ct.encode(),
+        "xl/_rels/workbook.xml.rels": rels.encode(),
+        "_rels/.rels": root_rels.encode(),
         "xl/worksheets/sheet2.xml": sheet2.encode(),
-        "xl/drawings/drawing1.xml": part_text(path, "xl/drawings/drawing1.xml").replace(
-            "</wsDr>", TEXT_BOX + "</wsDr>").encode(),
+        "xl/drawings/drawing1.xml": part_text(path, "xl/drawings/drawing1.xml")
+        .replace("</wsDr>", TEXT_BOX + "</wsDr>")
+        .encode(),
         "xl/worksheets/_rels/sheet2.xml.rels": BUTTON_RELS,
-        "xl/drawings/vmlDrawing9.vml": BUTTON_VML, "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
-        "customXml/item1.xml": CUSTOM_XML, "xl/webextensions/webextension1.xml": WEBEXT,
+        "xl/drawings/vmlDrawing9.vml": BUTTON_VML,
+        "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
+        "customXml/item1.xml": CUSTOM_XML,
+        "xl/webextensions/webextension1.xml": WEBEXT,
     }
     if macro:
         change["xl/vbaProject.bin"] = VBA
@@ -126,25 +147,45 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def findings_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "Check": ["Balance", *FORMULA_LIKE[:5]],
-        "Account": ["1000", "2000", None, "0042", "3000", "4000"],
-        "Amount": [Decimal("1234.56"), Decimal("-0.01"), Decimal("1000000.10"), None,
-                   Decimal("0"), Decimal("12.345")],
-        "Posted": [dt.date(2024, 1, 31), dt.date(2024, 2, 29), None, dt.date(2024, 12, 31),
-                   dt.date(2025, 1, 1), dt.date(1999, 12, 31)],
-        "Lines": [1, 2, 3, 4, 5, 6],
-        "Ratio": [0.5, np.nan, 1.25, 2.0, -3.5, 1e-7],
-        "Approved": [True, False, None, True, False, True],
-        "Run at": pd.to_datetime(["2024-01-31 10:30:15", "2024-01-31 23:59:59", None,
-                                  "2024-02-01 00:00:01", "2024-02-01 12:00:00",
-                                  "2024-02-02 08:15:00"]),
-    })
+    return pd.DataFrame(
+        {
+            "Check": ["Balance", *FORMULA_LIKE[:5]],
+            "Account": ["1000", "2000", None, "0042", "3000", "4000"],
+            "Amount": [
+                Decimal("1234.56"),
+                Decimal("-0.01"),
+                Decimal("1000000.10"),
+                None,
+                Decimal("0"),
+                Decimal("12.345"),
+            ],
+            "Posted": [
+                dt.date(2024, 1, 31),
+                dt.date(2024, 2, 29),
+                None,
+                dt.date(2024, 12, 31),
+                dt.date(2025, 1, 1),
+                dt.date(1999, 12, 31),
+            ],
+            "Lines": [1, 2, 3, 4, 5, 6],
+            "Ratio": [0.5, np.nan, 1.25, 2.0, -3.5, 1e-7],
+            "Approved": [True, False, None, True, False, True],
+            "Run at": pd.to_datetime(
+                [
+                    "2024-01-31 10:30:15",
+                    "2024-01-31 23:59:59",
+                    None,
+                    "2024-02-01 00:00:01",
+                    "2024-02-01 12:00:00",
+                    "2024-02-02 08:15:00",
+                ]
+            ),
+        }
+    )
 
 
 def findings_sheet(frame: pd.DataFrame | None = None) -> OutputSheet:
-    return OutputSheet("Findings", findings_frame() if frame is None else frame,
-                       formats={"Amount": "amount"})
+    return OutputSheet("Findings", findings_frame() if frame is None else frame, formats={"Amount": "amount"})
 
 
 def calamine_rows(path: Path, name: str) -> list[list[object]]:
@@ -160,8 +201,7 @@ def sheet_part(path: Path, name: str) -> str:
 
 
 def sheet_entries(path: Path) -> list[dict[str, str]]:
-    return [dict(s.attrib) for s in ET.fromstring(part_text(path, "xl/workbook.xml")).iter(
-        f"{{{M}}}sheet")]
+    return [dict(s.attrib) for s in ET.fromstring(part_text(path, "xl/workbook.xml")).iter(f"{{{M}}}sheet")]
 
 
 def cell_xfs(path: Path) -> list[dict[str, str]]:
@@ -169,8 +209,7 @@ def cell_xfs(path: Path) -> list[dict[str, str]]:
     return [dict(xf.attrib) for xf in cell_formats]
 
 
-def assert_unchanged_except(before: dict[str, bytes], after: dict[str, bytes],
-                            allowed: set[str]) -> None:
+def assert_unchanged_except(before: dict[str, bytes], after: dict[str, bytes], allowed: set[str]) -> None:
     kept = [n for n in before if n in after]
     assert kept == [n for n in after if n in before], "member order changed"
     for name, data in before.items():
@@ -203,8 +242,12 @@ def test_add_then_replace_keeps_every_other_part(tmp_path: Path, macro: bool) ->
     assert '<definedName name="LedgerTotal">Ledger!$B$5</definedName>' in wb_xml
     assert "'Findings'!$A$1:$H$7" in wb_xml  # the autofilter's hidden name
     assert [s["name"] for s in sheet_entries(path)] == ["Ledger", "Accounts", "Findings"]
-    for part in ("xl/drawings/vmlDrawing9.vml", "xl/ctrlProps/ctrlProp1.xml",
-                 "customXml/item1.xml", "xl/webextensions/webextension1.xml"):
+    for part in (
+        "xl/drawings/vmlDrawing9.vml",
+        "xl/ctrlProps/ctrlProp1.xml",
+        "customXml/item1.xml",
+        "xl/webextensions/webextension1.xml",
+    ):
         assert first[part] == original[part]
     assert b"<sp " in first["xl/drawings/drawing1.xml"]
     assert b"<controls>" in first["xl/worksheets/sheet2.xml"]
@@ -234,13 +277,12 @@ def test_add_then_replace_keeps_every_other_part(tmp_path: Path, macro: bool) ->
     assert book["Ledger"].data_validations.dataValidation[0].formula1 == '"Open,Closed"'
     assert book["Ledger"]["A2"].comment.text == "Check this account"
     assert len(book["Ledger"]._charts) == 1
-    assert calamine_rows(path, "Findings")[1:] == [["a", "1000", 1234.56, dt.date(2024, 1, 31),
-                                                   1.0, 0.5, True, dt.datetime(2024, 1, 31, 10, 30, 15)],
-                                                  ["b", "2000", -0.01, dt.date(2024, 2, 29), 2.0,
-                                                   "", False, dt.datetime(2024, 1, 31, 23, 59, 59)],
-                                                  ["c", "", 1000000.1, "", 3.0, 1.25, "", ""]]
-    assert calamine_rows(path, "RunLog") == [["Step", "Rows"], ["import", 10.0],
-                                             ["validate", 8.0]]
+    assert calamine_rows(path, "Findings")[1:] == [
+        ["a", "1000", 1234.56, dt.date(2024, 1, 31), 1.0, 0.5, True, dt.datetime(2024, 1, 31, 10, 30, 15)],
+        ["b", "2000", -0.01, dt.date(2024, 2, 29), 2.0, "", False, dt.datetime(2024, 1, 31, 23, 59, 59)],
+        ["c", "", 1000000.1, "", 3.0, 1.25, "", ""],
+    ]
+    assert calamine_rows(path, "RunLog") == [["Step", "Rows"], ["import", 10.0], ["validate", 8.0]]
     assert not list(tmp_path.glob(".~closekit-*"))
 
 
@@ -273,18 +315,32 @@ def test_numpy_scalars_timestamps_and_1904_dates(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
     wb.save(src)
-    frame = pd.DataFrame({"Mixed": [np.int64(7), np.float32(0.5), pd.Timestamp("2024-03-01"),
-                                    dt.datetime(2024, 3, 1, 6, 0), Decimal("1E+3"), "x"],
-                          "Days": pd.to_datetime(["1904-01-02"] * 3 + ["2024-03-01"] * 3)})
+    frame = pd.DataFrame(
+        {
+            "Mixed": [
+                np.int64(7),
+                np.float32(0.5),
+                pd.Timestamp("2024-03-01"),
+                dt.datetime(2024, 3, 1, 6, 0),
+                Decimal("1E+3"),
+                "x",
+            ],
+            "Days": pd.to_datetime(["1904-01-02"] * 3 + ["2024-03-01"] * 3),
+        }
+    )
     replace_sheets(src, tmp_path / "out.xlsx", [OutputSheet("Out", frame)])
     xml = part_text(tmp_path / "out.xlsx", "xl/worksheets/sheet2.xml")
     assert '<c r="B2" s="' in xml and "><v>1</v>" in xml  # 1904 system: 1904-01-02 is 1
     assert "<v>1000</v>" in xml
     rows = calamine_rows(tmp_path / "out.xlsx", "Out")
-    assert rows[1:] == [[7.0, dt.date(1904, 1, 2)], [0.5, dt.date(1904, 1, 2)],
-                        [dt.date(2024, 3, 1), dt.date(1904, 1, 2)],
-                        [dt.datetime(2024, 3, 1, 6, 0), dt.date(2024, 3, 1)],
-                        [1000.0, dt.date(2024, 3, 1)], ["x", dt.date(2024, 3, 1)]]
+    assert rows[1:] == [
+        [7.0, dt.date(1904, 1, 2)],
+        [0.5, dt.date(1904, 1, 2)],
+        [dt.date(2024, 3, 1), dt.date(1904, 1, 2)],
+        [dt.datetime(2024, 3, 1, 6, 0), dt.date(2024, 3, 1)],
+        [1000.0, dt.date(2024, 3, 1)],
+        ["x", dt.date(2024, 3, 1)],
+    ]
 
 
 def test_formula_like_text_stayspart_text(workbook: Path, tmp_path: Path) -> None:
@@ -303,11 +359,11 @@ def test_formula_like_text_stayspart_text(workbook: Path, tmp_path: Path) -> Non
     assert book["Findings"]["A2"].data_type == "s" and book["Findings"]["A2"].quotePrefix
 
 
-def test_illegal_characters_are_removed_and_long_text_truncated(workbook: Path,
-                                                                tmp_path: Path) -> None:
+def test_illegal_characters_are_removed_and_long_text_truncated(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
-    frame = pd.DataFrame({"Text": ["a\x00b\x07c\x1f", "tab\tline\nret\r", "x" * 40_000,
-                                   "<&>\"'", "_x0041_", "emoji \U0001f600"]})
+    frame = pd.DataFrame(
+        {"Text": ["a\x00b\x07c\x1f", "tab\tline\nret\r", "x" * 40_000, "<&>\"'", "_x0041_", "emoji \U0001f600"]}
+    )
     replace_sheets(workbook, out, [OutputSheet("Findings", frame)])
     values = [r[0] for r in calamine_rows(out, "Findings")[1:]]
     assert values[0] == "abc" and values[1] == "tab\tline\nret\r"
@@ -316,8 +372,7 @@ def test_illegal_characters_are_removed_and_long_text_truncated(workbook: Path,
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=hs.lists(hs.text(hs.characters(exclude_categories=["Cs"]), max_size=30), min_size=1,
-                      max_size=5))
+@given(texts=hs.lists(hs.text(hs.characters(exclude_categories=["Cs"]), max_size=30), min_size=1, max_size=5))
 def test_any_text_reads_back_as_written(tmp_path: Path, texts: list[str]) -> None:
     src, out = tmp_path / "src.xlsx", tmp_path / "out.xlsx"
     if not src.exists():
@@ -328,8 +383,7 @@ def test_any_text_reads_back_as_written(tmp_path: Path, texts: list[str]) -> Non
     assert not re.search(r"<f[\s>/]", part_text(out, "xl/worksheets/sheet2.xml"))
 
 
-def test_failure_midway_leaves_the_workbook_untouched(workbook: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_midway_leaves_the_workbook_untouched(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = workbook.read_bytes()
     calls = {"n": 0}
     real = xp._copy_member
@@ -354,9 +408,12 @@ def test_failure_midway_leaves_the_workbook_untouched(workbook: Path,
     assert not list(workbook.parent.glob(".~closekit-*"))
 
 
-BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
-        b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><workbook xmlns="' + M.encode()
-        + b'"><sheets><sheet name="&lol2;" sheetId="1"/></sheets></workbook>')
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+    b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><workbook xmlns="'
+    + M.encode()
+    + b'"><sheets><sheet name="&lol2;" sheetId="1"/></sheets></workbook>'
+)
 
 
 def _corrupt(path: Path, kind: str) -> None:
@@ -374,12 +431,18 @@ def _corrupt(path: Path, kind: str) -> None:
         rewrite(path, {"xl/workbook.xml": None})
 
 
-@pytest.mark.parametrize(("kind", "message"), [
-    ("not a zip", "is not an Excel workbook"), ("truncated", "damaged or incomplete"),
-    ("encrypted", "password-protected"), ("xml bomb", "contains unsafe XML"),
-    ("malformed", "not well-formed XML"), ("no workbook", "xl/workbook.xml is missing")])
-def test_unreadable_workbooks_raise_a_clear_error(workbook: Path, kind: str,
-                                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("not a zip", "is not an Excel workbook"),
+        ("truncated", "damaged or incomplete"),
+        ("encrypted", "password-protected"),
+        ("xml bomb", "contains unsafe XML"),
+        ("malformed", "not well-formed XML"),
+        ("no workbook", "xl/workbook.xml is missing"),
+    ],
+)
+def test_unreadable_workbooks_raise_a_clear_error(workbook: Path, kind: str, message: str) -> None:
     _corrupt(workbook, kind)
     before = workbook.read_bytes()
     with pytest.raises(WorkbookPackageError, match=message) as info:
@@ -399,8 +462,9 @@ def test_suspiciously_large_parts_are_refused(workbook: Path) -> None:
     assert workbook.read_bytes() == before
 
 
-def test_pure_python_fallbacks_write_the_same_sheet(workbook: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pure_python_fallbacks_write_the_same_sheet(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What runs under Pyodide: no pyarrow fast path, Python string storage, no threads."""
     frame = findings_frame().assign(Note=["x\x00y", "<b>", None, "a" * 40_000, "é", "_x0041_"])
     replace_sheets(workbook, tmp_path / "fast.xlsx", [findings_sheet(frame)])
@@ -410,11 +474,11 @@ def test_pure_python_fallbacks_write_the_same_sheet(workbook: Path, tmp_path: Pa
         frame = frame.astype({"Check": "string"})
         assert frame["Check"].dtype.storage == "python"
         replace_sheets(workbook, tmp_path / "slow.xlsx", [findings_sheet(frame)])
-    fast, slow = (part_text(tmp_path / name, "xl/worksheets/sheet3.xml")
-                  for name in ("fast.xlsx", "slow.xlsx"))
+    fast, slow = (part_text(tmp_path / name, "xl/worksheets/sheet3.xml") for name in ("fast.xlsx", "slow.xlsx"))
     # pyarrow writes 2 and 1e-7 where Python writes 2.0 and 1e-07: the same doubles.
     same_numbers = lambda xml: re.sub(  # noqa: E731
-        r"<v>([-+.\de]+)</v>", lambda m: f"<v>{float(m[1])!r}</v>", xml)
+        r"<v>([-+.\de]+)</v>", lambda m: f"<v>{float(m[1])!r}</v>", xml
+    )
     assert fast != slow and same_numbers(fast) == same_numbers(slow)
 
 
@@ -458,19 +522,15 @@ def test_workbook_without_styles_part_gets_one(tmp_path: Path) -> None:
     plain = openpyxl.Workbook()
     plain.active.append(["no", "styles", 1])
     plain.save(workbook)
-    rels = re.sub(r'<Relationship [^>]*styles\.xml"[^>]*/>', "",
-                  part_text(workbook, "xl/_rels/workbook.xml.rels"))
+    rels = re.sub(r'<Relationship [^>]*styles\.xml"[^>]*/>', "", part_text(workbook, "xl/_rels/workbook.xml.rels"))
     ct = re.sub(r'<Override PartName="/xl/styles.xml"[^>]*/>', "", part_text(workbook, CT))
-    rewrite(workbook, {"xl/styles.xml": None, "xl/_rels/workbook.xml.rels": rels.encode(),
-                        CT: ct.encode()})
+    rewrite(workbook, {"xl/styles.xml": None, "xl/_rels/workbook.xml.rels": rels.encode(), CT: ct.encode()})
     out = tmp_path / "out.xlsx"
     sheet = OutputSheet("Findings", findings_frame(), formats={"Amount": "amount3"})
     replace_sheets(workbook, out, [sheet])
-    target = re.search(r'Type="[^"]*/styles" Target="([^"]+)"',
-                       part_text(out, "xl/_rels/workbook.xml.rels"))[1]
+    target = re.search(r'Type="[^"]*/styles" Target="([^"]+)"', part_text(out, "xl/_rels/workbook.xml.rels"))[1]
     assert f'PartName="/xl/{target}"' in part_text(out, CT)
-    assert '<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.000"/>' in part_text(
-        out, f"xl/{target}")
+    assert '<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.000"/>' in part_text(out, f"xl/{target}")
     ws = openpyxl.load_workbook(out)["Findings"]
     assert ws["A1"].font.b and ws["C2"].number_format == "#,##0.000"
 
@@ -484,44 +544,56 @@ def test_replaced_sheet_drops_its_own_relationships_and_calc_chain(workbook: Pat
     part = sheet_part(workbook, "Findings")
     rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
     findings_id = next(s["sheetId"] for s in sheet_entries(workbook) if s["name"] == "Findings")
-    chain = (f'<?xml version="1.0"?><calcChain xmlns="{M}"><c r="B5" i="1"/>'
-             f'<c r="B2" i="{findings_id}" l="1"/><c r="B3"/><c r="C7" i="1"/></calcChain>')
-    rewrite(workbook, {
-        "xl/calcChain.xml": chain.encode(),
-        CT: part_text(workbook, CT).replace("</Types>", (
-            '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.calcChain+xml"/></Types>')).encode(),
-        "xl/_rels/workbook.xml.rels": part_text(workbook, "xl/_rels/workbook.xml.rels").replace(
-            "</Relationships>", f'<Relationship Id="rId77" Type="{R}/calcChain" '
-            'Target="calcChain.xml"/></Relationships>').encode()})
+    chain = (
+        f'<?xml version="1.0"?><calcChain xmlns="{M}"><c r="B5" i="1"/>'
+        f'<c r="B2" i="{findings_id}" l="1"/><c r="B3"/><c r="C7" i="1"/></calcChain>'
+    )
+    rewrite(
+        workbook,
+        {
+            "xl/calcChain.xml": chain.encode(),
+            CT: part_text(workbook, CT)
+            .replace(
+                "</Types>",
+                (
+                    '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+                    'officedocument.spreadsheetml.calcChain+xml"/></Types>'
+                ),
+            )
+            .encode(),
+            "xl/_rels/workbook.xml.rels": part_text(workbook, "xl/_rels/workbook.xml.rels")
+            .replace(
+                "</Relationships>",
+                f'<Relationship Id="rId77" Type="{R}/calcChain" Target="calcChain.xml"/></Relationships>',
+            )
+            .encode(),
+        },
+    )
     before = members(workbook)
     assert rels in before
 
     write_sheets_atomic(workbook, [findings_sheet()])
     after = members(workbook)
     assert rels not in after and "xl/comments/comment2.xml" in after  # orphan left alone
-    assert after["xl/calcChain.xml"].decode().endswith(
-        '<c r="B5" i="1"/><c r="C7" i="1"/></calcChain>')
+    assert after["xl/calcChain.xml"].decode().endswith('<c r="B5" i="1"/><c r="C7" i="1"/></calcChain>')
     assert_unchanged_except(before, after, EDITABLE | {part, rels, "xl/calcChain.xml"})
     assert openpyxl.load_workbook(workbook)["Findings"]["A2"].value == "Balance"
 
-    rewrite(workbook, {"xl/calcChain.xml": (f'<calcChain xmlns="{M}"><c r="A2" '
-                                             f'i="{findings_id}"/></calcChain>').encode()})
+    rewrite(
+        workbook, {"xl/calcChain.xml": (f'<calcChain xmlns="{M}"><c r="A2" i="{findings_id}"/></calcChain>').encode()}
+    )
     write_sheets_atomic(workbook, [findings_sheet()])
     after = members(workbook)
     assert "xl/calcChain.xml" not in after
-    assert b"calcChain" not in after[CT] and b"calcChain" not in after[
-        "xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in after[CT] and b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
 
 
 def test_new_sheet_uses_the_files_relationship_prefix(workbook: Path, tmp_path: Path) -> None:
-    wb_xml = part_text(workbook, "xl/workbook.xml").replace("xmlns:r=", "xmlns:rel=").replace(
-        " r:id=", " rel:id=")
+    wb_xml = part_text(workbook, "xl/workbook.xml").replace("xmlns:r=", "xmlns:rel=").replace(" r:id=", " rel:id=")
     rewrite(workbook, {"xl/workbook.xml": wb_xml.encode()})
     out = tmp_path / "out.xlsx"
     replace_sheets(workbook, out, [findings_sheet()])
-    assert re.search(r'<sheet name="Findings" sheetId="3" rel:id="rId\d+"/>',
-                     part_text(out, "xl/workbook.xml"))
+    assert re.search(r'<sheet name="Findings" sheetId="3" rel:id="rId\d+"/>', part_text(out, "xl/workbook.xml"))
     assert openpyxl.load_workbook(out).sheetnames[-1] == "Findings"
 
 
@@ -551,7 +623,10 @@ def test_invalid_requests_are_refused(workbook: Path) -> None:
 
 def test_empty_frames(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
-    replace_sheets(workbook, out, [OutputSheet("Nothing", pd.DataFrame()),
-                                   OutputSheet("Header only", pd.DataFrame(columns=["a", "b"]))])
+    replace_sheets(
+        workbook,
+        out,
+        [OutputSheet("Nothing", pd.DataFrame()), OutputSheet("Header only", pd.DataFrame(columns=["a", "b"]))],
+    )
     assert calamine_rows(out, "Header only") == [["a", "b"]]
     assert openpyxl.load_workbook(out).sheetnames[-2:] == ["Nothing", "Header only"]

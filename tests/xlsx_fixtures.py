@@ -11,7 +11,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT = "[Content_Types].xml"
 
 TEXT_BOX = (
-    '<twoCellAnchor><from><col>8</col><colOff>0</colOff><row>1</row><rowOff>0</rowOff></from>'
+    "<twoCellAnchor><from><col>8</col><colOff>0</colOff><row>1</row><rowOff>0</rowOff></from>"
     "<to><col>11</col><colOff>0</colOff><row>4</row><rowOff>0</rowOff></to>"
     '<sp macro="" textlink=""><nvSpPr><cNvPr id="3" name="TextBox 2"/><cNvSpPr txBox="1"/>'
     '</nvSpPr><spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></spPr><txBody><a:bodyPr/>'
@@ -39,15 +39,21 @@ BUTTON_RELS = (
     f'<Relationship Id="rId2" Type="{R}/ctrlProp" Target="../ctrlProps/ctrlProp1.xml"/>'
     "</Relationships>"
 ).encode()
-CTRL_PROP = (b'<formControlPr xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"'
-             b' objectType="Button" lockText="1"/>')
+CTRL_PROP = (
+    b'<formControlPr xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"'
+    b' objectType="Button" lockText="1"/>'
+)
 CUSTOM_XML = b'<?xml version="1.0"?><xlwings xmlns="urn:example:lite"><code>print(1)</code></xlwings>'
-WEBEXT = (b'<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/'
-          b'webextension/2010/11" id="{52811C31-4593-43B8-A697-EB873422D156}"/>')
+WEBEXT = (
+    b'<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/'
+    b'webextension/2010/11" id="{52811C31-4593-43B8-A697-EB873422D156}"/>'
+)
 VBA = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
-IGNORABLE = ('xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-             'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
-             'mc:Ignorable="x15" ')
+IGNORABLE = (
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
+    'mc:Ignorable="x15" '
+)
 
 
 # ----------------------------------------------------------------------------- fixtures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -9,6 +10,22 @@ from typing import Protocol
 import pandas as pd
 
 from closekit.tables import RawTable
+
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's sheet size
+
+
+def a1(row: int, column: int) -> str:
+    """The A1 reference of a 1-based row and column: ``a1(3, 6) == "F3"``."""
+    if isinstance(row, bool) or isinstance(column, bool):
+        raise TypeError("a1 takes row and column numbers, not booleans")
+    row, column = operator.index(row), operator.index(column)
+    if not (1 <= row <= MAX_ROWS and 1 <= column <= MAX_COLUMNS):
+        raise ValueError(f"row {row}, column {column} is outside an Excel sheet (1-{MAX_ROWS:,}, 1-{MAX_COLUMNS:,})")
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
 
 
 @dataclass(frozen=True)
@@ -34,8 +51,12 @@ class SheetIO(Protocol):
     def read_sheet(self, name: str) -> RawTable | None:
         """One sheet (header in row 1; Excel row numbers), or None when there is no such sheet."""
 
-    def write_sheets(self, sheets: list[OutputSheet]) -> None:
-        """Replace (or add) the given output sheets, all or nothing; everything else is kept."""
+    def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
+        """Replace (or add) the given output sheets, all or nothing; everything else is kept.
+
+        ``updates`` are cell values in existing sheets: sheet name (any case) -> {A1 reference: value}
+        (str, int, float, Decimal, bool, date/datetime; None clears the value). They are written in
+        the same all-or-nothing step; every other cell, format and object of those sheets is kept."""
 
     def folder(self) -> Path | None:
         """The folder relative Sources paths are resolved against (None where there is none)."""

@@ -1,9 +1,10 @@
 """The file adapter: a close workbook on disk (.xlsx or .xlsm).
 
 Reads go through python-calamine when it is installed (fast), else openpyxl. Writes replace whole
-output sheets at the package level (:mod:`closekit.sheetio.xlsx_package`): every other part of the
-file, input sheets, charts, shapes, buttons, VBA and add-in parts, stays byte for byte; the new
-file is written beside the old one and swapped in only when complete.
+output sheets at the package level (:mod:`closekit.sheetio.xlsx_package`), and set single cells of
+input sheets (the Checklist's Status) in the same write: every other part of the file (other
+sheets, the other cells of an updated sheet, charts, shapes, buttons, VBA and add-in parts) is
+kept; the new file is written beside the old one and swapped in only when complete.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class FileWorkbook:
         name = self.path.name
         return {self.path.with_name("~$" + name), self.path.with_name("~$" + name[2:])}
 
-    def write_sheets(self, sheets: list[OutputSheet]) -> None:
+    def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
         from closekit.sheetio import xlsx_package
 
         for lock in self.owner_files():
@@ -88,7 +89,7 @@ class FileWorkbook:
                 f"{self.where} changed on disk while closekit was running, so closekit wrote nothing: run again."
             )
         try:
-            xlsx_package.write_sheets_atomic(self.path, sheets)
+            xlsx_package.write_sheets_atomic(self.path, sheets, updates)
         except PermissionError:
             raise WorkbookInUse(
                 f"{self.where} cannot be written (it is open in another program or "
@@ -97,7 +98,10 @@ class FileWorkbook:
         except xlsx_package.WorkbookPackageError as exc:
             raise InputError(str(exc)) from None
         except OSError as exc:
-            raise WriteError(f"{self.where} could not be written ({exc.strerror or exc}); it was left as it "
-                             f"was. Free some disk space or check the folder's permissions, then run again.") from None
+            raise WriteError(
+                f"{self.where} could not be written ({exc.strerror or exc}); it was left as it "
+                f"was. Free some disk space or check the folder's permissions, then run again."
+            ) from None
         self._data = self.path.read_bytes()
+        self._book = tables.open_workbook(self._data, self.where)
         self._cache.clear()

@@ -4,7 +4,9 @@ Only the parts that must change are touched: the output sheet parts themselves, 
 insertions in ``[Content_Types].xml``, ``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``,
 ``xl/styles.xml`` (and ``xl/calcChain.xml`` when a replaced sheet had formulas). Every other zip
 member (other sheets, charts, drawings, text boxes, form buttons, comments, VBA, custom XML,
-add-in parts) is copied with identical bytes, in the same order. See docs/workbook-writing.md.
+add-in parts) is copied with identical bytes, in the same order. Cell updates of existing sheets
+(``updates``) edit only the changed cells of those sheets' XML (:mod:`.xlsx_cells`), in the same
+write. See docs/workbook-writing.md.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -27,8 +29,9 @@ from xml.etree.ElementTree import Element, ParseError
 import pandas as pd
 from defusedxml import DefusedXmlException
 
+from closekit.sheetio import xlsx_cells as xc
 from closekit.sheetio import xlsx_styles as st
-from closekit.sheetio.base import OutputSheet
+from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
 
 __all__ = ["OutputSheet", "WorkbookPackageError", "replace_sheets", "write_sheets_atomic"]
@@ -38,11 +41,13 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0", "amount3",
-                     "general"})
+FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0", "amount3", "general"})
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_XML_BYTES = 200 * 2**20  # all parts we parse, together (zip-bomb guard)
 MAX_RATIO = 200  # uncompressed / compressed, for parsed parts above 1 MB (XML: ~10-50)
+
+#: sheet name (any case) -> {A1 reference: value}: cells of existing sheets to set.
+CellUpdates = dict[str, dict[str, object]]
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -54,17 +59,20 @@ class WorkbookPackageError(Exception):
 
 
 # ============================================================================ public API
-def replace_sheets(src: str | os.PathLike, dst: str | os.PathLike,
-                   sheets: list[OutputSheet]) -> None:
+def replace_sheets(
+    src: str | os.PathLike, dst: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None
+) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
     (same position in the tab order, same sheetId and r:id) and appending the others at the end.
+    `updates` maps the name of an existing worksheet (any case; not one of `sheets`) to cell
+    values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
+    written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
     Nothing is created at `dst` when the request or the source is invalid; a partly written
     `dst` is removed if writing fails."""
     src, dst = os.fspath(src), os.fspath(dst)
-    if os.path.abspath(src) == os.path.abspath(dst) or (
-            os.path.exists(dst) and os.path.samefile(src, dst)):
+    if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets) as job:
+    with _prepared(src, sheets, updates) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -74,17 +82,17 @@ def replace_sheets(src: str | os.PathLike, dst: str | os.PathLike,
             raise
 
 
-def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet]) -> None:
+def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> None:
     """replace_sheets into a temporary file in the same folder (name starting with '.~closekit-'),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
-    `path` is untouched (byte-identical)."""
+    `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
+    same step (see replace_sheets)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = None
     try:
-        with _prepared(path, sheets) as job:
-            fd, tmp = tempfile.mkstemp(prefix=".~closekit-", dir=folder,
-                                       suffix=os.path.splitext(path)[1] or ".xlsx")
+        with _prepared(path, sheets, updates) as job:
+            fd, tmp = tempfile.mkstemp(prefix=".~closekit-", dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx")
             with os.fdopen(fd, "wb") as fh:
                 job.emit(fh)
                 fh.flush()
@@ -125,16 +133,18 @@ class _Reader:
             return self.cache[part.lower()]
         size = info.file_size
         if size > self.budget or (size > 2**20 and size > MAX_RATIO * max(info.compress_size, 1)):
-            raise self.fail(f"was not processed because its part {part} is suspiciously large "
-                            "when unpacked (a possible zip bomb)")
+            raise self.fail(
+                f"was not processed because its part {part} is suspiciously large when unpacked (a possible zip bomb)"
+            )
         self.budget -= size
         try:
             with self.zin.open(info) as fh:
                 data = self.cache[part.lower()] = fh.read(size + 1)
                 return data
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
-            raise self.fail(f"is damaged (its part {part} cannot be read: {e}); "
-                            "open it in Excel and save it again") from e
+            raise self.fail(
+                f"is damaged (its part {part} cannot be read: {e}); open it in Excel and save it again"
+            ) from e
 
     def xml(self, part: str, *, required: bool = True) -> tuple[str, str, Element] | None:
         """(text, codec, parsed root) of a part, or None when absent and not required."""
@@ -147,8 +157,9 @@ class _Reader:
             text, codec = st.decode_xml(data)
             return text, codec, st.parse_xml(data)
         except DefusedXmlException as e:
-            raise self.fail(f"was not processed because its part {part} contains unsafe XML "
-                            "(entity or DTD declarations)") from e
+            raise self.fail(
+                f"was not processed because its part {part} contains unsafe XML (entity or DTD declarations)"
+            ) from e
         except (ParseError, UnicodeDecodeError) as e:
             raise self.fail(f"is damaged (its part {part} is not well-formed XML)") from e
 
@@ -159,12 +170,16 @@ def _open_zip(path: str, label: str) -> zipfile.ZipFile:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookPackageError(
             f"{label} is password-protected (or saved in the old .xls format), so it cannot be "
-            "updated; remove the password or save it as .xlsx/.xlsm in Excel first.")
+            "updated; remove the password or save it as .xlsx/.xlsm in Excel first."
+        )
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        what = ("is damaged or incomplete (its zip structure cannot be read)" if head[:2] == b"PK"
-                else "is not an Excel workbook (.xlsx/.xlsm)")
+        what = (
+            "is damaged or incomplete (its zip structure cannot be read)"
+            if head[:2] == b"PK"
+            else "is not an Excel workbook (.xlsx/.xlsm)"
+        )
         raise WorkbookPackageError(f"{label} {what}.") from e
 
 
@@ -215,25 +230,34 @@ class _Job:
 
 
 @contextlib.contextmanager
-def _prepared(src: str, sheets: list[OutputSheet]) -> Iterator[_Job]:
+def _prepared(src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
     lowered = [s.name.lower() for s in sheets]
     if len(set(lowered)) != len(lowered):
         raise ValueError("two output sheets have the same name (Excel ignores case)")
+    cells = _check_updates(updates, set(lowered))
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets)
+        _plan(job, _Reader(zin, label), sheets, cells)
         yield job
 
 
 def _check_request(sheet: OutputSheet) -> None:
     name = sheet.name
-    if (not isinstance(name, str) or not 1 <= len(name) <= 31 or _BAD_NAME.search(name)
-            or name[0] == "'" or name[-1] == "'" or name.lower() == "history"):
-        raise ValueError(f"{name!r} is not a valid Excel sheet name (1-31 characters, none of "
-                         ": \\ / ? * [ ], no leading or trailing apostrophe, not 'History')")
+    if (
+        not isinstance(name, str)
+        or not 1 <= len(name) <= 31
+        or _BAD_NAME.search(name)
+        or name[0] == "'"
+        or name[-1] == "'"
+        or name.lower() == "history"
+    ):
+        raise ValueError(
+            f"{name!r} is not a valid Excel sheet name (1-31 characters, none of "
+            ": \\ / ? * [ ], no leading or trailing apostrophe, not 'History')"
+        )
     frame = sheet.frame
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"sheet {name!r}: frame must be a pandas DataFrame")
@@ -245,16 +269,45 @@ def _check_request(sheet: OutputSheet) -> None:
         raise ValueError(f"sheet {name!r}: unknown formats {bad} or columns {sorted(unknown)}")
 
 
-def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
+def _check_updates(updates: CellUpdates | None, outputs: set[str]) -> dict[str, tuple[str, dict[str, object]]]:
+    """lower-case sheet name -> (name, {normalised A1 reference: value}); ValueError when wrong."""
+    checked: dict[str, tuple[str, dict[str, object]]] = {}
+    for name, cells in (updates or {}).items():
+        if not isinstance(name, str) or not isinstance(cells, Mapping):
+            raise TypeError("updates must map sheet names to {cell reference: value} dicts")
+        if name.lower() in checked:
+            raise ValueError(f"cell updates name the sheet {name!r} twice (Excel ignores case)")
+        if name.lower() in outputs:
+            raise ValueError(f"{name!r} is both an output sheet and a sheet with cell updates")
+        refs: dict[str, object] = {}
+        for ref, value in cells.items():
+            key = a1(*xc.parse_ref(ref))
+            if key in refs:
+                raise ValueError(f"cell {key} of sheet {name!r} is given more than once")
+            refs[key] = value
+        checked[name.lower()] = (name, refs)
+    return checked
+
+
+def _plan(
+    job: _Job, rd: _Reader, outs: list[OutputSheet], updates: dict[str, tuple[str, dict[str, object]]] | None = None
+) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
     root_rels = rd.xml("_rels/.rels", required=False)
-    wb_part = next((_resolve("", r["Target"]) for r in _rels(root_rels[2]) if
-                    r.get("Type", "").endswith("/officeDocument")), None) if root_rels else None
+    wb_part = (
+        next(
+            (_resolve("", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
+            None,
+        )
+        if root_rels
+        else None
+    )
     wb_text, wb_codec, wb_root = rd.xml(wb_part or "xl/workbook.xml")
     wb_part = wb_part or "xl/workbook.xml"
     if wb_root.tag == f"{{{STRICT_NS}}}workbook":
-        raise rd.fail("is saved as 'Strict Open XML', which closekit cannot update; "
-                      "save it as a normal Excel Workbook first")
+        raise rd.fail(
+            "is saved as 'Strict Open XML', which closekit cannot update; save it as a normal Excel Workbook first"
+        )
     if wb_root.tag != f"{{{st.MAIN_NS}}}workbook":
         raise rd.fail("is not a valid Excel workbook (its workbook part is not a workbook)")
     rels_part = _rels_part(wb_part)
@@ -270,19 +323,18 @@ def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
     styles_part = _resolve(wb_part, styles_rel.get("Target", "")) if styles_rel else None
     styles_data = rd.raw(styles_part) if styles_part else None
     try:
-        new_styles, xf = st.add_styles(styles_data, kinds)
+        new_styles, xf = (None, {}) if styles_data is None and not plans else st.add_styles(styles_data, kinds)
     except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError) as e:
         raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
     for p in plans:
         p.assign_styles(xf)
+    cell_styles = xc.CellStyles(new_styles if new_styles is not None else styles_data)
 
-    taken = set(rd.members) | {_resolve(wb_part, r.get("Target", "")).lower()
-                               for r in rels.values()}
+    taken = set(rd.members) | {_resolve(wb_part, r.get("Target", "")).lower() for r in rels.values()}
     taken |= {o.get("PartName", "").lstrip("/").lower() for o in ct_root}
     ids = set(rels)
     rel_new, ct_new, sheet_tags, filters = [], [], [], []
-    next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()]
-                        + [0]) + 1
+    next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()] + [0]) + 1
     by_name = {s.get("name", "").lower(): (i, s) for i, s in enumerate(wb_sheets)}
     removed_ids: set[str] = set()
 
@@ -294,10 +346,8 @@ def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
         return f"rId{n}"
 
     def new_part(stem: str, first: str = "") -> str:  # e.g. sheet4.xml; styles.xml if free
-        names = itertools.chain([first] if first else [], (f"{stem}{n}.xml" for n in
-                                                           itertools.count(1)))
-        part = next(p for p in (posixpath.join(posixpath.dirname(wb_part), n) for n in names)
-                    if p.lower() not in taken)
+        names = itertools.chain([first] if first else [], (f"{stem}{n}.xml" for n in itertools.count(1)))
+        part = next(p for p in (posixpath.join(posixpath.dirname(wb_part), n) for n in names) if p.lower() not in taken)
         taken.add(part.lower())
         return part
 
@@ -307,8 +357,9 @@ def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
             index, wb_sheet = hit
             rel = rels.get(wb_sheet.get(f"{{{REL_NS}}}id"))
             if rel is None or not rel.get("Type", "").endswith("/worksheet"):
-                raise ValueError(f"{out.name!r} in {rd.label} is a chart or macro sheet, "
-                                 "not a worksheet, so it cannot be replaced")
+                raise ValueError(
+                    f"{out.name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so it cannot be replaced"
+                )
             part = _resolve(wb_part, rel.get("Target", ""))
             job.replaced[part.lower()] = plan
             job.drop.add(_rels_part(part).lower())
@@ -319,34 +370,37 @@ def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
             part, rid = new_part("worksheets/sheet"), new_rid()
             job.appended.append((part, plan))
             rel_new.append(_rel_tag(rid, "worksheet", part, wb_part))
-            ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" '
-                          f'ContentType="{WORKSHEET_CT}"/>')
+            ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{WORKSHEET_CT}"/>')
             sheet_tags.append((out.name, next_sheet_id, rid))
             next_sheet_id += 1
         if plan.columns:
             filters.append((index, plan.title, plan.ref(absolute=True)))
 
-    if styles_data is None:
+    removed_cells = _plan_updates(job, rd, wb_part, rels, by_name, updates or {}, cell_styles, date1904)
+
+    final_styles = cell_styles.data
+    if styles_data is None and final_styles is not None:
         part, rid = new_part("styles", "styles.xml"), new_rid()
-        job.appended.append((part, new_styles))
+        job.appended.append((part, final_styles))
         rel_new.append(_rel_tag(rid, "styles", part, wb_part))
         ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{STYLES_CT}"/>')
-    elif new_styles is not None:
-        job.edited[styles_part.lower()] = new_styles
+    elif styles_data is not None and final_styles != styles_data:
+        job.edited[styles_part.lower()] = final_styles
 
     calc_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/calcChain")), None)
-    if calc_rel and removed_ids:
+    if calc_rel and (removed_ids or removed_cells):
         calc_part = _resolve(wb_part, calc_rel.get("Target", ""))
         calc_text, calc_codec = st.decode_xml(rd.raw(calc_part) or b"")
-        calc_text, left = _prune_calc_chain(calc_text, removed_ids)
+        calc_text, left = _prune_calc_chain(calc_text, removed_ids, removed_cells)
         if left:
-            job.edited[calc_part.lower()] = calc_text.encode(calc_codec)
+            if calc_text.encode(calc_codec) != rd.raw(calc_part):
+                job.edited[calc_part.lower()] = calc_text.encode(calc_codec)
         else:
             job.drop.add(calc_part.lower())
-            rel_text = st.remove_elements(
-                rel_text, "Relationship", lambda a: a.get("Id") == calc_rel.get("Id"))[0]
-            ct_text = st.remove_elements(ct_text, "Override", lambda a: a.get(
-                "PartName", "").lstrip("/").lower() == calc_part.lower())[0]
+            rel_text = st.remove_elements(rel_text, "Relationship", lambda a: a.get("Id") == calc_rel.get("Id"))[0]
+            ct_text = st.remove_elements(
+                ct_text, "Override", lambda a: a.get("PartName", "").lstrip("/").lower() == calc_part.lower()
+            )[0]
 
     new_wb = _edit_workbook(wb_text, sheet_tags, filters)
     if rel_new:
@@ -355,49 +409,108 @@ def _plan(job: _Job, rd: _Reader, outs: list[OutputSheet]) -> None:
     if ct_new:
         p = st.start_tag(ct_text, "Types")["p"]
         ct_text = st.append_children(ct_text, "Types", "".join(ct_new).replace("{p}", p))
-    for part, text, codec in ((wb_part, new_wb, wb_codec), (rels_part, rel_text, rel_codec),
-                              ("[Content_Types].xml", ct_text, ct_codec)):
+    for part, text, codec in (
+        (wb_part, new_wb, wb_codec),
+        (rels_part, rel_text, rel_codec),
+        ("[Content_Types].xml", ct_text, ct_codec),
+    ):
         data = text.encode(codec)
         if data != rd.raw(part):
             st.parse_xml(data)  # never write a part we made malformed
             job.edited[part.lower()] = data
 
 
+def _plan_updates(
+    job: _Job,
+    rd: _Reader,
+    wb_part: str,
+    rels: dict[str | None, dict[str, str]],
+    by_name: dict[str, tuple[int, dict[str, str]]],
+    updates: dict[str, tuple[str, dict[str, object]]],
+    cell_styles: xc.CellStyles,
+    date1904: bool,
+) -> set[tuple[str, str]]:
+    """Edit the cells of existing sheets; return the (sheetId, cell) whose formula was removed."""
+    removed: set[tuple[str, str]] = set()
+
+    def style_of(kind: str, existing: str | None) -> str | None:
+        try:
+            return cell_styles.style_of(kind, existing)
+        except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError) as e:
+            raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
+
+    for key, (name, cells) in updates.items():
+        hit = by_name.get(key)
+        if hit is None:
+            raise ValueError(f"{rd.label} has no sheet named {name!r}, so its cells cannot be updated")
+        wb_sheet = hit[1]
+        rel = rels.get(wb_sheet.get(f"{{{REL_NS}}}id"))
+        if rel is None or not rel.get("Type", "").endswith("/worksheet"):
+            raise ValueError(
+                f"{name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so its cells cannot be updated"
+            )
+        part = _resolve(wb_part, rel.get("Target", ""))
+        text, codec, _ = rd.xml(part)  # parsed too: never edit a sheet that is not well-formed
+        title = wb_sheet.get("name", name)
+        try:
+            new_text, formulas = xc.update_cells(text, cells, style_of, date1904)
+        except xc.CellUpdateError as e:
+            raise rd.fail(f"was not changed: in the sheet '{title}', {e}") from e
+        data = new_text.encode(codec)
+        if data != rd.raw(part):
+            st.parse_xml(data)  # never write a part we made malformed
+            job.edited[part.lower()] = data
+        removed |= {(wb_sheet.get("sheetId", ""), ref) for ref in formulas}
+    return removed
+
+
 def _rel_tag(rid: str, kind: str, part: str, wb_part: str) -> str:
     target = posixpath.relpath(part, posixpath.dirname(wb_part) or ".")
-    return (f'<{{p}}Relationship Id="{rid}" Type="{REL_NS}/{kind}" '
-            f'Target="{st.attr(target)}"/>')
+    return f'<{{p}}Relationship Id="{rid}" Type="{REL_NS}/{kind}" Target="{st.attr(target)}"/>'
 
 
-def _prune_calc_chain(text: str, sheet_ids: set[str]) -> tuple[str, int]:
-    """Drop <c> entries of the given sheets; `i` is sticky (omitted = same as previous)."""
-    current, kept = "", 0
+def _prune_calc_chain(text: str, sheet_ids: set[str], cells: set[tuple[str, str]] = frozenset()) -> tuple[str, int]:
+    """Drop <c> entries of the given sheets and of the given (sheetId, A1) cells. `i` is sticky
+    (omitted = same as the previous entry), so a kept entry that took its `i` from a dropped one
+    gets it written out."""
+    current, written, kept = "", "", 0
 
-    def drop(a: dict[str, str]) -> bool:
-        nonlocal current, kept
+    def repl(m: re.Match[str]) -> str:
+        nonlocal current, written, kept
+        a = st.tag_attrs(m["a"])
         current = a.get("i", current)
-        kept += current not in sheet_ids
-        return current in sheet_ids
+        if current in sheet_ids or (current, a.get("r", "").upper()) in cells:
+            return ""
+        kept += 1
+        tag = m.group(0)
+        if "i" not in a and current != written:
+            head = len(m["p"]) + 2 + len(m["a"])
+            tag = f'{tag[:head].rstrip()} i="{current}"{tag[head:]}'
+        written = current
+        return tag
 
-    text = st.remove_elements(text, "c", drop)[0]
-    return text, kept
+    return st.element_re("c").sub(repl, text), kept
 
 
-def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]],
-                   filters: list[tuple[int, str, str]]) -> str:
+def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]], filters: list[tuple[int, str, str]]) -> str:
     """Append <sheet> entries and set the hidden _xlnm._FilterDatabase name of each output sheet
     (Excel writes it with every autofilter; LibreOffice and old Excels need it)."""
     if sheet_tags:
         root = st.start_tag(text, "workbook").group(0)
-        used = [k.split(":")[0] for m in st.element_re("sheet", empty_only=True).finditer(text)
-                for k in st.tag_attrs(m["a"]) if k.endswith(":id")]
+        used = [
+            k.split(":")[0]
+            for m in st.element_re("sheet", empty_only=True).finditer(text)
+            for k in st.tag_attrs(m["a"])
+            if k.endswith(":id")
+        ]
         declared = re.findall(rf"""xmlns:([\w.-]+)\s*=\s*["']{re.escape(REL_NS)}["']""", root)
         rp = next((u for u in used if u in declared), declared[0] if declared else None)
         extra = "" if rp else f' xmlns:r="{REL_NS}"'
         rp = rp or "r"
         p = st.start_tag(text, "sheets")["p"]
-        tags = "".join(f'<{p}sheet name="{st.attr(n)}" sheetId="{i}" {rp}:id="{rid}"{extra}/>'
-                       for n, i, rid in sheet_tags)
+        tags = "".join(
+            f'<{p}sheet name="{st.attr(n)}" sheetId="{i}" {rp}:id="{rid}"{extra}/>' for n, i, rid in sheet_tags
+        )
         text = st.append_children(text, "sheets", tags)
     for index, title, ref in filters:
         quoted = "'" + title.replace("'", "''") + "'!" + ref
@@ -416,14 +529,16 @@ def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]],
         if found:
             continue
         p = st.start_tag(text, "sheets")["p"]
-        tag = (f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{index}" '
-               f'hidden="1">{value}</{p}definedName>')
+        tag = f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">{value}</{p}definedName>'
         if st.start_tag(text, "definedNames"):
             text = st.append_children(text, "definedNames", tag)
             continue
         # definedNames follows sheets, functionGroups and externalReferences.
-        ends = [m.end() for local in ("sheets", "functionGroups", "externalReferences")
-                for m in st.element_re(local).finditer(text)]
+        ends = [
+            m.end()
+            for local in ("sheets", "functionGroups", "externalReferences")
+            for m in st.element_re(local).finditer(text)
+        ]
         at = max(ends)
         text = f"{text[:at]}<{p}definedNames>{tag}</{p}definedNames>{text[at:]}"
     return text
@@ -438,13 +553,12 @@ def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return zi
 
 
-
-def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo,
-                 label: str) -> None:
+def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
     """Same bytes, same compression method (zipfile has no public raw copy)."""
     try:
         with zin.open(info) as src, zout.open(_clone(info), "w") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
-        raise WorkbookPackageError(f"{label} is damaged (its part {info.filename} cannot be read"
-                                   f": {e}); open it in Excel and save it again.") from e
+        raise WorkbookPackageError(
+            f"{label} is damaged (its part {info.filename} cannot be read: {e}); open it in Excel and save it again."
+        ) from e

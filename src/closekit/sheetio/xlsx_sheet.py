@@ -59,9 +59,12 @@ class _Column:
 
     def kinds(self) -> set[str]:
         present = set(np.unique(self.codes).tolist())
-        return ({"text"} | ({self.fmt} if NUMBER in present else set())
-                | ({"general"} if BOOL in present else set())
-                | ({self.date_fmt} if TEMPORAL in present else set()))
+        return (
+            {"text"}
+            | ({self.fmt} if NUMBER in present else set())
+            | ({"general"} if BOOL in present else set())
+            | ({self.date_fmt} if TEMPORAL in present else set())
+        )
 
 
 @dataclass
@@ -85,16 +88,18 @@ class SheetPlan:
     def assign_styles(self, xf: dict[str, int]) -> None:
         self.header_xf = xf.get("header", 0)
         for c in self.columns:
-            s = {TEXT: xf["text"], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"),
-                 TEMPORAL: xf.get(c.date_fmt)}
+            s = {TEXT: xf["text"], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"), TEMPORAL: xf.get(c.date_fmt)}
             sa = {k: f' s="{v}"' if v else "" for k, v in s.items()}
-            c.heads = {TEXT: f'"{sa[TEXT]} t="inlineStr"><is><t xml:space="preserve">',
-                       NUMBER: f'"{sa[NUMBER]}><v>', TEMPORAL: f'"{sa[TEMPORAL]}><v>',
-                       BOOL: f'"{sa[BOOL]} t="b"><v>', ERROR: '" t="e"><v>'}
+            c.heads = {
+                TEXT: f'"{sa[TEXT]} t="inlineStr"><is><t xml:space="preserve">',
+                NUMBER: f'"{sa[NUMBER]}><v>',
+                TEMPORAL: f'"{sa[TEMPORAL]}><v>',
+                BOOL: f'"{sa[BOOL]} t="b"><v>',
+                ERROR: '" t="e"><v>',
+            }
 
 
-_TAILS = {TEXT: "</t></is></c>", NUMBER: "</v></c>", TEMPORAL: "</v></c>", BOOL: "</v></c>",
-          ERROR: "</v></c>"}
+_TAILS = {TEXT: "</t></is></c>", NUMBER: "</v></c>", TEMPORAL: "</v></c>", BOOL: "</v></c>", ERROR: "</v></c>"}
 
 
 def _letter(j: int) -> str:
@@ -156,8 +161,7 @@ def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
     codes[missing] = MISSING
     if fmt in ("date", "datetime"):
         date_fmt = fmt
-    return _Column("", "", s, codes, fmt if fmt and fmt != "text" else inferred, date_fmt,
-                   whole_days)
+    return _Column("", "", s, codes, fmt if fmt and fmt != "text" else inferred, date_fmt, whole_days)
 
 
 def _object_code(v: object, date1904: bool) -> int:
@@ -227,8 +231,7 @@ def _escape(s: pd.Series) -> pd.Series:
     s = s.str.replace(_ILLEGAL, "", regex=True)
     long = (s.str.len() > MAX_CELL_CHARS // 2).to_numpy(dtype=bool)
     if long.any():  # Excel counts UTF-16 code units
-        cut = s[long].map(lambda v: v.encode("utf-16-le")[: 2 * MAX_CELL_CHARS]
-                          .decode("utf-16-le", "ignore"))
+        cut = s[long].map(lambda v: v.encode("utf-16-le")[: 2 * MAX_CELL_CHARS].decode("utf-16-le", "ignore"))
         s = s.where(~long, cut)
     for a, b in _ESCAPES:
         s = s.str.replace(a, b, regex=False)
@@ -261,13 +264,11 @@ def _payload(col: _Column, code: int, sub: pd.Series, date1904: bool) -> pd.Seri
 def _digits(s: pd.Series) -> pd.Series:
     """Numbers as text: the shortest form that reads back as the same double (0.1, 1e+20)."""
     if pa is not None and s.dtype.kind in "iuf" and s.dtype.itemsize >= 4:
-        return pd.Series(pa.array(s.to_numpy()).cast(pa.string()), index=s.index,
-                         dtype=pd.ArrowDtype(pa.string()))
+        return pd.Series(pa.array(s.to_numpy()).cast(pa.string()), index=s.index, dtype=pd.ArrowDtype(pa.string()))
     return s.astype("str")
 
 
-def _column_cells(col: _Column, start: int, stop: int, rows: pd.Series,
-                  date1904: bool) -> np.ndarray:
+def _column_cells(col: _Column, start: int, stop: int, rows: pd.Series, date1904: bool) -> np.ndarray:
     codes = col.codes[start:stop]
     values = col.values.iloc[start:stop].reset_index(drop=True)
     out = np.full(stop - start, "", dtype=object)
@@ -275,8 +276,7 @@ def _column_cells(col: _Column, start: int, stop: int, rows: pd.Series,
     for code in present:
         mask = None if len(present) == 1 and not (codes == MISSING).any() else codes == code
         sub, r = (values, rows) if mask is None else (values[mask], rows[mask])
-        cells = (f'<c r="{col.letter}' + r + col.heads[code]
-                 + _payload(col, code, sub, date1904) + _TAILS[code])
+        cells = f'<c r="{col.letter}' + r + col.heads[code] + _payload(col, code, sub, date1904) + _TAILS[code]
         if mask is None:
             return cells.to_numpy(dtype=object)
         out[mask] = cells.to_numpy(dtype=object)
@@ -287,37 +287,48 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str]:
     """The worksheet XML in pieces of CHUNK_ROWS rows, built column-wise."""
     head = ""
     if plan.columns:
-        head = "".join(f'<col min="{i}" max="{i}" width="{c.width:g}" customWidth="1"/>'
-                       for i, c in enumerate(plan.columns, 1))
+        head = "".join(
+            f'<col min="{i}" max="{i}" width="{c.width:g}" customWidth="1"/>' for i, c in enumerate(plan.columns, 1)
+        )
         head = f"<cols>{head}</cols>"
-    yield (f'{_XML_DECL}<worksheet xmlns="{st.MAIN_NS}" xmlns:r="{st.REL_NS}">'
-           f'<dimension ref="{plan.ref()}"/><sheetViews><sheetView workbookViewId="0">'
-           '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-           '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-           f'<sheetFormatPr defaultRowHeight="15"/>{head}<sheetData>')
+    yield (
+        f'{_XML_DECL}<worksheet xmlns="{st.MAIN_NS}" xmlns:r="{st.REL_NS}">'
+        f'<dimension ref="{plan.ref()}"/><sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/>{head}<sheetData>'
+    )
     if plan.columns:
         names = _escape(pd.Series([c.header for c in plan.columns]))
-        yield '<row r="1">' + "".join(
-            f'<c r="{c.letter}1" s="{plan.header_xf}" t="inlineStr"><is><t xml:space="preserve">'
-            f"{t}</t></is></c>" for c, t in zip(plan.columns, names, strict=True)) + "</row>"
+        yield (
+            '<row r="1">'
+            + "".join(
+                f'<c r="{c.letter}1" s="{plan.header_xf}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
+                for c, t in zip(plan.columns, names, strict=True)
+            )
+            + "</row>"
+        )
     for start in range(0, plan.n_rows if plan.columns else 0, CHUNK_ROWS):
         stop = min(plan.n_rows, start + CHUNK_ROWS)
         rows = _digits(pd.Series(np.arange(start + 2, stop + 2)))
         cells = [_column_cells(c, start, stop, rows, plan.date1904) for c in plan.columns]
         opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
-        yield "".join(itertools.chain.from_iterable(
-            zip(opens, *cells, itertools.repeat("</row>"))))
+        yield "".join(itertools.chain.from_iterable(zip(opens, *cells, itertools.repeat("</row>"))))
     tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns else ""
-    yield (f'</sheetData>{tail}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-           'header="0.3" footer="0.3"/></worksheet>')
+    yield (
+        f'</sheetData>{tail}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+        'header="0.3" footer="0.3"/></worksheet>'
+    )
 
 
 def write_sheet(zout: zipfile.ZipFile, name: str, plan: SheetPlan) -> None:
     """Stream the sheet into the zip. Deflate (which releases the GIL) runs in a helper thread
     while the next chunk is built; inline where there are no threads (Pyodide)."""
     estimate = plan.n_rows * sum(120 + 3 * c.width for c in plan.columns)
-    with zout.open(new_zip_info(name), "w", force_zip64=estimate > 2**31) as raw, \
-            (ThreadPoolExecutor(1) if THREADS else contextlib.nullcontext()) as pool:
+    with (
+        zout.open(new_zip_info(name), "w", force_zip64=estimate > 2**31) as raw,
+        ThreadPoolExecutor(1) if THREADS else contextlib.nullcontext() as pool,
+    ):
         pending: Future[int] | None = None
         for piece in _sheet_chunks(plan):
             data = piece.encode("utf-8")

@@ -20,12 +20,17 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 # Style kinds -> built-in number format id (custom formats are added on demand).
 BUILTIN_NUMFMT = {
-    "header": 49, "text": 49, "general": 0, "integer": 1, "amount0": 3, "amount": 4,
-    "date": 14, "datetime": 22,
+    "header": 49,
+    "text": 49,
+    "general": 0,
+    "integer": 1,
+    "amount0": 3,
+    "amount": 4,
+    "date": 14,
+    "datetime": 22,
 }
 CUSTOM_NUMFMT = {"amount3": "#,##0.000"}
-KIND_ORDER = ("header", "text", "general", "integer", "amount", "amount0", "amount3", "date",
-              "datetime")
+KIND_ORDER = ("header", "text", "general", "integer", "amount", "amount0", "amount3", "date", "datetime")
 _FIRST_CUSTOM_NUMFMT = 164
 
 MINIMAL_STYLES = (
@@ -69,8 +74,9 @@ def attr(value: str) -> str:
 
 def tag_attrs(tag_text: str) -> dict[str, str]:
     """The attributes of one start tag, unescaped."""
-    return {k: unescape(a if a or not b else b, {"&quot;": '"', "&apos;": "'"})
-            for k, a, b in _ATTR_RE.findall(tag_text)}
+    return {
+        k: unescape(a if a or not b else b, {"&quot;": '"', "&apos;": "'"}) for k, a, b in _ATTR_RE.findall(tag_text)
+    }
 
 
 def element_re(local: str, *, empty_only: bool = False) -> re.Pattern[str]:
@@ -93,15 +99,14 @@ def append_children(text: str, local: str, content: str, count: int | None = Non
     if count is not None:
         tag = re.sub(r'(\scount\s*=\s*)(["\'])\d*\2', rf'\g<1>"{count}"', tag, count=1)
     if tag.endswith("/>"):
-        return f"{text[:m.start()]}{tag[:-2].rstrip()}>{content}</{p}{local}>{text[m.end():]}"
+        return f"{text[: m.start()]}{tag[:-2].rstrip()}>{content}</{p}{local}>{text[m.end() :]}"
     close = text.find(f"</{p}{local}>", m.end())
     if close < 0:
         raise ValueError(f"</{local}> not found")
-    return text[:m.start()] + tag + text[m.end():close] + content + text[close:]
+    return text[: m.start()] + tag + text[m.end() : close] + content + text[close:]
 
 
-def remove_elements(text: str, local: str,
-                    drop: Callable[[dict[str, str]], bool]) -> tuple[str, int]:
+def remove_elements(text: str, local: str, drop: Callable[[dict[str, str]], bool]) -> tuple[str, int]:
     """Remove every ``local`` element whose attributes satisfy ``drop`` (called in order)."""
     removed = 0
 
@@ -141,8 +146,7 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
     root = parse_xml(text)
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     find = lambda local: root.find(f"{{{ns}}}{local}" if ns else local)  # noqa: E731
-    fonts, cell_xfs, numfmts, style_xfs = (
-        find("fonts"), find("cellXfs"), find("numFmts"), find("cellStyleXfs"))
+    fonts, cell_xfs, numfmts, style_xfs = (find("fonts"), find("cellXfs"), find("numFmts"), find("cellStyleXfs"))
     if fonts is None or len(fonts) == 0 or cell_xfs is None:
         raise ValueError("the styles part has no fonts or no cell formats")
 
@@ -184,8 +188,12 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
     index: dict[str, int] = {}
     new_xfs: list[str] = []
     for kind in wanted:
-        a = {"numFmtId": fmt_id[kind], "fontId": str(bold_id if kind == "header" else 0),
-             "fillId": "0", "borderId": "0"}
+        a = {
+            "numFmtId": fmt_id[kind],
+            "fontId": str(bold_id if kind == "header" else 0),
+            "fillId": "0",
+            "borderId": "0",
+        }
         if xf_id is not None:
             a["xfId"] = xf_id
         if kind != "general":
@@ -218,7 +226,7 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
             m = start_tag(text, "styleSheet")
             p = m["p"]
             block = f'<{p}numFmts count="{n_fmts}">' + "".join(new_fmts).replace("{p}", p)
-            text = f"{text[:m.end()]}{block}</{p}numFmts>{text[m.end():]}"
+            text = f"{text[: m.end()]}{block}</{p}numFmts>{text[m.end() :]}"
     _check(text, ns, len(keys), len(fonts) + bool(new_font))
     return encode_xml(text, codec), index
 
