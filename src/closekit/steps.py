@@ -72,9 +72,9 @@ def adjustment_frame(rows: list[dict], dimensions: tuple[str, ...]) -> pd.DataFr
     columns = [*ADJUSTMENT_COLUMNS[:4], *dimensions, *ADJUSTMENT_COLUMNS[4:]]
     frame = pd.DataFrame(rows, columns=columns)
     for dim in dimensions:
-        frame[dim] = frame[dim].fillna("").astype(object)
+        frame[dim] = frame[dim].astype(object).where(frame[dim].notna(), "")
     frame["amount_accounting"] = frame["amount_accounting"].astype("int64")
     frame["date"] = pd.to_datetime(frame["date"])
     for name in ("text", "rule", "revalued_currency"):
-        frame[name] = frame[name].fillna("").astype(object)
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), "")
     return frame

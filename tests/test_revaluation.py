@@ -1,0 +1,332 @@
+"""Foreign-currency revaluation (domain.md §1), written like its worked examples."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from closefixtures import close_book, context, lines
+from closekit import money, revaluation
+from closekit.steps import ADJUSTMENT_COLUMNS
+
+D = ("Department",)
+ACCOUNTS = [
+    ["1120", "Bank USD", "Asset", "Yes", "Yes", "", "", "", "", ""],
+    ["1121", "Bank EUR", "Asset", "Yes", "Yes", "", "", "", "", ""],
+    ["1122", "Bank multi-currency", "Asset", "Yes", "Yes", "", "", "", "", ""],
+    ["2100", "Loan", "Liability", "Yes", "Yes", "", "", "", "", ""],
+    ["4010", "Revenue GBP", "Revenue", "Yes", "Yes", "", "", "", "", ""],
+    ["4020", "Revenue not revalued", "Revenue", "Yes", "No", "", "", "", "", ""],
+    ["8050", "Unrealized gain", "Revenue", "Yes", "No", "", "", "", "", ""],
+    ["8060", "Unrealized loss", "Expense", "Yes", "No", "", "", "", "", ""],
+]
+JANUARY = [["2025-01", "2025-01-01", "2025-01-31", "Open"], ["2025-02", "2025-02-01", "2025-02-28", "Open"]]
+
+
+def book(rates=(), accounting="EUR", accounts=ACCOUNTS, **overrides):
+    base = {
+        "AccountingCurrency": accounting,
+        "Period": "2025-01",
+        "Dimensions": "Department",
+        "UnrealizedGainAccount": "8050",
+        "UnrealizedLossAccount": "8060",
+    }
+    return close_book({**base, **overrides}, accounts, rates=list(rates), periods=JANUARY)
+
+
+def jan(accounting="EUR", **kw):
+    return context("2025-01", "2025-01-01", "2025-01-31", accounting_currency=accounting, dimensions=D, **kw)
+
+
+def feb(accounting="EUR"):
+    return context("2025-02", "2025-02-01", "2025-02-28", accounting_currency=accounting, dimensions=D)
+
+
+def ledger(rows, accounting="EUR"):
+    return lines(rows, dimensions=D, accounting_currency=accounting)
+
+
+def table(adjustments, accounting="EUR"):
+    """Adjustment lines as (account, department, debit, credit), like the worked examples' output."""
+    out = []
+    for rec in adjustments.to_dict("records"):
+        amount = int(rec["amount_accounting"])
+        text = money.format_minor(abs(amount), accounting)
+        out.append((rec["account"], rec["Department"], text if amount > 0 else "", text if amount < 0 else ""))
+    return out
+
+
+def posted(adjustments, accounting="EUR"):
+    """The lines as they come back from the ERP once posted: accounting-currency lines, closekit's text."""
+    return [
+        {
+            "where": "posted.csv",
+            "voucher": f"REV-{rec['voucher_key']}",
+            "date": rec["date"],
+            "account": rec["account"],
+            "Department": rec["Department"],
+            "amount": money.format_minor(int(rec["amount_accounting"]), accounting),
+            "text": rec["text"],
+        }
+        for rec in adjustments.to_dict("records")
+    ]
+
+
+# Worked example 1.1: Bank USD per department, two month-ends, Spot rates.
+EXAMPLE_1_1 = [
+    {"date": "2025-01-10", "account": "1120", "Department": "10", "currency": "USD", "amount": "1000.00",
+     "amount_accounting": "900.00"},
+    {"date": "2025-01-20", "account": "1120", "Department": "20", "currency": "USD", "amount": "500.00",
+     "amount_accounting": "455.00"},
+    {"date": "2025-01-25", "account": "1120", "Department": "10", "currency": "USD", "amount": "-200.00",
+     "amount_accounting": "-182.00"},
+]  # fmt: skip
+SPOT = [["2025-01-31", "USD", "EUR", "0.9150", "Spot"], ["2025-02-28", "USD", "EUR", "0.9000", "Spot"]]
+
+
+def test_worked_example_1_1_run_1():
+    result = revaluation.run(ledger(EXAMPLE_1_1), book(SPOT, RevaluationRateType="Spot"), jan())
+    assert result.step == "revaluation"
+    assert result.findings.empty
+    assert table(result.adjustments) == [
+        ("1120", "10", "14.00", ""),
+        ("8050", "10", "", "14.00"),
+        ("1120", "20", "2.50", ""),
+        ("8050", "20", "", "2.50"),
+    ]
+    adj = result.adjustments
+    assert list(adj.columns) == [*ADJUSTMENT_COLUMNS[:4], "Department", *ADJUSTMENT_COLUMNS[4:]]
+    assert set(adj["journal"]) == {"revaluation"} and set(adj["rule"]) == {"revaluation"}
+    assert set(adj["voucher_key"]) == {"USD"} and set(adj["revalued_currency"]) == {"USD"}
+    assert set(adj["date"]) == {pd.Timestamp("2025-01-31")}
+    assert adj["text"].iloc[0] == "Revaluation of USD 800.00 at 0.915 (Spot 2025-01-31)"
+    assert adj["text"].iloc[2] == "Revaluation of USD 500.00 at 0.915 (Spot 2025-01-31)"
+
+
+def test_worked_example_1_1_run_2_and_idempotence():
+    rev_book = book(SPOT, RevaluationRateType="Spot")
+    run_1 = revaluation.run(ledger(EXAMPLE_1_1), rev_book, jan()).adjustments
+    assert revaluation.run(ledger(EXAMPLE_1_1 + posted(run_1)), rev_book, jan()).adjustments.empty
+
+    run_2 = revaluation.run(ledger(EXAMPLE_1_1 + posted(run_1)), rev_book, feb())
+    assert run_2.findings.empty
+    assert table(run_2.adjustments) == [
+        ("8060", "10", "12.00", ""),
+        ("1120", "10", "", "12.00"),
+        ("8060", "20", "7.50", ""),
+        ("1120", "20", "", "7.50"),
+    ]
+    again = revaluation.run(ledger(EXAMPLE_1_1 + posted(run_1) + posted(run_2.adjustments)), rev_book, feb())
+    assert again.adjustments.empty and again.findings.empty
+
+
+def test_worked_example_1_2_accounting_usd():
+    accounts = [
+        ["110110", "Cash EUR", "Asset", "Yes", "Yes", "", "", "", "", ""],
+        ["801400", "Unrealized loss", "Expense", "Yes", "No", "", "", "", "", ""],
+        ["801600", "Unrealized gain", "Revenue", "Yes", "No", "", "", "", "", ""],
+    ]
+    rates = [["2025-01-31", "EUR", "USD", "1.666667", "Closing"], ["2025-02-28", "EUR", "USD", "2.5", "Closing"]]
+    rev_book = book(rates, "USD", accounts, UnrealizedGainAccount="801600", UnrealizedLossAccount="801400")
+    cash = [{"date": "2025-01-20", "account": "110110", "currency": "EUR", "amount": "500.00",
+             "amount_accounting": "1000.00"}]  # fmt: skip
+
+    january = revaluation.run(ledger(cash, "USD"), rev_book, jan("USD")).adjustments
+    assert table(january, "USD") == [("801400", "", "166.67", ""), ("110110", "", "", "166.67")]
+    assert january["text"].iloc[0] == "Revaluation of EUR 500.00 at 1.666667 (Closing 2025-01-31)"
+
+    february = revaluation.run(ledger(cash + posted(january, "USD"), "USD"), rev_book, feb("USD")).adjustments
+    assert table(february, "USD") == [("110110", "", "416.67", ""), ("801600", "", "", "416.67")]
+
+
+def test_worked_example_1_3_profit_and_loss_window_at_average_rate():
+    rates = [["2025-01-01", "GBP", "EUR", "1.1700", "Average"], ["2025-01-31", "GBP", "EUR", "1.2500", "Closing"]]
+    revenue = [
+        {"date": "2024-12-15", "account": "4010", "currency": "GBP", "amount": "-300.00",
+         "amount_accounting": "-350.00"},  # same fiscal year, before the period: not in a P&L balance
+        {"date": "2025-01-08", "account": "4010", "currency": "GBP", "amount": "-1000.00",
+         "amount_accounting": "-1180.00"},
+        {"date": "2025-01-22", "account": "4010", "currency": "GBP", "amount": "-500.00",
+         "amount_accounting": "-580.00"},
+        {"date": "2025-01-22", "account": "4020", "currency": "GBP", "amount": "-500.00",
+         "amount_accounting": "-500.00"},  # Revalue = No
+    ]  # fmt: skip
+    result = revaluation.run(
+        ledger(revenue), book(rates, RevaluationRateType="Average"), jan(fiscal_year_start_month=10)
+    )
+    assert result.findings.empty
+    assert table(result.adjustments) == [("4010", "", "5.00", ""), ("8050", "", "", "5.00")]
+    assert result.adjustments["text"].iloc[0] == "Revaluation of GBP -1500.00 at 1.17 (Average 2025-01-31)"
+
+
+def test_balance_sheet_window_is_the_fiscal_year_to_the_period_end():
+    loan = [
+        {"date": "2024-09-30", "account": "2100", "currency": "USD", "amount": "-100.00",
+         "amount_accounting": "-50.00"},  # previous fiscal year
+        {"date": "2024-11-05", "account": "2100", "currency": "USD", "amount": "-1000.00",
+         "amount_accounting": "-900.00"},
+        {"date": "2025-02-03", "account": "2100", "currency": "USD", "amount": "-100.00",
+         "amount_accounting": "-10.00"},  # after the period
+    ]  # fmt: skip
+    rates = [["2025-01-31", "USD", "EUR", "0.92", "Closing"]]
+    result = revaluation.run(ledger(loan), book(rates), jan(fiscal_year_start_month=10))
+    assert table(result.adjustments) == [("8060", "", "20.00", ""), ("2100", "", "", "20.00")]
+
+
+@pytest.mark.parametrize(
+    ("accounting", "rate", "amount", "accounting_amount", "delta", "text"),
+    [
+        # JPY has no decimals: 1,000.01 × 152.345 = 152,346.52345 -> 152,347.
+        ("JPY", ["2025-01-31", "USD", "JPY", "152.345", "Closing"], "1000.01", "150001", "2346", "at 152.345"),
+        # KWD has three; only KWD -> USD is quoted: 1,000.00 / 3.25 = 307.6923... -> 307.692.
+        ("KWD", ["2025-01-31", "KWD", "USD", "3.25", "Closing"], "1000.00", "305.000", "2.692", "at 0.307692307692"),
+    ],
+)
+def test_zero_and_three_decimal_accounting_currencies(accounting, rate, amount, accounting_amount, delta, text):
+    bank = [{"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": amount,
+             "amount_accounting": accounting_amount}]  # fmt: skip
+    result = revaluation.run(ledger(bank, accounting), book([rate], accounting), jan(accounting))
+    assert result.findings.empty
+    assert table(result.adjustments, accounting) == [("1120", "", delta, ""), ("8050", "", "", delta)]
+    assert result.adjustments["text"].iloc[0] == f"Revaluation of USD {amount} {text} (Closing 2025-01-31)"
+
+
+def test_zero_transaction_balance_is_cleared_without_needing_a_rate():
+    bank = [
+        {"date": "2025-01-05", "account": "1120", "currency": "USD", "amount": "100.00", "amount_accounting": "91.00"},
+        {
+            "date": "2025-01-15",
+            "account": "1120",
+            "currency": "USD",
+            "amount": "-100.00",
+            "amount_accounting": "-90.00",
+        },
+    ]
+    result = revaluation.run(ledger(bank), book(), jan())
+    assert result.findings.empty
+    assert table(result.adjustments) == [("8060", "", "1.00", ""), ("1120", "", "", "1.00")]
+    assert result.adjustments["text"].iloc[0] == "Revaluation of USD 0.00 cleared (Closing 2025-01-31)"
+
+
+RATES = [["2025-01-31", "USD", "EUR", "0.9150", "Closing"], ["2025-01-31", "GBP", "EUR", "1.2", "Closing"]]
+
+
+def test_accounting_currency_lines_count_in_the_foreign_key_but_are_not_revalued_alone():
+    rows = [
+        {"date": "2025-01-10", "account": "1121", "amount": "500.00"},  # only EUR: nothing
+        {"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": "800.00", "amount_accounting": "718.00"},
+        {"date": "2025-01-12", "account": "1120", "amount": "-5.00", "text": "Bank fee"},  # the only foreign: USD
+    ]
+    result = revaluation.run(ledger(rows), book(RATES), jan())
+    assert result.findings.empty
+    assert table(result.adjustments) == [("1120", "", "19.00", ""), ("8050", "", "", "19.00")]
+
+
+def test_accounting_currency_line_with_several_foreign_currencies():
+    rows = [
+        {"date": "2025-01-10", "account": "1122", "currency": "USD", "amount": "800.00", "amount_accounting": "732.00"},
+        {"date": "2025-01-10", "account": "1122", "currency": "GBP", "amount": "100.00", "amount_accounting": "118.00"},
+        {"date": "2025-01-31", "account": "1122", "amount": "2.00",
+         "text": "Revaluation of GBP 100.00 at 1.2 (Closing 2025-01-31)"},  # counts in GBP: nothing left to do
+        {"where": "manual.xlsx", "row": 7, "date": "2025-01-20", "account": "1122", "amount": "-5.00",
+         "text": "Bank fee"},  # which currency? left out, with a warning
+        {"where": "manual.xlsx", "row": 8, "date": "2025-01-21", "account": "1122", "amount": "-6.00",
+         "text": "Bank fee"},  # the same account: counted in the one warning, not a second one
+    ]  # fmt: skip
+    result = revaluation.run(ledger(rows), book(RATES), jan())
+    assert result.adjustments.empty
+    found = result.findings
+    assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
+        ["Warning", "bad-setting", "manual.xlsx", 7, "Text"]
+    ]
+    assert (
+        found["Message"].iloc[0].startswith("2 EUR lines") and "cannot tell which currency" in found["Message"].iloc[0]
+    )
+
+
+def test_missing_rate_is_an_error_and_that_currency_posts_nothing():
+    rows = [
+        {"date": "2025-01-10", "account": "1122", "currency": "USD", "amount": "800.00", "amount_accounting": "718.00"},
+        {"date": "2025-01-10", "account": "1122", "currency": "CHF", "amount": "100.00", "amount_accounting": "95.00"},
+    ]
+    result = revaluation.run(ledger(rows), book(RATES), jan())
+    assert table(result.adjustments) == [("1122", "", "14.00", ""), ("8050", "", "", "14.00")]
+    found = result.findings
+    assert found[["Severity", "Code", "Where"]].values.tolist() == [["Error", "missing-rate", "Rates"]]
+    assert all(part in found["Message"].iloc[0] for part in ("CHF", "EUR", "Closing", "2025-01-31"))
+
+
+def test_missing_gain_account_is_an_error_and_the_gains_post_nothing():
+    rows = [
+        {"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": "800.00", "amount_accounting": "718.00"},
+        {"date": "2025-01-10", "account": "2100", "currency": "USD", "amount": "100.00", "amount_accounting": "95.00"},
+    ]
+    result = revaluation.run(ledger(rows), book(RATES, UnrealizedGainAccount=""), jan())
+    assert table(result.adjustments) == [("8060", "", "3.50", ""), ("2100", "", "", "3.50")]
+    found = result.findings
+    assert found[["Severity", "Code", "Where", "Column"]].values.tolist() == [
+        ["Error", "bad-setting", "Settings", "Value"]
+    ]
+    assert "UnrealizedGainAccount" in found["Message"].iloc[0]
+
+
+def test_lines_with_unreadable_amounts_are_ignored():
+    rows = [
+        {"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": "800.00", "amount_accounting": "718.00"},
+        {"date": "2025-01-11", "account": "1120", "currency": "USD", "amount": "50.00", "amount_accounting": "45.00"},
+        {"date": "2025-01-12", "account": "1120", "amount": "1.00"},
+    ]
+    frame = ledger(rows)
+    frame.loc[1, "amount"] = pd.NA
+    frame.loc[2, "amount_accounting"] = pd.NA
+    result = revaluation.run(frame, book(RATES), jan())
+    assert table(result.adjustments) == [("1120", "", "14.00", ""), ("8050", "", "", "14.00")]
+
+
+CURRENCIES = ["USD", "GBP", "JPY", "KWD"]
+line_strategy = st.fixed_dictionaries(
+    {
+        "account": st.sampled_from(["1120", "2100", "4010"]),
+        "Department": st.sampled_from(["", "10", "20"]),
+        "currency": st.sampled_from([*CURRENCIES, "EUR"]),
+        "day": st.integers(-40, 30),
+        "amount": st.integers(-(10**9), 10**9),
+        "accounting": st.integers(-(10**9), 10**9),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(line_strategy, min_size=1, max_size=25),
+    st.lists(st.integers(1, 10**9), min_size=len(CURRENCIES), max_size=len(CURRENCIES)),
+)
+def test_property_rerun_after_posting_gives_nothing_and_vouchers_balance(drawn, rate_units):
+    rates = [
+        ["2025-01-31", c, "EUR", str(Decimal(units).scaleb(-6)), "Closing"]
+        for c, units in zip(CURRENCIES, rate_units, strict=True)
+    ]
+    rev_book = book(rates)
+    rows = []
+    for line in drawn:
+        currency = line["currency"]
+        row = {
+            "date": pd.Timestamp("2025-01-01") + pd.Timedelta(days=line["day"]),
+            "account": line["account"],
+            "Department": line["Department"],
+            "currency": currency,
+            "amount": money.format_minor(line["amount"], currency),
+        }
+        if currency != "EUR":
+            row["amount_accounting"] = money.format_minor(line["accounting"], "EUR")
+        rows.append(row)
+    first = revaluation.run(ledger(rows), rev_book, jan())
+    assert (first.findings["Severity"] != "Error").all()
+    sums = first.adjustments.groupby("voucher_key")["amount_accounting"].sum()
+    assert (sums == 0).all()
+    second = revaluation.run(ledger(rows + posted(first.adjustments)), rev_book, jan())
+    assert second.adjustments.empty
