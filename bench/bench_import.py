@@ -1,4 +1,4 @@
-"""Import and validation of a large generic CSV, beside a plain pyarrow read of the same file.
+"""Import, validation and the close of a large generic CSV, beside a plain pyarrow read of it.
 
     python bench/bench_import.py                # 1,000,000 lines (make bench)
     python bench/bench_import.py --lines 100000
@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-STAGES = ("plain", "import", "validate")
+STAGES = ("plain", "import", "validate", "close")
 
 
 def generate(lines: int) -> tuple[Path, Path]:
@@ -83,11 +83,21 @@ def measure(stage: str, csv_path: Path, workbook: Path) -> dict:
         book = api.read_close_book(io)
         ledger, found = load_ledger(book, io)
         extra = {"rows": len(ledger.lines), "findings": len(found)}
-    else:
+    elif stage == "validate":
         import closekit
 
         result = closekit.validate(workbook)
         extra = {"rows": result.lines, "findings": len(result.findings), "counts": result.counts}
+    else:
+        import closekit
+
+        result = closekit.close(workbook)
+        extra = {
+            "rows": result.validation.lines,
+            "findings": len(result.findings),
+            "counts": result.counts,
+            "adjustments": len(result.run.adjustments) if result.run else 0,
+        }
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"stage": stage, "seconds": seconds, "peak_mb": peak_mb, **extra}

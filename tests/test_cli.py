@@ -21,7 +21,7 @@ def test_new_then_validate_writes_findings_and_runlog(tmp_path):
     assert run("new", str(workbook), "--sample").returncode == 0
     done = run("validate", str(workbook))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Read 177 lines" in done.stdout
+    assert "Read 179 lines" in done.stdout
     book = FileWorkbook(workbook)
     assert book.sheet_names()[-2:] == ["Findings", "RunLog"]
     runlog = book.read_sheet("RunLog")
@@ -38,7 +38,7 @@ def test_validate_json_and_exit_1_on_errors(tmp_path):
     done = run("validate", str(workbook), "--journal", str(bad), "--json", "--dry-run")
     assert done.returncode == 1
     payload = json.loads(done.stdout)
-    assert payload["lines"] == 179
+    assert payload["lines"] == 181
     [finding] = [f for f in payload["findings"] if f["code"] == "unbalanced-voucher"]
     assert finding == {
         "severity": "error",

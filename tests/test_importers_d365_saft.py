@@ -57,8 +57,7 @@ def test_detect_both_d365_layouts_and_not_generic():
     assert d365.detect(read_csv_text(display, "gl.csv"))
     only_credit = "voucher;TRANS_DATE;Account Display Value;Credit Amount\nV1;2025-01-31;6100;5\n"
     assert d365.detect(read_csv_text(only_credit, "gj.csv"))
-    plain = ("Journal,Voucher,Line,Date,Account,Currency,Debit,Credit,Text\n"
-             "J,V,1,2025-01-31,6100,EUR,1,,x\n")
+    plain = "Journal,Voucher,Line,Date,Account,Currency,Debit,Credit,Text\nJ,V,1,2025-01-31,6100,EUR,1,,x\n"
     table = read_csv_text(plain, "plain.csv")
     assert generic.detect(table)
     assert not d365.detect(table)
@@ -69,7 +68,11 @@ def test_entity_splits_display_values_and_keeps_empty_segments():
     f = m.frame
     first = f.iloc[0]
     assert (first["account"], first["BusinessUnit"], first["CostCenter"], first["Department"]) == (
-        "601500", "001", "022", "")
+        "601500",
+        "001",
+        "022",
+        "",
+    )
     second = f.iloc[1]
     assert (second["account"], second["BusinessUnit"], second["CostCenter"]) == ("211400", "", "")
     assert (first["journal"], first["voucher"], first["text"]) == ("ADJ-1", "GJ-1", "Audit fee")
@@ -83,13 +86,16 @@ def test_entity_splits_display_values_and_keeps_empty_segments():
 def test_entity_fewer_segments_give_empty_trailing_dimensions():
     legal = entity().frame.iloc[2]
     assert (legal["account"], legal["BusinessUnit"], legal["CostCenter"], legal["Department"]) == (
-        "601600", "001", "", "")
+        "601600",
+        "001",
+        "",
+        "",
+    )
 
 
 def test_backslash_escapes_the_delimiter():
     row = entity().frame.set_index("text").loc["Escaped"]
-    assert (row["account"], row["BusinessUnit"], row["CostCenter"], row["Department"]) == (
-        "6100", "A-B", "022", "")
+    assert (row["account"], row["BusinessUnit"], row["CostCenter"], row["Department"]) == ("6100", "A-B", "022", "")
 
 
 def test_too_many_segments_is_a_bad_value_finding():
@@ -121,8 +127,10 @@ def test_offset_account_gives_a_second_line_with_debit_and_credit_swapped():
 
 
 def test_offset_text_falls_back_to_text():
-    csv = ("VOUCHER,TRANSDATE,ACCOUNTDISPLAYVALUE,TEXT,DEBITAMOUNT,CREDITAMOUNT,"
-           "OFFSETACCOUNTDISPLAYVALUE\nV1,2025-01-31,6100-01,Fee,5,,2900\n")
+    csv = (
+        "VOUCHER,TRANSDATE,ACCOUNTDISPLAYVALUE,TEXT,DEBITAMOUNT,CREDITAMOUNT,"
+        "OFFSETACCOUNTDISPLAYVALUE\nV1,2025-01-31,6100-01,Fee,5,,2900\n"
+    )
     m = d365.map_table(read_csv_text(csv, "gj.csv"), ImportContext(dimensions=("CostCenter",)))
     assert list(m.frame["text"]) == ["Fee", "Fee"]
     assert list(m.frame["account"]) == ["6100", "2900"]
@@ -134,11 +142,9 @@ def test_offset_text_falls_back_to_text():
 def test_non_ledger_account_types_are_dropped_with_a_finding():
     m = entity()
     unknown = m.findings[m.findings["Code"] == "unknown-account"]
-    assert sorted(zip(unknown["Row"], unknown["Column"], strict=True)) == [
-        (5, "ACCOUNTTYPE"), (8, "OFFSETACCOUNTTYPE")]
+    assert sorted(zip(unknown["Row"], unknown["Column"], strict=True)) == [(5, "ACCOUNTTYPE"), (8, "OFFSETACCOUNTTYPE")]
     vend = unknown[unknown["Row"] == 5]["Message"].iloc[0]
-    assert vend == ("account type Vend: closekit reads Ledger lines only; post sub-ledger lines in "
-                    "Dynamics 365")
+    assert vend == ("account type Vend: closekit reads Ledger lines only; post sub-ledger lines in Dynamics 365")
     assert "Vendor invoice" not in set(m.frame["text"]) and "Bank fee" not in set(m.frame["text"])
     assert 5 not in set(m.rows) and 8 not in set(m.rows)
 
@@ -176,8 +182,7 @@ def test_export_missing_columns():
 
 
 def test_custom_delimiter_and_no_dimensions():
-    csv = ("VOUCHER,TRANSDATE,ACCOUNTDISPLAYVALUE,DEBITAMOUNT,CREDITAMOUNT\n"
-           "V,2025-01-31,6100|01,5,\n")
+    csv = "VOUCHER,TRANSDATE,ACCOUNTDISPLAYVALUE,DEBITAMOUNT,CREDITAMOUNT\nV,2025-01-31,6100|01,5,\n"
     ctx = ImportContext(dimensions=("CostCenter",), dimension_delimiter="|")
     m = d365.map_table(read_csv_text(csv, "gj.csv"), ctx)
     assert (m.frame["account"].iloc[0], m.frame["CostCenter"].iloc[0]) == ("6100", "01")
@@ -301,8 +306,7 @@ def test_saft_raw_columns_and_meta():
     meta = table.meta
     assert meta["format"] == "saft" and meta["default_currency"] == "NOK"
     assert meta["company"] == "Tøyen Test AS"
-    assert (meta["number_of_entries"], meta["total_debit"], meta["total_credit"]) == (
-        "1", "1250.00", "1250.00")
+    assert (meta["number_of_entries"], meta["total_debit"], meta["total_credit"]) == ("1", "1250.00", "1250.00")
     assert meta["analysis_types"] == {"A": "Avdeling", "P": "Prosjekt"}
     assert meta["accounts"] == [("1500", "Kunder"), ("3000", "Salg")]
     assert saft.detect(table)
@@ -318,8 +322,7 @@ def test_saft_map_multi_currency_credit_sign_and_text():
     assert list(f["text"]) == ["Customer K1", "Invoice 42", "MVA"]
     assert list(f["date"]) == ["2025-01-31"] * 3
     assert list(f["document_date"]) == ["2025-01-30"] * 3
-    assert (list(f["journal"]), list(f["voucher"]), list(f["line"])) == (
-        ["GL"] * 3, ["T1"] * 3, ["1", "2", "3"])
+    assert (list(f["journal"]), list(f["voucher"]), list(f["line"])) == (["GL"] * 3, ["T1"] * 3, ["1", "2", "3"])
     assert m.columns["date"] == "GLPostingDate" and m.columns["amount_accounting"] == "Amount"
     assert m.columns["amount"] == "CurrencyAmount or Amount"
     assert m.decimal == "."

@@ -7,6 +7,23 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-from closekit.api import ValidationResult, open_workbook, validate, write_validation
+from closekit.api import (
+    CloseResult,
+    ValidationResult,
+    close,
+    open_workbook,
+    validate,
+    write_close,
+    write_validation,
+)
 
-__all__ = ["ValidationResult", "__version__", "open_workbook", "validate", "write_validation"]
+__all__ = [
+    "CloseResult",
+    "ValidationResult",
+    "__version__",
+    "close",
+    "open_workbook",
+    "validate",
+    "write_close",
+    "write_validation",
+]

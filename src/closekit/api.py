@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, outputs, schema, validation
+from closekit import __version__, checklist, closing, outputs, schema, validation
 from closekit import findings as fnd
 from closekit.book import CloseBook, read_book
+from closekit.checklist import StepOutcome
+from closekit.closing import CloseRun
+from closekit.errors import UsageError
 from closekit.ledger import Ledger, empty_lines
 from closekit.sheetio.base import SheetIO
 from closekit.sources import SourceSpec, load_ledger
@@ -121,3 +124,210 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return ""
+
+
+@dataclass
+class CloseResult:
+    """What :func:`close` computed: the validation it started from and the close run."""
+
+    validation: ValidationResult
+    run: CloseRun | None
+    outcomes: dict[str, StepOutcome]
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return (
+            self.validation.findings
+            if self.run is None
+            else fnd.combine(
+                [self.validation.findings, *[f for s, f in self.run.findings_by_step.items() if s != "validate"]]
+            )
+        )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return fnd.counts(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.counts["Error"] == 0
+
+    @property
+    def period(self) -> str:
+        if self.run is not None:
+            return self.run.ctx.period
+        settings = self.validation.book.settings
+        return settings.period if settings else ""
+
+    def to_json(self) -> dict:
+        return close_json(self)
+
+
+def close(
+    workbook: str | Path | SheetIO,
+    *,
+    steps: Iterable[str] | None = None,
+    period: str | None = None,
+    sources: Iterable[str | Path] = (),
+    journals: Iterable[str | Path] = (),
+    format: str | None = None,
+) -> CloseResult:
+    """Run the period's close: import, validate, settle, revalue, allocate, trial balance and
+    statements (or the ``steps`` asked for, always in that order). Nothing is written: see
+    :func:`write_close`."""
+    chosen = closing.selected(list(steps) if steps is not None else None)
+    unknown = sorted(set(steps or ()) - set(closing.ORDER))
+    if unknown:
+        raise UsageError(f"unknown step {', '.join(unknown)}; the steps are: {', '.join(closing.ORDER)}.")
+    checked = validate(workbook, sources=sources, journals=journals, format=format)
+    book = checked.book
+    ctx = closing.context_for(book, period)
+    if period and book.settings and ctx is None:
+        raise UsageError(f"period {period} is not in the Periods sheet of {checked.io.where}.")
+    outcomes = {
+        "import": StepOutcome(True, not _import_errors(checked.findings), "the sources could not be read"),
+        "validate": StepOutcome("validate" in chosen, checked.ok, _reason(checked.findings)),
+    }
+    if ctx is None:
+        return CloseResult(checked, None, outcomes)
+    result = closing.run(checked.ledger, book, ctx, chosen, checked.findings)
+    for step in chosen:
+        if step in ("import", "validate"):
+            continue
+        if step not in closing.AVAILABLE:
+            continue
+        outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
+    return CloseResult(checked, result, outcomes)
+
+
+def _import_errors(found: pd.DataFrame) -> bool:
+    return bool(((found["Code"].isin(["missing-column", "bad-row"])) & (found["Severity"] == "Error")).any())
+
+
+def _reason(found: pd.DataFrame | None) -> str:
+    if found is None:
+        return ""
+    errors = found[found["Severity"] == "Error"]
+    if errors.empty:
+        return ""
+    first = errors.iloc[0]
+    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    return f"{first['Code']}: {first['Message']}{more}"
+
+
+def write_close(
+    result: CloseResult, *, command: str = "close", now: dt.datetime | None = None, user: str | None = None
+) -> list[str]:
+    """Write every output of the close and tick the Checklist, in one atomic write."""
+    now = now or dt.datetime.now(dt.UTC)
+    io, book, run = result.validation.io, result.validation.book, result.run
+    sheets = [outputs.findings_sheet(result.findings)]
+    updates: dict[str, dict[str, object]] = {}
+    if run is not None:
+        ccy, dims = run.ctx.accounting_currency, run.ctx.dimensions
+        posted = run.adjustments if run.posted else run.adjustments.iloc[0:0]
+        if any(s in run.steps for s in closing.GENERATORS):
+            sheets.append(outputs.adjustments_sheet(posted, dims, ccy))
+        for key, name in (
+            ("settlements", "Settlements"),
+            ("open_items", "OpenItems"),
+            ("trial_balance", "TrialBalance"),
+            ("balance_sheet", "BalanceSheet"),
+            ("income_statement", "IncomeStatement"),
+            ("general_journal", "GeneralJournal"),
+        ):
+            if key in run.tables:
+                sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
+        cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
+        if cells:
+            updates["Checklist"] = cells
+    written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates else [])
+    entry = outputs.runlog_entry(
+        now=now,
+        command=command,
+        period=result.period,
+        user=user or _user(),
+        version=__version__,
+        hashes=result.validation.input_hashes(),
+        counts=result.counts,
+        outputs=written,
+        result="ok" if result.ok else "errors",
+    )
+    sheets.append(outputs.runlog_sheet(io, entry))
+    io.write_sheets(sheets, updates or None)
+    return written
+
+
+def close_json(result: CloseResult) -> dict:
+    """The ``--json`` of ``closekit close`` (workbook.md "JSON")."""
+    from closekit import money
+
+    payload: dict = {
+        "period": result.period,
+        "findings": fnd.to_json_records(result.findings),
+        "adjustments": [],
+        "trial_balance": [],
+        "settlements": [],
+        "open_items": [],
+        "consolidation": [],
+    }
+    run = result.run
+    if run is None:
+        return payload
+    ccy, dims = run.ctx.accounting_currency, run.ctx.dimensions
+
+    def amount(value: object) -> str:
+        return money.format_minor(int(value), ccy)
+
+    def dimensions_of(rec: dict) -> dict:
+        return {d: rec[d] for d in dims if d in rec and rec[d] not in ("", None)}
+
+    if run.posted:
+        for rec in run.adjustments.to_dict("records"):
+            value = int(rec["amount_accounting"])
+            payload["adjustments"].append(
+                {
+                    "journal": rec["journal"],
+                    "voucher": rec["voucher"],
+                    "line": int(rec["line"]),
+                    "date": rec["date"].strftime("%Y-%m-%d"),
+                    "account": rec["account"],
+                    "dimensions": dimensions_of(rec),
+                    "currency": rec["currency"],
+                    "debit": amount(max(value, 0)),
+                    "credit": amount(max(-value, 0)),
+                    "amount_accounting": amount(value),
+                    "text": rec["text"],
+                    "rule": rec["rule"],
+                }
+            )
+    for rec in run.tables.get("trial_balance", pd.DataFrame()).to_dict("records"):
+        if rec["Account"] == "Total":
+            continue
+        payload["trial_balance"].append(
+            {
+                "account": rec["Account"],
+                "dimensions": dimensions_of(rec),
+                "opening": amount(rec["Opening"]),
+                "debit": amount(rec["Debit"]),
+                "credit": amount(rec["Credit"]),
+                "closing": amount(rec["Closing"]),
+                "closing_after": amount(rec["ClosingAfter"]),
+            }
+        )
+    for rec in run.tables.get("settlements", pd.DataFrame()).to_dict("records"):
+        payload["settlements"].append(
+            {
+                "id": rec["SettlementId"],
+                "account": rec["Account"],
+                "dimensions": dimensions_of(rec),
+                "voucher": rec["Voucher"],
+                "date": pd.Timestamp(rec["Date"]).strftime("%Y-%m-%d"),
+                "amount_accounting": amount(rec["Amount"]),
+            }
+        )
+    for rec in run.tables.get("open_items", pd.DataFrame()).to_dict("records"):
+        payload["open_items"].append(
+            {"account": rec["Account"], "voucher": rec["Voucher"], "amount_accounting": amount(rec["Amount"])}
+        )
+    return payload

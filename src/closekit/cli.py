@@ -98,30 +98,95 @@ def validate(
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
+@app.command("close")
+def close_command(
+    workbook: Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")],
+    steps: Annotated[
+        str | None, typer.Option("--steps", help="Comma list of steps to run (always in the close's order).")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Close this period instead of Settings Period.")
+    ] = None,
+    source: Annotated[
+        list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
+    ] = None,
+    journal: Annotated[
+        list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="Format of the files named here (default auto).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")] = False,
+) -> None:
+    """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
+    chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None
+    result = api.close(
+        workbook, steps=chosen, period=period, sources=source or [], journals=journal or [], format=format
+    )
+    written = [] if dry_run else api.write_close(result, command=_command_line())
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_findings(result.findings)
+        _print_summary(result.validation, written, counts=result.counts)
+        _print_close(result)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+def _print_close(result: api.CloseResult) -> None:
+    run = result.run
+    if run is None:
+        out.print("Nothing was closed: the settings or the period could not be read (see the findings).")
+        return
+    ccy = run.ctx.accounting_currency
+    lines = run.adjustments
+    if len(lines):
+        for journal, group in lines.groupby("journal", sort=False):
+            debit = int(group["amount_accounting"].clip(lower=0).sum())
+            verb = "posted" if run.posted else "computed, NOT posted (period not open)"
+            out.print(
+                f"{journal}: {group['voucher'].nunique()} vouchers, {len(group)} lines, "
+                f"{money.display(debit, ccy)} {ccy} {verb}."
+            )
+    elif any(s in run.steps for s in ("revaluation", "allocation")):
+        out.print("No adjustments were needed.")
+    settled = run.tables.get("settlements")
+    if settled is not None:
+        open_items = run.tables.get("open_items")
+        out.print(
+            f"settlement: {settled['SettlementId'].nunique() if len(settled) else 0} settlements, "
+            f"{0 if open_items is None else len(open_items)} open items."
+        )
+    ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
+    out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
+
+
 @app.command()
 def demo(
     folder: Annotated[
         Path | None, typer.Option("--dir", help="Where to put the sample (default: a new temporary folder).")
     ] = None,
 ) -> None:
-    """The bundled sample close, end to end: create the sample workbook and validate it."""
+    """The bundled sample close, end to end: create the sample workbook and close October."""
     folder = folder or Path(tempfile.mkdtemp(prefix="closekit-demo-"))
     workbook = folder / "close.xlsx"
     sample.write(workbook, force=True)
     out.print(f"Sample close workbook: {workbook}")
-    result = api.validate(workbook)
-    written = api.write_validation(result, command="closekit demo")
+    result = api.close(workbook)
+    written = api.write_close(result, command="closekit demo")
     _print_findings(result.findings)
-    _print_summary(result, written)
-    lines = result.ledger.lines
+    _print_summary(result.validation, written, counts=result.counts)
+    lines = result.validation.ledger.lines
     debit = int(lines["amount_accounting"].clip(lower=0).sum())
     credit = int(-lines["amount_accounting"].clip(upper=0).sum())
-    ccy = result.book.accounting_currency or "EUR"
+    ccy = result.validation.book.accounting_currency or "EUR"
     out.print(
         f"{lines['voucher'].nunique()} vouchers on {lines['account'].nunique()} accounts; "
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
-    out.print(f"Open {workbook} in Excel to see the Findings and RunLog sheets.")
+    _print_close(result)
+    out.print(f"Open {workbook} in Excel: Adjustments, TrialBalance, BalanceSheet, IncomeStatement, Checklist.")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
@@ -149,14 +214,14 @@ def _print_findings(findings) -> None:
         out.print(f"... and {len(findings) - len(shown)} more (all of them are in the Findings sheet, or use --json).")
 
 
-def _print_summary(result: api.ValidationResult, written: list[str]) -> None:
-    counts = result.counts
+def _print_summary(result: api.ValidationResult, written: list[str], counts: dict[str, int] | None = None) -> None:
+    counts = counts or result.counts
     sources = ", ".join(f"{s.where} ({s.format}, {s.rows_read} rows)" for s in result.ledger.sources) or "none"
     out.print(f"Read {result.lines} lines from {sources}.")
     verdict = (
         "[bold green]clean[/]"
-        if result.ok and not counts["Warning"]
-        else ("[yellow]warnings only[/]" if result.ok else "[bold red]errors to fix[/]")
+        if not counts["Error"] and not counts["Warning"]
+        else ("[yellow]warnings only[/]" if not counts["Error"] else "[bold red]errors to fix[/]")
     )
     out.print(f"Findings: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} info: {verdict}.")
     if written:

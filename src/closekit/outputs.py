@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from closekit import findings as fnd
+from closekit import money
 from closekit.sheetio.base import OutputSheet, SheetIO
 
 RUNLOG = "RunLog"
@@ -84,3 +85,53 @@ def runlog_entry(
         "Outputs": ", ".join(outputs),
         "Result": result,
     }
+
+
+def money_frame(frame: pd.DataFrame, columns: list[str], currency: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Integer minor-unit columns as exact Decimals for a sheet, with the currency's number format."""
+    places = money.exponent(currency)
+    fmt = {0: "amount0", 2: "amount", 3: "amount3"}.get(places, "general")
+    out = frame.copy()
+    for column in columns:
+        values = out[column]
+        out[column] = [None if pd.isna(v) else money.to_decimal(int(v), currency) for v in values]
+    return out, dict.fromkeys(columns, fmt)
+
+
+def adjustments_sheet(lines: pd.DataFrame, dimensions: tuple[str, ...], currency: str) -> OutputSheet:
+    """The Adjustments sheet (workbook.md): every generated journal line, in the accounting currency."""
+    amount = lines["amount_accounting"].astype("int64")
+    frame = pd.DataFrame(
+        {
+            "Journal": lines["journal"].astype(object),
+            "Voucher": lines["voucher"].astype(object),
+            "Line": lines["line"].astype("int64"),
+            "Date": lines["date"].dt.date,
+            "Account": lines["account"].astype(object),
+            **{d: lines[d].astype(object) for d in dimensions},
+            "Currency": lines["currency"].astype(object),
+            "Debit": amount.clip(lower=0),
+            "Credit": (-amount).clip(lower=0),
+            "AmountAccounting": amount,
+            "Text": lines["text"].astype(object),
+            "Rule": lines["rule"].astype(object),
+            "RevaluedCurrency": lines["revalued_currency"].astype(object),
+        }
+    )
+    frame, formats = money_frame(frame, ["Debit", "Credit", "AmountAccounting"], currency)
+    return OutputSheet(
+        "Adjustments", frame, formats={**formats, "Date": "date", "Line": "integer"}, widths={"Text": 50, "Voucher": 20}
+    )
+
+
+def amounts_sheet(name: str, frame: pd.DataFrame, currency: str, **widths: float) -> OutputSheet:
+    """A report frame whose int64 columns are amounts in ``currency`` (dates kept as dates)."""
+    amount_columns = [
+        c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype) and c not in ("Row", "Line")
+    ]
+    out, formats = money_frame(frame, amount_columns, currency)
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column].dtype):
+            out[column] = out[column].dt.date
+            formats[column] = "date"
+    return OutputSheet(name, out.reset_index(drop=True), formats=formats, widths=dict(widths))

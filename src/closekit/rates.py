@@ -100,6 +100,6 @@ def _scale(amounts: np.ndarray, num: int, den: int) -> np.ndarray:
     """``round(amount × num / den)``, half away from zero, exactly: int64 where it cannot overflow,
     Python integers otherwise."""
     biggest = int(np.abs(amounts).max()) if amounts.size else 0
-    product = amounts * num if biggest * abs(num) < 2 ** 61 and den < 2 ** 61 else amounts.astype(object) * num
+    product = amounts * num if biggest * abs(num) < 2**61 and den < 2**61 else amounts.astype(object) * num
     magnitude = (2 * np.abs(product) + den) // (2 * den)
     return np.where(product >= 0, magnitude, -magnitude)

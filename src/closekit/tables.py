@@ -73,6 +73,7 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
         else pd.DataFrame({i: pd.Series([], dtype=object) for i in keep})
     )
     frame.columns = names
+    meta = {**meta, "column_numbers": {name: i + 1 for name, i in zip(names, keep, strict=True)}}
     return RawTable(
         where,
         names,

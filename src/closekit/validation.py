@@ -16,6 +16,7 @@ import pandas as pd
 
 from closekit import findings as fnd
 from closekit import money, parsing
+from closekit import revaluation as revaluation_text
 from closekit.book import CloseBook
 from closekit.ledger import Ledger
 from closekit.periods import OPEN
@@ -99,12 +100,19 @@ def check_dimensions(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
 
 
 def check_account_currency(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
-    """``currency-not-allowed``: an account with a Currency accepts lines in that currency only."""
+    """``currency-not-allowed``: an account with a Currency accepts lines in that currency only
+    (and the accounting-currency revaluation lines closekit writes for it)."""
     lines = ledger.lines
     restricted = book.accounts.dropna(subset=["currency"]).set_index("account")["currency"]
     if restricted.empty:
         return fnd.frame()
     lines = lines[parsing.mask(lines["account"].isin(restricted.index))]
+    # closekit's own revaluation lines correct the accounting value of a foreign-currency account:
+    # they are in the accounting currency by design (domain.md §1) and are not flagged.
+    revaluation = (lines["currency"] == book.accounting_currency) & lines["text"].str.match(
+        revaluation_text.TEXT_PATTERN
+    )
+    lines = lines[~parsing.mask(revaluation)]
     if lines.empty:
         return fnd.frame()
     allowed = lines["account"].astype(object).map(restricted)
@@ -177,8 +185,7 @@ def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
         else:
             currency = str(line["currency"])
             message = (
-                f"voucher {voucher} does not balance in {currency}: difference "
-                f"{money.display(row['txn'], currency)}"
+                f"voucher {voucher} does not balance in {currency}: difference {money.display(row['txn'], currency)}"
             )
             column = "amount"
         header = _columns(ledger, key[0]).get(column) or _columns(ledger, key[0]).get("debit", "Debit")

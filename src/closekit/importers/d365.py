@@ -53,37 +53,54 @@ from closekit.tables import RawTable
 OFFSET_FLAG = "is_offset"
 
 ENTITY = {
-    "journal": ("JOURNALBATCHNUMBER",), "line": ("LINENUMBER",), "voucher": ("VOUCHER",),
-    "date": ("TRANSDATE",), "text": ("TEXT",), "debit": ("DEBITAMOUNT",),
-    "credit": ("CREDITAMOUNT",), "currency": ("CURRENCYCODE",), "posted": ("ISPOSTED",),
+    "journal": ("JOURNALBATCHNUMBER",),
+    "line": ("LINENUMBER",),
+    "voucher": ("VOUCHER",),
+    "date": ("TRANSDATE",),
+    "text": ("TEXT",),
+    "debit": ("DEBITAMOUNT",),
+    "credit": ("CREDITAMOUNT",),
+    "currency": ("CURRENCYCODE",),
+    "posted": ("ISPOSTED",),
     "document_date": ("DOCUMENTDATE",),
 }
 ENTITY_EXTRA = {
-    "display": ("ACCOUNTDISPLAYVALUE",), "type": ("ACCOUNTTYPE",),
-    "offset": ("OFFSETACCOUNTDISPLAYVALUE",), "offset_type": ("OFFSETACCOUNTTYPE",),
+    "display": ("ACCOUNTDISPLAYVALUE",),
+    "type": ("ACCOUNTTYPE",),
+    "offset": ("OFFSETACCOUNTDISPLAYVALUE",),
+    "offset_type": ("OFFSETACCOUNTTYPE",),
     "offset_text": ("OFFSETTEXT",),
 }
 EXPORT = {
-    "journal": ("JournalNumber",), "voucher": ("Voucher",), "date": ("AccountingDate",),
-    "currency": ("TransactionCurrencyCode",), "amount": ("TransactionCurrencyAmount",),
-    "amount_accounting": ("AccountingCurrencyAmount",), "text": ("Description",),
+    "journal": ("JournalNumber",),
+    "voucher": ("Voucher",),
+    "date": ("AccountingDate",),
+    "currency": ("TransactionCurrencyCode",),
+    "amount": ("TransactionCurrencyAmount",),
+    "amount_accounting": ("AccountingCurrencyAmount",),
+    "text": ("Description",),
     "document_date": ("DocumentDate",),
 }
 EXPORT_EXTRA = {"display": ("LedgerAccount", "AccountDisplayValue")}
 #: Headers only the export has: a table with one of them is read as the export.
-EXPORT_ONLY = (
-    "AccountingCurrencyAmount", "TransactionCurrencyAmount", "AccountingDate", "LedgerAccount")
-SUBLEDGER_FIX = ("Post this journal in Dynamics 365 and import the posted general-ledger export "
-                 "(General journal account entry), or remove the row.")
-SEGMENTS_FIX = ("List every dimension of the ledger dimension format in Settings Dimensions, in "
-                "order, or correct the display value.")
+EXPORT_ONLY = ("AccountingCurrencyAmount", "TransactionCurrencyAmount", "AccountingDate", "LedgerAccount")
+SUBLEDGER_FIX = (
+    "Post this journal in Dynamics 365 and import the posted general-ledger export "
+    "(General journal account entry), or remove the row."
+)
+SEGMENTS_FIX = (
+    "List every dimension of the ledger dimension format in Settings Dimensions, in "
+    "order, or correct the display value."
+)
 
 
 def detect(table: RawTable) -> bool:
     entity = has_headers(table, "ACCOUNTDISPLAYVALUE") and (
-        has_headers(table, "DEBITAMOUNT") or has_headers(table, "CREDITAMOUNT"))
+        has_headers(table, "DEBITAMOUNT") or has_headers(table, "CREDITAMOUNT")
+    )
     export = has_headers(table, "AccountingCurrencyAmount") and (
-        has_headers(table, "LedgerAccount") or has_headers(table, "AccountDisplayValue"))
+        has_headers(table, "LedgerAccount") or has_headers(table, "AccountDisplayValue")
+    )
     return entity or export
 
 
@@ -97,9 +114,17 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
 
 def _map_export(table: RawTable, ctx: ImportContext) -> Mapped:
     found = find_columns(table, {**EXPORT, **EXPORT_EXTRA})
-    problems = require(table, found, {
-        "voucher": "Voucher", "date": "AccountingDate", "display": "LedgerAccount",
-        "amount": "TransactionCurrencyAmount", "amount_accounting": "AccountingCurrencyAmount"})
+    problems = require(
+        table,
+        found,
+        {
+            "voucher": "Voucher",
+            "date": "AccountingDate",
+            "display": "LedgerAccount",
+            "amount": "TransactionCurrencyAmount",
+            "amount_accounting": "AccountingCurrencyAmount",
+        },
+    )
     findings = [fnd.frame(problems)]
     source = table.frame.reset_index(drop=True)
     columns = {f: c for f, c in found.items() if f in EXPORT}
@@ -114,9 +139,17 @@ def _map_export(table: RawTable, ctx: ImportContext) -> Mapped:
 
 def _map_entity(table: RawTable, ctx: ImportContext) -> Mapped:
     found = find_columns(table, {**ENTITY, **ENTITY_EXTRA})
-    problems = require(table, found, {
-        "voucher": "VOUCHER", "date": "TRANSDATE", "display": "ACCOUNTDISPLAYVALUE",
-        "debit": "DEBITAMOUNT", "credit": "CREDITAMOUNT"})
+    problems = require(
+        table,
+        found,
+        {
+            "voucher": "VOUCHER",
+            "date": "TRANSDATE",
+            "display": "ACCOUNTDISPLAYVALUE",
+            "debit": "DEBITAMOUNT",
+            "credit": "CREDITAMOUNT",
+        },
+    )
     findings = [fnd.frame(problems)]
     source = table.frame.reset_index(drop=True)
     voucher, offset = _text(table, found, "voucher"), _text(table, found, "offset")
@@ -162,23 +195,41 @@ def _text(table: RawTable, found: dict[str, str], field: str) -> pd.Series:
     return parsing.as_text(table.frame[found[field]].reset_index(drop=True))
 
 
-def _ledger_only(table: RawTable, found: dict[str, str], field: str, voucher: pd.Series,
-                 applies: pd.Series, findings: list[pd.DataFrame]) -> pd.Series:
+def _ledger_only(
+    table: RawTable,
+    found: dict[str, str],
+    field: str,
+    voucher: pd.Series,
+    applies: pd.Series,
+    findings: list[pd.DataFrame],
+) -> pd.Series:
     """True where the account type is empty or Ledger; an ``unknown-account`` finding elsewhere."""
     kind = _text(table, found, field)
     other = applies & (kind != "") & (kind.str.lower() != "ledger")
     if other.any():
         lines = pd.DataFrame({"where": table.where, "row": table.rows, "voucher": voucher})
-        findings.append(fnd.from_mask(
-            "unknown-account", lines, other, column=found[field],
-            message="account type " + kind + ": closekit reads Ledger lines only; post sub-ledger "
-                    "lines in Dynamics 365", fix=SUBLEDGER_FIX))
+        findings.append(
+            fnd.from_mask(
+                "unknown-account",
+                lines,
+                other,
+                column=found[field],
+                message="account type " + kind + ": closekit reads Ledger lines only; post sub-ledger "
+                "lines in Dynamics 365",
+                fix=SUBLEDGER_FIX,
+            )
+        )
     return ~other
 
 
-def _account_parts(table: RawTable, column: str, ctx: ImportContext, voucher: pd.Series,
-                   findings: list[pd.DataFrame], select: np.ndarray | None = None
-                   ) -> dict[str, pd.Series]:
+def _account_parts(
+    table: RawTable,
+    column: str,
+    ctx: ImportContext,
+    voucher: pd.Series,
+    findings: list[pd.DataFrame],
+    select: np.ndarray | None = None,
+) -> dict[str, pd.Series]:
     """``account`` and one column per dimension from a display value column (selected rows)."""
     values = parsing.as_text(table.frame[column].reset_index(drop=True))
     rows = table.rows
@@ -188,20 +239,19 @@ def _account_parts(table: RawTable, column: str, ctx: ImportContext, voucher: pd
     segments, counts = split_display(values, ctx.dimension_delimiter or "-", len(names))
     extra = pd.Series(counts > len(names), index=values.index)
     if extra.any():
-        lines = pd.DataFrame({"where": table.where, "row": rows, "voucher": voucher.to_numpy()},
-                             index=values.index)
+        lines = pd.DataFrame({"where": table.where, "row": rows, "voucher": voucher.to_numpy()}, index=values.index)
         listed = ", ".join(ctx.dimensions) or "none"
         tail = f"but Settings Dimensions lists {len(ctx.dimensions)} ({listed})"
         message = pd.Series("", index=values.index, dtype=object)
-        message[extra] = [f"'{v}' has {c - 1} dimension segments after the main account, {tail}"
-                          for v, c in zip(values[extra], counts[extra], strict=True)]
-        findings.append(fnd.from_mask("bad-value", lines, extra, column=column, message=message,
-                                      fix=SEGMENTS_FIX))
+        message[extra] = [
+            f"'{v}' has {c - 1} dimension segments after the main account, {tail}"
+            for v, c in zip(values[extra], counts[extra], strict=True)
+        ]
+        findings.append(fnd.from_mask("bad-value", lines, extra, column=column, message=message, fix=SEGMENTS_FIX))
     return dict(zip(names, segments, strict=True))
 
 
-def split_display(values: pd.Series, delimiter: str, width: int
-                  ) -> tuple[list[pd.Series], np.ndarray]:
+def split_display(values: pd.Series, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:
     """The first ``width`` segments of each value (empty where absent) and each segment count.
 
     Vectorised (pyarrow compute when installed, else pandas); values holding a backslash-escaped
@@ -213,22 +263,22 @@ def split_display(values: pd.Series, delimiter: str, width: int
     escaped = parsing.mask(values.str.contains("\\" + delimiter, regex=False)).to_numpy()
     if escaped.any():
         pattern = re.compile(r"(?<!\\)" + re.escape(delimiter))
-        split = [[p.replace("\\" + delimiter, delimiter) for p in pattern.split(v)]
-                 for v in values[escaped]]
+        split = [[p.replace("\\" + delimiter, delimiter) for p in pattern.split(v)] for v in values[escaped]]
         counts[escaped] = [len(p) for p in split]
         for k, column in enumerate(segments):
             column[escaped] = [p[k] if k < len(p) else "" for p in split]
     return [s.set_axis(index) for s in segments], counts
 
 
-def _split_fast(values: pd.Series, delimiter: str, width: int
-                ) -> tuple[list[pd.Series], np.ndarray]:
+def _split_fast(values: pd.Series, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:
     arrow = _arrow()
     if arrow is None:
         parts = values.str.split(delimiter, expand=True, regex=False)
         counts = values.str.count(re.escape(delimiter)).to_numpy(dtype=np.int64) + 1
-        return [(parts[k] if k in parts else pd.Series("", index=values.index)).fillna("")
-                .astype("string") for k in range(width)], counts
+        return [
+            (parts[k] if k in parts else pd.Series("", index=values.index)).fillna("").astype("string")
+            for k in range(width)
+        ], counts
     pa, pc = arrow
     array = pa.array(values, type=pa.string())
     if isinstance(array, pa.ChunkedArray):

@@ -44,15 +44,30 @@ CHUNK = 1 << 20
 JOURNAL_FIELDS = ("JournalID",)
 TRANSACTION_FIELDS = ("TransactionID", "Period", "PeriodYear", "TransactionDate", "GLPostingDate")
 TRANSACTION_COLUMNS = (*TRANSACTION_FIELDS, "TransactionDescription")
-LINE_FIELDS = ("RecordID", "AccountID", "Description", "ValueDate", "SourceDocumentID",
-               "CustomerID", "SupplierID")
+LINE_FIELDS = ("RecordID", "AccountID", "Description", "ValueDate", "SourceDocumentID", "CustomerID", "SupplierID")
 AMOUNT_FIELDS = ("Amount", "CurrencyCode", "CurrencyAmount", "ExchangeRate")
-COLUMNS = ["JournalID", "TransactionID", "Period", "PeriodYear", "TransactionDate", "GLPostingDate",
-           "TransactionDescription", "RecordID", "AccountID", "Description", "Side", "Amount",
-           "CurrencyCode", "CurrencyAmount", "ExchangeRate", "ValueDate", "SourceDocumentID",
-           "CustomerID", "SupplierID"]
-ENTRY_TOTALS = {"NumberOfEntries": "number_of_entries", "TotalDebit": "total_debit",
-                "TotalCredit": "total_credit"}
+COLUMNS = [
+    "JournalID",
+    "TransactionID",
+    "Period",
+    "PeriodYear",
+    "TransactionDate",
+    "GLPostingDate",
+    "TransactionDescription",
+    "RecordID",
+    "AccountID",
+    "Description",
+    "Side",
+    "Amount",
+    "CurrencyCode",
+    "CurrencyAmount",
+    "ExchangeRate",
+    "ValueDate",
+    "SourceDocumentID",
+    "CustomerID",
+    "SupplierID",
+]
+ENTRY_TOTALS = {"NumberOfEntries": "number_of_entries", "TotalDebit": "total_debit", "TotalCredit": "total_credit"}
 
 
 class _Collector:
@@ -66,9 +81,14 @@ class _Collector:
         self.records: list[tuple[dict, dict, dict]] = []
         self.numbers: list[int] = []
         self.analysis_columns: dict[str, None] = {}
-        self.meta: dict = {"format": "saft", "default_currency": "", "company": "",
-                           **dict.fromkeys(ENTRY_TOTALS.values(), ""),
-                           "analysis_types": {}, "accounts": []}
+        self.meta: dict = {
+            "format": "saft",
+            "default_currency": "",
+            "company": "",
+            **dict.fromkeys(ENTRY_TOTALS.values(), ""),
+            "analysis_types": {},
+            "accounts": [],
+        }
         self.journal: dict = {}
         self.transaction: dict = {}
         self.line: dict = {}
@@ -122,11 +142,11 @@ class _Collector:
         elif parent in ("Account", "AnalysisTypeTableEntry"):
             self.item[name] = value
         elif name == "Account" and parent == "GeneralLedgerAccounts":
-            self.meta["accounts"].append((self.item.get("AccountID", ""),
-                                          self.item.get("AccountDescription", "")))
+            self.meta["accounts"].append((self.item.get("AccountID", ""), self.item.get("AccountDescription", "")))
         elif name == "AnalysisTypeTableEntry" and self.item.get("AnalysisType"):
-            self.meta["analysis_types"].setdefault(self.item["AnalysisType"],
-                                                   self.item.get("AnalysisTypeDescription", ""))
+            self.meta["analysis_types"].setdefault(
+                self.item["AnalysisType"], self.item.get("AnalysisTypeDescription", "")
+            )
         elif parent == "Header" and name == "DefaultCurrencyCode":
             self.meta["default_currency"] = value
         elif parent == "Company" and grand == "Header" and name == "Name":
@@ -139,8 +159,9 @@ class _Collector:
 def read_xml(data: bytes, where: str) -> RawTable:
     """A SAF-T Financial file as a raw table: one row per ledger ``Line``; ``rows`` = its line."""
     if len(data) > MAX_BYTES:
-        raise InputError(f"{where} is larger than 2 GB: split the SAF-T export by period and add "
-                         f"each file as a source.")
+        raise InputError(
+            f"{where} is larger than 2 GB: split the SAF-T export by period and add each file as a source."
+        )
     if not data or data.isspace():
         raise InputError(f"{where} is empty: expected a SAF-T Financial XML file.")
     target = _Collector()
@@ -149,18 +170,22 @@ def read_xml(data: bytes, where: str) -> RawTable:
     target.position = lambda: expat.CurrentLineNumber
     try:
         for start in range(0, len(data), CHUNK):
-            parser.feed(data[start:start + CHUNK])
+            parser.feed(data[start : start + CHUNK])
         parser.close()
     except DefusedXmlException:
-        raise InputError(f"{where} declares a DTD or entities (<!DOCTYPE ...>), which closekit "
-                         f"refuses to read for safety; a SAF-T file has none, so export it again "
-                         f"from the accounting system.") from None
+        raise InputError(
+            f"{where} declares a DTD or entities (<!DOCTYPE ...>), which closekit "
+            f"refuses to read for safety; a SAF-T file has none, so export it again "
+            f"from the accounting system."
+        ) from None
     except (ParseError, ExpatError) as exc:
-        raise InputError(f"{where} is not well-formed XML ({exc}); export the SAF-T file again "
-                         f"or repair it at that line.") from None
+        raise InputError(
+            f"{where} is not well-formed XML ({exc}); export the SAF-T file again or repair it at that line."
+        ) from None
     if target.root != "AuditFile":
-        raise InputError(f"{where} is XML but not a SAF-T file: its root element is "
-                         f"<{target.root}>, expected <AuditFile>.")
+        raise InputError(
+            f"{where} is XML but not a SAF-T file: its root element is <{target.root}>, expected <AuditFile>."
+        )
     columns = [*COLUMNS, *target.analysis_columns]
     frame = pd.DataFrame({c: _column(target.records, c) for c in columns}, columns=columns)
     return RawTable(where, columns, frame, np.asarray(target.numbers, dtype=np.int64), target.meta)
@@ -178,8 +203,16 @@ def detect(table: RawTable) -> bool:
 def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     """Canonical fields from the SAF-T columns (see "Mapping" in the module docstring)."""
     found = find_columns(table, {c: (c,) for c in COLUMNS})
-    problems = require(table, found, {"TransactionID": "TransactionID", "AccountID": "AccountID",
-                                      "Amount": "Amount", "TransactionDate": "TransactionDate"})
+    problems = require(
+        table,
+        found,
+        {
+            "TransactionID": "TransactionID",
+            "AccountID": "AccountID",
+            "Amount": "Amount",
+            "TransactionDate": "TransactionDate",
+        },
+    )
     raw = table.frame.reset_index(drop=True)
 
     def col(name: str) -> pd.Series:
@@ -188,16 +221,22 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
             return pd.Series("", index=raw.index, dtype=object)
         return raw[column].fillna("").astype(str).str.strip()
 
-    columns = {"journal": "JournalID", "voucher": "TransactionID", "line": "RecordID",
-               "account": "AccountID", "document_date": "TransactionDate", "text": "Description",
-               "currency": "CurrencyCode"}
+    columns = {
+        "journal": "JournalID",
+        "voucher": "TransactionID",
+        "line": "RecordID",
+        "account": "AccountID",
+        "document_date": "TransactionDate",
+        "text": "Description",
+        "currency": "CurrencyCode",
+    }
     frame = pd.DataFrame({field: col(name) for field, name in columns.items()})
     frame["text"] = frame["text"].where(frame["text"] != "", col("TransactionDescription"))
-    frame["date"], columns["date"] = _either(col("GLPostingDate"), col("TransactionDate"),
-                                             "GLPostingDate", "TransactionDate")
+    frame["date"], columns["date"] = _either(
+        col("GLPostingDate"), col("TransactionDate"), "GLPostingDate", "TransactionDate"
+    )
     credit = (col("Side") == "Credit").to_numpy()
-    amount, columns["amount"] = _either(col("CurrencyAmount"), col("Amount"),
-                                        "CurrencyAmount", "Amount")
+    amount, columns["amount"] = _either(col("CurrencyAmount"), col("Amount"), "CurrencyAmount", "Amount")
     frame["amount"] = _signed(amount, credit)
     default = str(table.meta.get("default_currency", "")).strip().upper()
     foreign = (col("CurrencyAmount") != "") & (frame["currency"] != "")
@@ -208,16 +247,13 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     for dimension, column in _dimension_columns(table, ctx).items():
         frame[dimension] = col(column)
         columns[dimension] = column
-    return Mapped(frame, table.rows, columns, fnd.frame(problems), date_format="YYYY-MM-DD",
-                  decimal=".")
+    return Mapped(frame, table.rows, columns, fnd.frame(problems), date_format="YYYY-MM-DD", decimal=".")
 
 
-def _either(first: pd.Series, second: pd.Series, first_name: str, second_name: str
-            ) -> tuple[pd.Series, str]:
+def _either(first: pd.Series, second: pd.Series, first_name: str, second_name: str) -> tuple[pd.Series, str]:
     """``first`` where present else ``second``, and the element name to show for the field."""
     present = first != ""
-    name = first_name if present.all() else second_name if not present.any() else (
-        f"{first_name} or {second_name}")
+    name = first_name if present.all() else second_name if not present.any() else (f"{first_name} or {second_name}")
     return first.where(present, second), name
 
 
@@ -238,7 +274,8 @@ def _dimension_columns(table: RawTable, ctx: ImportContext) -> dict[str, str]:
     for dimension in ctx.dimensions:
         key = dimension.strip().lower()
         code = next((c for c in types if c.lower() == key), None) or next(
-            (c for c, d in types.items() if d and d.strip().lower() == key), None)
+            (c for c, d in types.items() if d and d.strip().lower() == key), None
+        )
         if code is not None:
             out[dimension] = f"Analysis {code}"
     return out
