@@ -131,11 +131,14 @@ def main() -> None:
         "plain": "pyarrow.csv.read_csv, types inferred",
         "import": "read + parse into the canonical ledger",
         "validate": "workbook + import + every posting rule",
+        "close": "validate + settle + revalue + allocate + trial balance + statements",
     }
     for r in results:
         print(
             f"{r['stage']:<10}{r['seconds']:>10.2f}{r['seconds'] / base:>14.1f}{r['peak_mb']:>10.0f}  "
-            f"{notes[r['stage']]}" + (f"; {r['counts']}" if "counts" in r else "")
+            f"{notes[r['stage']]}"
+            + (f"; {r['counts']}" if "counts" in r else "")
+            + (f"; {r['adjustments']} adjustment lines" if "adjustments" in r else "")
         )
 
 
