@@ -238,3 +238,12 @@ def test_demo_closes_the_sample(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "revaluation: 1 vouchers, 2 lines, 33.00 EUR posted." in out
     assert "allocation: 1 vouchers, 3 lines, 4,000.00 EUR posted." in out
+
+
+def test_trial_balance_by_dimensions(sample_workbook, capsys):
+    assert cli.main(["close", str(sample_workbook), "--by-dimensions", "--json", "--dry-run"]) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out)["trial_balance"] if r["account"] == "6900"]
+    assert sorted((r["dimensions"].get("Department"), r["closing_after"]) for r in rows) == [
+        ("PROD", "1600.00"),
+        ("SALES", "2400.00"),
+    ]

@@ -168,13 +168,14 @@ def close(
     *,
     steps: Iterable[str] | None = None,
     period: str | None = None,
+    by_dimensions: bool = False,
     sources: Iterable[str | Path] = (),
     journals: Iterable[str | Path] = (),
     format: str | None = None,
 ) -> CloseResult:
     """Run the period's close: import, validate, settle, revalue, allocate, trial balance and
-    statements (or the ``steps`` asked for, always in that order). Nothing is written: see
-    :func:`write_close`."""
+    statements (or the ``steps`` asked for, always in that order); ``by_dimensions`` splits the
+    trial balance per dimension values. Nothing is written: see :func:`write_close`."""
     chosen = closing.selected(list(steps) if steps is not None else None)
     unknown = sorted(set(steps or ()) - set(closing.ORDER))
     if unknown:
@@ -190,7 +191,7 @@ def close(
     }
     if ctx is None:
         return CloseResult(checked, None, outcomes)
-    result = closing.run(checked.ledger, book, ctx, chosen, checked.findings)
+    result = closing.run(checked.ledger, book, ctx, chosen, checked.findings, by_dimensions=by_dimensions)
     for step in chosen:
         if step in ("import", "validate"):
             continue

@@ -107,6 +107,9 @@ def close_command(
     period: Annotated[
         str | None, typer.Option("--period", help="Close this period instead of Settings Period.")
     ] = None,
+    by_dimensions: Annotated[
+        bool, typer.Option("--by-dimensions", help="Trial balance per account and dimension values.")
+    ] = False,
     source: Annotated[
         list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
     ] = None,
@@ -122,7 +125,13 @@ def close_command(
     """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
     chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None
     result = api.close(
-        workbook, steps=chosen, period=period, sources=source or [], journals=journal or [], format=format
+        workbook,
+        steps=chosen,
+        period=period,
+        by_dimensions=by_dimensions,
+        sources=source or [],
+        journals=journal or [],
+        format=format,
     )
     written = [] if dry_run else api.write_close(result, command=_command_line())
     if as_json:

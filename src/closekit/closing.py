@@ -95,8 +95,17 @@ def selected(steps: list[str] | None) -> list[str]:
     return [s for s in ORDER if s in steps]
 
 
-def run(ledger_: Ledger, book: CloseBook, ctx: CloseContext, steps: list[str], base_findings: pd.DataFrame) -> CloseRun:
-    """Run the requested steps (``import`` and ``validate`` have run: their findings come in)."""
+def run(
+    ledger_: Ledger,
+    book: CloseBook,
+    ctx: CloseContext,
+    steps: list[str],
+    base_findings: pd.DataFrame,
+    *,
+    by_dimensions: bool = False,
+) -> CloseRun:
+    """Run the requested steps (``import`` and ``validate`` have run: their findings come in);
+    ``by_dimensions`` splits the trial balance per dimension values."""
     result = CloseRun(ctx, steps, pd.DataFrame())
     result.findings_by_step["validate"] = base_findings
     status = book.calendar.locate(pd.Series([ctx.end]))[1].iloc[0]
@@ -124,7 +133,9 @@ def run(ledger_: Ledger, book: CloseBook, ctx: CloseContext, steps: list[str], b
     )
     posted_adjustments = result.adjustments if result.posted else result.adjustments.iloc[0:0]
     if "trial-balance" in steps:
-        result.tables["trial_balance"] = reports.trial_balance(ledger_.lines, posted_adjustments, book, ctx)
+        result.tables["trial_balance"] = reports.trial_balance(
+            ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
+        )
         result.tables["general_journal"] = reports.general_journal(ledger_.lines, posted_adjustments, ctx)
         checks = reports.trial_balance_checks(result.tables["trial_balance"])
         result.findings_by_step["trial-balance"] = fnd.frame(
