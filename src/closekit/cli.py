@@ -171,6 +171,25 @@ def _print_close(result: api.CloseResult) -> None:
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
 
 
+@app.command("export")
+def export_command(
+    workbook: Annotated[Path, typer.Argument(help="The close workbook whose Adjustments to export.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The upload file to write (split files get -1, -2...).")],
+    format: Annotated[str | None, typer.Option("--format", help="ERP layout (default Settings ExportFormat).")] = None,
+) -> None:
+    """Write the Adjustments as an upload-ready journal in an ERP's own import layout."""
+    result = api.export(workbook, format=format)
+    _print_findings(result.findings)
+    for note in result.export.notes:
+        out.print(note)
+    written = api.write_export(result, out_path)
+    if written:
+        out.print(f"Wrote {result.lines} lines in the {result.format} layout: {', '.join(map(str, written))}.")
+    else:
+        out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
 @app.command()
 def demo(
     folder: Annotated[

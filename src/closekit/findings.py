@@ -152,6 +152,18 @@ _CODES = [
         "Check the quotes and delimiters on that line of the file.",
     ),
     Code(
+        "export-limit",
+        Severity.ERROR,
+        "an adjustment line the target ERP would refuse (too long, too many lines, an account it cannot take)",
+        "Shorten or correct the line in the source of the adjustment, or choose another export format.",
+    ),
+    Code(
+        "ambiguous-format",
+        Severity.ERROR,
+        "a source whose header fits more than one ERP layout: closekit does not guess",
+        "Set Format in Sources (or --format) to the layout the file is in.",
+    ),
+    Code(
         "format-detected",
         Severity.INFO,
         "the format closekit recognised for a source",

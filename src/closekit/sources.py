@@ -81,6 +81,14 @@ def _from_row(spec: SourceSpec) -> str:
     return f" (Sources row {spec.row})" if spec.row else ""
 
 
+class AmbiguousFormat(Exception):
+    """A source whose header fits several layouts: reported as a finding, the source is not read."""
+
+    def __init__(self, finding: dict):
+        super().__init__(finding["Message"])
+        self.finding = finding
+
+
 def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
     if spec.format not in ("auto", ""):
         if spec.format not in importers.REGISTRY:
@@ -88,7 +96,22 @@ def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
                 f"{table.where}: format {spec.format!r} is not known; use one of: " + ", ".join(importers.FORMATS) + "."
             )
         return importers.get(spec.format)
-    found = importers.detect(table)
+    fits = importers.candidates(table)
+    if len(fits) > 1:
+        names = ", ".join(f"{imp.name} ({imp.label})" for imp in fits)
+        raise AmbiguousFormat(
+            fnd.finding(
+                "ambiguous-format",
+                table.where,
+                f"the header fits more than one layout: {names}; closekit does not guess",
+                row=int(table.rows[0]) - 1 if len(table.rows) else 1,
+                column="",
+                fix=f"Set Format in Sources{_from_row(spec)} (or --format) to one of: "
+                + ", ".join(imp.name for imp in fits)
+                + ".",
+            )
+        )
+    found = fits[0] if fits else None
     if found is None:
         header = ", ".join(table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
         raise InputError(
@@ -163,7 +186,12 @@ def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> t
             path = folder / path
         where = spec.path if spec.path not in {i.where for i in infos} else f"{spec.path} (#{len(infos) + 1})"
         table, digest = read_raw(path, spec, where)
-        lines, info, problems = import_table(table, spec, book, path=str(path), digest=digest)
+        try:
+            lines, info, problems = import_table(table, spec, book, path=str(path), digest=digest)
+        except AmbiguousFormat as ambiguous:
+            found.append(fnd.frame([ambiguous.finding]))
+            infos.append(ledger.SourceInfo(where, spec.kind, "?", {}, len(table), str(path), digest))
+            continue
         parts.append(lines)
         infos.append(info)
         found.append(problems)
@@ -171,7 +199,11 @@ def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> t
     for name, kind in (("LedgerImport", "ledger"), ("JournalImport", "journal")):
         table = book.imports.get(name)
         if table is not None:
-            lines, info, problems = import_table(table, SourceSpec(name, kind, import_format), book)
+            try:
+                lines, info, problems = import_table(table, SourceSpec(name, kind, import_format), book)
+            except AmbiguousFormat as ambiguous:
+                found.append(fnd.frame([ambiguous.finding]))
+                continue
             parts.append(lines)
             infos.append(info)
             found.append(problems)

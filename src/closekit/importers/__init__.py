@@ -1,29 +1,53 @@
 """The importer registry: one small module per ERP format.
 
 Adding a format is one module with an ``IMPORTER`` (see :class:`~closekit.importers.base.Importer`)
-and one line in :data:`REGISTRY`. ``auto`` tries the formats in registry order, most specific
-first, and the generic layout last.
+and its name in :data:`MODULES`. ``auto`` asks every format whether it recognises the header; the
+generic layout is the fallback when no ERP layout does, and two ERP layouts that both fit is an
+``ambiguous-format`` finding rather than a guess.
 """
 
 from __future__ import annotations
 
-from closekit.importers import d365, generic, saft
+import importlib
+
 from closekit.importers.base import ImportContext, Importer, Mapped
 
-REGISTRY: dict[str, Importer] = {imp.name: imp for imp in (saft.IMPORTER, d365.IMPORTER, generic.IMPORTER)}
+#: Format modules, most specific first; each has an ``IMPORTER``.
+MODULES = ("saft", "datev", "sap", "d365", "netsuite", "quickbooks", "xero", "generic")
 
+
+def _load() -> dict[str, Importer]:
+    found = {}
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"closekit.importers.{name}")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"closekit.importers.{name}":
+                raise
+            continue
+        found[module.IMPORTER.name] = module.IMPORTER
+    return found
+
+
+REGISTRY: dict[str, Importer] = _load()
 FORMATS = ("auto", *REGISTRY)
 
-__all__ = ["FORMATS", "REGISTRY", "ImportContext", "Importer", "Mapped", "detect", "get"]
+__all__ = ["FORMATS", "REGISTRY", "ImportContext", "Importer", "Mapped", "candidates", "detect", "get"]
 
 
 def get(name: str) -> Importer:
     return REGISTRY[name]
 
 
+def candidates(table) -> list[Importer]:
+    """Every format that recognises the table; the generic layout only when no ERP layout does."""
+    found = [imp for name, imp in REGISTRY.items() if name != "generic" and imp.detect(table)]
+    if not found and "generic" in REGISTRY and REGISTRY["generic"].detect(table):
+        found = [REGISTRY["generic"]]
+    return found
+
+
 def detect(table) -> Importer | None:
-    """The first registered format whose ``detect`` recognises the table's header."""
-    for importer in REGISTRY.values():
-        if importer.detect(table):
-            return importer
-    return None
+    """The one format that recognises the table's header, or None (none, or more than one)."""
+    found = candidates(table)
+    return found[0] if len(found) == 1 else None
