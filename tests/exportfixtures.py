@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from closefixtures import lines
 
+from closefixtures import lines
 from closekit.exporters import ExportContext
 
 DIMENSIONS = ("Department", "CostCenter")
