@@ -21,14 +21,32 @@ def adjustments(rows: list[tuple] | None = None, *, currency: str = "EUR") -> pd
         ("allocation", "ALC-2026-10-0001", 3, "6300", "ADMIN", "", "-4000.00", "IT cost allocation"),
     ]
     records = [
-        {"where": "Adjustments", "row": i, "kind": "journal", "journal": j, "voucher": v, "line": n,
-         "date": "2026-10-31", "account": a, "Department": d, "CostCenter": c, "currency": currency, "amount": m,
-         "text": t}
+        {
+            "where": "Adjustments",
+            "row": i,
+            "kind": "journal",
+            "journal": j,
+            "voucher": v,
+            "line": n,
+            "date": "2026-10-31",
+            "account": a,
+            "Department": d,
+            "CostCenter": c,
+            "currency": currency,
+            "amount": m,
+            "text": t,
+        }
         for i, (j, v, n, a, d, c, m, t) in enumerate(rows, start=2)
     ]
     return lines(records, dimensions=DIMENSIONS, accounting_currency=currency)
 
 
 def context(currency: str = "EUR", **kw) -> ExportContext:
-    return ExportContext(currency, DIMENSIONS, kw.pop("dimension_delimiter", "-"), kw.pop("journal_name", "GenJrn"),
-                         kw.pop("company", "Contoso Trading NL"), kw.pop("period", "2026-10"))
+    return ExportContext(
+        currency,
+        DIMENSIONS,
+        kw.pop("dimension_delimiter", "-"),
+        kw.pop("journal_name", "GenJrn"),
+        kw.pop("company", "Contoso Trading NL"),
+        kw.pop("period", "2026-10"),
+    )

@@ -14,7 +14,19 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from closekit import cli, sample
 from closekit.sheetio.files import FileWorkbook
-from xlsx_fixtures import BUTTON_RELS, BUTTON_VML, CONTROLS, CT, CTRL_PROP, TEXT_BOX, VBA, members, rewrite, text
+from xlsx_fixtures import (
+    BUTTON_RELS,
+    BUTTON_VML,
+    CONTROLS,
+    CT,
+    CTRL_PROP,
+    TEXT_BOX,
+    VBA,
+    members,
+    rewrite,
+    sheet_part,
+    text,
+)
 
 #: Parts closekit may edit (by insertion only) when it adds output sheets.
 EDITED = {CT, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
@@ -37,8 +49,9 @@ def decorated_close_workbook(folder: Path, macro: bool = False) -> Path:
     wb.save(path)
     names = zipfile.ZipFile(path).namelist()
     drawing = next(n for n in names if n.startswith("xl/drawings/drawing") and n.endswith(".xml"))
-    help_part = "xl/worksheets/sheet12.xml"  # the Help sheet: no comments, so no legacy drawing yet
-    assert f"xl/worksheets/_rels/{Path(help_part).name}.rels" not in names
+    help_part = sheet_part(path, "Help")  # the Help sheet: no comments, so no legacy drawing yet
+    help_rels = f"xl/worksheets/_rels/{Path(help_part).name}.rels"
+    assert help_rels not in names
     sheet = text(path, help_part)
     sheet = (
         sheet.replace(
@@ -59,7 +72,7 @@ def decorated_close_workbook(folder: Path, macro: bool = False) -> Path:
     change: dict[str, bytes | None] = {
         drawing: text(path, drawing).replace("</wsDr>", TEXT_BOX + "</wsDr>").encode(),
         help_part: sheet.replace("</worksheet>", CONTROLS + "</worksheet>").encode(),
-        "xl/worksheets/_rels/sheet12.xml.rels": BUTTON_RELS,
+        help_rels: BUTTON_RELS,
         "xl/drawings/vmlDrawing9.vml": BUTTON_VML,
         "xl/ctrlProps/ctrlProp1.xml": CTRL_PROP,
         CT: content_types.encode(),

@@ -126,3 +126,17 @@ def test_core_runs_without_the_optional_fast_libraries(tmp_path):
     with_fast = closekit.validate(tmp_path / "close.xlsx")
     total = int(with_fast.ledger.lines["amount_accounting"].abs().sum())
     assert done.stdout.split() == [str(with_fast.lines), "0", str(total)]
+
+
+def test_account_map_names_the_chart_accounts(make):
+    rows = (
+        "Voucher,Date,Account,Debit,Credit\n"
+        "V1,2026-10-02,Audit fees,5.00,\nV1,2026-10-02,00002900,,5.00\nV1,2026-10-02,Misc,1.00,\n"
+    )
+    mapping = [["Audit fees", "6400"], ["00002900", "2900"], ["Audit fees", "6000"], ["Other", "9999"]]
+    result = closekit.validate(make.workbook(AccountMap=mapping), sources=[make.file("gl.csv", rows)])
+    assert result.ledger.lines["account"].tolist() == ["6400", "2900", "Misc"]
+    assert ("unknown-account", str(make.folder / "gl.csv"), 4, "Account") in codes(result)
+    assert ("bad-setting", "AccountMap", 4, "Source") in codes(result)  # mapped twice
+    unknown_target = [c for c in codes(result) if c[:2] == ("bad-setting", "AccountMap") and c[3] == "Account"]
+    assert len(unknown_target) == 1  # 9999 is not in Accounts

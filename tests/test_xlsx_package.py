@@ -45,6 +45,7 @@ from xlsx_fixtures import (
     R,
     members,
     rewrite,
+    sheet_part,
 )
 from xlsx_fixtures import text as part_text
 
@@ -190,14 +191,6 @@ def findings_sheet(frame: pd.DataFrame | None = None) -> OutputSheet:
 
 def calamine_rows(path: Path, name: str) -> list[list[object]]:
     return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
-
-
-def sheet_part(path: Path, name: str) -> str:
-    wb = ET.fromstring(part_text(path, "xl/workbook.xml"))
-    rels = ET.fromstring(part_text(path, "xl/_rels/workbook.xml.rels"))
-    rid = next(s.get(f"{{{R}}}id") for s in wb.iter(f"{{{M}}}sheet") if s.get("name") == name)
-    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-    return target[1:] if target.startswith("/") else "xl/" + target
 
 
 def sheet_entries(path: Path) -> list[dict[str, str]]:

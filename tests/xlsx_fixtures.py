@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -80,3 +81,12 @@ def text(path: Path, name: str) -> str:
 def members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist()}
+
+
+def sheet_part(path: Path, name: str) -> str:
+    """The zip member of the sheet called ``name`` (through workbook.xml and its relationships)."""
+    wb = ET.fromstring(text(path, "xl/workbook.xml"))
+    rels = ET.fromstring(text(path, "xl/_rels/workbook.xml.rels"))
+    rid = next(s.get(f"{{{R}}}id") for s in wb.iter(f"{{{M}}}sheet") if s.get("name") == name)
+    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+    return target[1:] if target.startswith("/") else "xl/" + target

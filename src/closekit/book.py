@@ -37,6 +37,7 @@ class CloseBook:
     checklist: list[tuple[int, schema.ChecklistRow]]
     consolidation: list[tuple[int, schema.ConsolidationRow]]
     imports: dict[str, RawTable] = field(default_factory=dict)
+    account_map: dict[str, str] = field(default_factory=dict)
     findings: pd.DataFrame = field(default_factory=fnd.frame)
 
     @property
@@ -283,6 +284,12 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
     rules = rows_of("AllocationRules", schema.AllocationRuleRow, "bad-rule")
     checklist = rows_of("Checklist", schema.ChecklistRow)
     consolidation = rows_of("Consolidation", schema.ConsolidationRow)
+    account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
+    known = {a.account for _, a in accounts}
+    problems += [
+        fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
+        for target in sorted(set(account_map.values()) - known)
+    ]
 
     dims = tuple(settings.dimensions) if settings else ()
     problems += _check_sources(sources)
@@ -307,8 +314,29 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
         checklist,
         consolidation,
         imports,
+        account_map,
         fnd.frame(problems),
     )
+
+
+def _account_map(rows, problems: list[dict]) -> dict[str, str]:
+    """AccountMap rows as {source name: account}; a source listed twice is a finding."""
+    mapping: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    for row, item in rows:
+        if item.source in mapping:
+            problems.append(
+                fnd.finding(
+                    "bad-setting",
+                    "AccountMap",
+                    f"{item.source!r} is mapped twice (rows {first_row[item.source]} and {row})",
+                    row=row,
+                    column="Source",
+                )
+            )
+            continue
+        mapping[item.source], first_row[item.source] = item.account, row
+    return mapping
 
 
 def _check_sources(sources: list[tuple[int, schema.SourceRow]]) -> list[dict]:

@@ -259,6 +259,13 @@ class ConsolidationRow(SheetRow):
     currency: CurrencyCell = col("Currency", "The subsidiary's accounting currency.", default=None)
 
 
+class AccountMapRow(SheetRow):
+    source: Text = col(
+        "Source", "The account as the export names it (e.g. '4000 Sales', 'Income:Sales', '0000400000').", width=36
+    )
+    account: Text = col("Account", "The account of the Accounts sheet it is.")
+
+
 class Settings(SheetRow):
     """The Settings sheet: one row per key (workbook.md "Settings keys")."""
 
@@ -330,6 +337,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("AllocationRules", AllocationRuleRow, "Allocation rules, one row per destination."),
     SheetSpec("Checklist", ChecklistRow, "The close checklist."),
     SheetSpec("Consolidation", ConsolidationRow, "Subsidiaries to consolidate (optional)."),
+    SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]

@@ -154,6 +154,8 @@ def import_table(
         decimal=decimal,
         delimiter=table.meta.get("delimiter"),
     )
+    if book.account_map:  # accounts named differently in the export (AccountMap sheet)
+        lines["account"] = lines["account"].replace(book.account_map)
     info = ledger.SourceInfo(
         table.where, spec.kind, importer.name, mapped.columns, len(table), path, digest, dict(table.meta)
     )
