@@ -69,6 +69,12 @@ def read_raw(path: Path, spec: SourceSpec, where: str) -> tuple[RawTable, str]:
 
         return saft.read_xml(data, where), digest
     text, encoding = decode(data, where, spec.encoding)
+    for importer in importers.REGISTRY.values():  # layouts with title lines, metadata lines, rulers
+        if importer.read_text is None or spec.format not in ("auto", "", importer.name):
+            continue
+        table = importer.read_text(text, where, encoding)
+        if table is not None:
+            return table, digest
     return read_csv_text(text, where, delimiter=spec.delimiter, encoding=encoding), digest
 
 

@@ -58,6 +58,9 @@ class Importer:
     detect: Callable[[RawTable], bool]
     map: Callable[[RawTable, ImportContext], Mapped]
     reads_xml: bool = False
+    #: For layouts that are not plain CSV (a metadata line, report titles, ruler lines):
+    #: ``read_text(text, where, encoding) -> RawTable | None``, None when the text is not such a file.
+    read_text: Callable[[str, str, str], RawTable | None] | None = None
 
 
 def find_columns(table: RawTable, aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
