@@ -27,8 +27,23 @@ from closekit.sheetio.base import SheetIO
 from closekit.sources import SourceSpec, import_table, load_ledger
 
 
+class _Counted:
+    """Counts of findings by severity, and whether there is no Error."""
+
+    findings: pd.DataFrame
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return fnd.counts(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no finding of severity Error."""
+        return self.counts["Error"] == 0
+
+
 @dataclass
-class ValidationResult:
+class ValidationResult(_Counted):
     """What :func:`validate` found: the book, the ledger it read and every finding."""
 
     io: SheetIO
@@ -40,15 +55,6 @@ class ValidationResult:
     def lines(self) -> int:
         """Data rows read from all sources (rows with findings included)."""
         return self.ledger.rows_read
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return fnd.counts(self.findings)
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no finding of severity Error."""
-        return self.counts["Error"] == 0
 
     def to_json(self) -> dict:
         return {"lines": self.lines, "findings": fnd.to_json_records(self.findings)}
@@ -128,7 +134,7 @@ def _user() -> str:
 
 
 @dataclass
-class CloseResult:
+class CloseResult(_Counted):
     """What :func:`close` computed: the validation it started from and the close run."""
 
     validation: ValidationResult
@@ -144,14 +150,6 @@ class CloseResult:
                 [self.validation.findings, *[f for s, f in self.run.findings_by_step.items() if s != "validate"]]
             )
         )
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return fnd.counts(self.findings)
-
-    @property
-    def ok(self) -> bool:
-        return self.counts["Error"] == 0
 
     @property
     def period(self) -> str:
@@ -336,7 +334,7 @@ def close_json(result: CloseResult) -> dict:
 
 
 @dataclass
-class ExportResult:
+class ExportResult(_Counted):
     """An upload file (or several) in an ERP's layout, and what that ERP would refuse."""
 
     format: str
@@ -346,10 +344,6 @@ class ExportResult:
     @property
     def findings(self) -> pd.DataFrame:
         return self.export.findings
-
-    @property
-    def ok(self) -> bool:
-        return fnd.counts(self.findings)["Error"] == 0
 
 
 def export(workbook: str | Path | SheetIO, *, format: str | None = None) -> ExportResult:

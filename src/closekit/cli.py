@@ -36,6 +36,18 @@ EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 _SEVERITY_STYLE = {"Error": "bold red", "Warning": "yellow", "Info": "cyan"}
 
 
+SourceOption = Annotated[
+    list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
+]
+JournalOption = Annotated[
+    list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
+]
+FormatOption = Annotated[str | None, typer.Option("--format", help="Format of the files named here (default auto).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")]
+WorkbookArgument = Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")]
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"closekit {__version__}")
@@ -74,18 +86,12 @@ def new(
 
 @app.command()
 def validate(
-    workbook: Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")],
-    source: Annotated[
-        list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
-    ] = None,
-    journal: Annotated[
-        list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
-    ] = None,
-    format: Annotated[
-        str | None, typer.Option("--format", help="Format of the files named here (default auto).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")] = False,
+    workbook: WorkbookArgument,
+    source: SourceOption = None,
+    journal: JournalOption = None,
+    format: FormatOption = None,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Check the ledger and journals against the workbook; write Findings and a RunLog row."""
     result = api.validate(workbook, sources=source or [], journals=journal or [], format=format)
@@ -100,7 +106,7 @@ def validate(
 
 @app.command("close")
 def close_command(
-    workbook: Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")],
+    workbook: WorkbookArgument,
     steps: Annotated[
         str | None, typer.Option("--steps", help="Comma list of steps to run (always in the close's order).")
     ] = None,
@@ -110,17 +116,11 @@ def close_command(
     by_dimensions: Annotated[
         bool, typer.Option("--by-dimensions", help="Trial balance per account and dimension values.")
     ] = False,
-    source: Annotated[
-        list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
-    ] = None,
-    journal: Annotated[
-        list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
-    ] = None,
-    format: Annotated[
-        str | None, typer.Option("--format", help="Format of the files named here (default auto).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")] = False,
+    source: SourceOption = None,
+    journal: JournalOption = None,
+    format: FormatOption = None,
+    as_json: JsonOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
     chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None

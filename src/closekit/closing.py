@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit import allocation, ledger, reports, revaluation, settlement, validation
+from closekit import allocation, ledger, reports, revaluation, schema, settlement, validation
 from closekit import findings as fnd
 from closekit.book import CloseBook
 from closekit.ledger import Ledger, SourceInfo
@@ -25,19 +25,7 @@ from closekit.periods import OPEN
 from closekit.steps import CloseContext, StepResult
 
 #: Every automated step, in the order of the close (workbook.md "Automated steps").
-ORDER = (
-    "import",
-    "validate",
-    "settlement",
-    "revaluation",
-    "allocation",
-    "trial-balance",
-    "statements",
-    "consolidation",
-    "year-end",
-    "export",
-    "period-hold",
-)
+ORDER = schema.STEPS
 #: The steps this release runs; the others are accepted in --steps and reported as not available yet.
 AVAILABLE = ("import", "validate", "settlement", "revaluation", "allocation", "trial-balance", "statements")
 GENERATORS = {"settlement": settlement.run, "revaluation": revaluation.run, "allocation": allocation.run}

@@ -126,11 +126,12 @@ RATE_TYPES = ("Closing", "Average", "Spot", "Historical")
 PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
 KINDS = ("ledger", "journal")
 METHODS = ("Percent", "Weight", "Equal", "Basis")
+#: The automated steps, in the order of the close (domain.md §9: settle before revaluing).
 STEPS = (
     "import",
     "validate",
-    "revaluation",
     "settlement",
+    "revaluation",
     "allocation",
     "trial-balance",
     "statements",
