@@ -379,6 +379,7 @@ def export(workbook: str | Path | SheetIO, *, format: str | None = None) -> Expo
         settings.journal_name,
         settings.company,
         settings.period,
+        settings.fiscal_year_start,
     )
     return ExportResult(name, writers[name].write(lines, ctx), len(lines))
 

@@ -33,6 +33,7 @@ class ExportContext:
     journal_name: str | None = None
     company: str = ""
     period: str = ""
+    fiscal_year_start: int = 1  # month, Settings FiscalYearStart
 
 
 @dataclass
