@@ -12,7 +12,6 @@ import pytest
 import closekit
 from closekit import exporters, importers, ledger, sample
 from closekit.errors import InputError
-from closekit.exporters import ExportContext
 from closekit.exporters import datev as datev_export
 from closekit.importers import datev
 from closekit.importers.base import ImportContext
@@ -395,12 +394,7 @@ def test_one_file_per_fiscal_year():
     assert [m[14:16] for m in metas] == [["20261001", "20261031"], ["20270101", "20270131"]]
     assert any("2 fiscal years" in n for n in export.notes)
 
-    @dataclasses.dataclass(frozen=True)
-    class FiscalContext(ExportContext):  # once ExportContext carries Settings FiscalYearStart
-        fiscal_year_start: int = 7
-
-    ctx = FiscalContext(*dataclasses.astuple(context()))
-    export = datev_export.write(frame, ctx)
+    export = datev_export.write(frame, dataclasses.replace(context(), fiscal_year_start=7))
     assert len(export.files) == 1
     assert lines_of(export.files[0].decode("cp1252"))[0][12:16] == ["20260701", "4", "20261001", "20270131"]
     back = read_back(export)
