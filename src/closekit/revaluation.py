@@ -171,10 +171,8 @@ def _key_lines(key: dict, delta: int, offset: str, rate_type: str, ctx: CloseCon
     """The two lines of one key (§1 rules 7, 9): debit first."""
     currency = key["currency"]
     rate = f"at {_rate_text(key['rate'])}" if isinstance(key["rate"], Fraction) else "cleared"
-    text = (
-        f"Revaluation of {currency} {money.format_minor(int(key['amount']), currency)} {rate} "
-        f"({rate_type} {ctx.end:%Y-%m-%d})"
-    )
+    # short enough for SAP's 50-character item text: the date is the voucher's own
+    text = f"Revaluation of {currency} {money.format_minor(int(key['amount']), currency)} {rate} ({rate_type})"
     common = {
         "journal": STEP,
         "voucher_key": currency,

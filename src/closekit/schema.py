@@ -261,9 +261,7 @@ class ConsolidationRow(SheetRow):
 
 
 class AccountMapRow(SheetRow):
-    source: Text = col(
-        "Source", "The account as the export names it (e.g. '4000 Sales', 'Income:Sales', '0000400000').", width=36
-    )
+    source: Text = col("Source", "The account as the export names it (e.g. '4000 Sales', 'Income:Sales').", width=36)
     account: Text = col("Account", "The account of the Accounts sheet it is.")
 
 
