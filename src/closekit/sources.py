@@ -128,13 +128,22 @@ def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
     return found
 
 
+def _account_types(book: CloseBook) -> dict[str, str]:
+    """Account -> Type, also under the names the AccountMap maps to an account."""
+    types = dict(zip(book.accounts["account"], book.accounts["type"], strict=True))
+    return {**types, **{source: types[target] for source, target in book.account_map.items() if target in types}}
+
+
 def import_table(
     table: RawTable, spec: SourceSpec, book: CloseBook, *, path: str | None = None, digest: str | None = None
 ) -> tuple[pd.DataFrame, ledger.SourceInfo, pd.DataFrame]:
     """One raw table through its importer into canonical lines; (lines, source info, findings)."""
     settings = book.settings
     ctx = ImportContext(
-        tuple(book.dimensions), settings.dimension_delimiter if settings else "-", book.accounting_currency or "EUR"
+        tuple(book.dimensions),
+        settings.dimension_delimiter if settings else "-",
+        book.accounting_currency or "EUR",
+        _account_types(book),
     )
     importer = choose_importer(table, spec)
     mapped = importer.map(table, ctx)

@@ -14,7 +14,7 @@ amount as ``amount_accounting`` (signed) or ``debit_accounting`` + ``credit_acco
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +35,9 @@ class ImportContext:
     dimensions: tuple[str, ...] = ()
     dimension_delimiter: str = "-"
     accounting_currency: str = "EUR"
+    #: Account -> Type (Asset, Liability, ...) from the Accounts sheet, also under the AccountMap
+    #: source names: for reports that sign amounts by an account's natural balance (QuickBooks).
+    account_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
