@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench templates clean
+.PHONY: demo test lint bench templates fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,29 @@ demo: $(STAMP)
 	$(BIN)/closekit demo --dir build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
 
 test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+
+# Coverage-guided fuzzing of every importer (fuzz/fuzz_importers.py); not part of `make test`.
+FUZZ_RUNS ?= 2000
+fuzz: $(STAMP)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check atheris || { \
+		echo "make fuzz: atheris does not install on this machine (it needs a prebuilt wheel for this Python" \
+		"and platform, or clang with libFuzzer to build one). Nothing was fuzzed; the hypothesis property" \
+		"tests (tests/test_fuzz_properties.py) still run with make test."; exit 1; }
+	@mkdir -p build/fuzz
+	@failed=""; for name in $$($(BIN)/python -c "import closekit.importers as i; print(' '.join(i.REGISTRY))"); do \
+		echo "fuzz: $$name ($(FUZZ_RUNS) runs)"; \
+		if $(BIN)/python fuzz/fuzz_importers.py $$name -runs=$(FUZZ_RUNS) -artifact_prefix=build/fuzz/$$name- \
+			> build/fuzz/$$name.log 2>&1; then tail -n 1 build/fuzz/$$name.log; \
+		else tail -n 30 build/fuzz/$$name.log; failed="$$failed $$name"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in$$failed (logs and inputs in build/fuzz/)"; exit 1; fi
 
 templates: $(STAMP)
 	$(BIN)/python -m closekit.template workbook_templates/close.xlsx

@@ -59,6 +59,13 @@ class BookMaker:
         return self.file(name, csv_text(rows, **kw))
 
 
+@pytest.fixture(autouse=True)
+def _trust_shared_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests may name the public samples in a Sources sheet: their folder is trusted like the
+    workbook's own (closekit reads Sources files only there: SECURITY.md "Source paths")."""
+    monkeypatch.setenv("CLOSEKIT_SOURCE_DIRS", str(SHARED_SAMPLES))
+
+
 @pytest.fixture
 def make(tmp_path: Path) -> BookMaker:
     return BookMaker(tmp_path)

@@ -3,6 +3,8 @@ a chart, a text box, a form button, a comment, a defined name, data validation, 
 
 from __future__ import annotations
 
+import errno
+import os
 import zipfile
 from pathlib import Path
 
@@ -116,15 +118,52 @@ def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
     ]
 
 
-def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch, capsys):
+class _FillsUp:
+    """A file that takes ``room`` bytes and then fails as a full disk does."""
+
+    def __init__(self, fh, room: int):
+        self._fh, self._room = fh, room
+
+    def write(self, data):
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._room -= len(data)
+        return self._fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._fh.__exit__(*exc)
+
+
+@pytest.mark.parametrize("when", ["sheet", "first-bytes", "mid-copy", "fsync", "rename"])
+def test_a_failed_write_leaves_the_workbook_as_it_was(tmp_path, monkeypatch, capsys, when):
+    """A full disk wherever it strikes: while a sheet is written, at the first bytes or in the middle
+    of the copy of the other parts, at the fsync, at the rename."""
     workbook = decorated_close_workbook(tmp_path)
     before = workbook.read_bytes()
 
     def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("closekit.sheetio.xlsx_sheet.write_sheet", disk_full)
-    monkeypatch.setattr("closekit.sheetio.xlsx_package.write_sheet", disk_full)
+    if when == "sheet":
+        monkeypatch.setattr("closekit.sheetio.xlsx_sheet.write_sheet", disk_full)
+        monkeypatch.setattr("closekit.sheetio.xlsx_package.write_sheet", disk_full)
+    elif when in ("first-bytes", "mid-copy"):
+        real = os.fdopen
+        room = 0 if when == "first-bytes" else len(before) // 2
+        monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: _FillsUp(real(fd, mode, *a, **k), room))
+    elif when == "fsync":
+        monkeypatch.setattr(os, "fsync", disk_full)
+    else:
+        real_replace = os.replace
+        monkeypatch.setattr(
+            os, "replace", lambda src, dst: disk_full() if ".~closekit-" in str(src) else real_replace(src, dst)
+        )
     assert cli.main(["validate", str(workbook)]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert workbook.read_bytes() == before

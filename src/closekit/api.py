@@ -7,15 +7,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, checklist, closing, exporters, outputs, schema, validation
+from closekit import __version__, checklist, closing, exporters, outputs, schema, sourcefiles, validation
 from closekit import findings as fnd
 from closekit.book import CloseBook, read_book
 from closekit.checklist import StepOutcome
@@ -74,6 +75,21 @@ def open_workbook(workbook: str | Path | SheetIO) -> SheetIO:
     return workbook
 
 
+@contextlib.contextmanager
+def locked(workbook: str | Path | SheetIO) -> Iterator[None]:
+    """Hold the workbook's lock (``.~closekit-<name>.lock`` beside it) for a read-compute-write:
+    another closekit run on the same workbook waits up to ``CLOSEKIT_LOCK_TIMEOUT`` seconds (10),
+    then stops with :class:`~closekit.errors.WorkbookInUse`. Other adapters need no lock, and a path
+    that is not a file gets none (opening it says what is wrong with it)."""
+    if isinstance(workbook, str | Path) and Path(workbook).is_file():
+        from closekit.sheetio.files import workbook_lock
+
+        with workbook_lock(Path(workbook)):
+            yield
+    else:
+        yield
+
+
 def read_close_book(io: SheetIO) -> CloseBook:
     """The input sheets of a close workbook, read and checked."""
     wanted = {schema.header_key(spec.name) for spec in schema.INPUT_SHEETS}
@@ -100,6 +116,7 @@ def validate(
         return ValidationResult(io, book, Ledger(empty_lines(()), [], ()), book.findings)
     extra = [SourceSpec(str(p), "ledger", format or "auto") for p in sources]
     extra += [SourceSpec(str(p), "journal", format or "auto") for p in journals]
+    sourcefiles.check_sources([(s.path, row) for row, s in book.sources], [s.path for s in extra], io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
     found = fnd.combine([book.findings, import_findings, validation.validate(ledger, book)])
     return ValidationResult(io, book, ledger, found)

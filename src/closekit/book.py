@@ -22,6 +22,7 @@ from closekit.rates import Rates
 from closekit.tables import RawTable
 
 REQUIRED_SHEETS = ("Settings", "Accounts", "Periods")
+_IMPORT_KEYS = (schema.header_key("LedgerImport"), schema.header_key("JournalImport"))
 
 
 @dataclass
@@ -291,6 +292,9 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
         for target in sorted(set(account_map.values()) - known)
     ]
 
+    for name, table in sheets.items():  # merged cells, hidden rows (the import sheets report their own)
+        if table is not None and len(table.findings) and schema.header_key(name) not in _IMPORT_KEYS:
+            problems += table.findings.to_dict("records")
     dims = tuple(settings.dimensions) if settings else ()
     problems += _check_sources(sources)
     accounts_frame = _accounts_frame(accounts, dims, problems)

@@ -6,6 +6,7 @@ could not be read at all (one paragraph, no traceback), 3 an internal error (a b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from closekit import __version__, api, money, sample, template
+from closekit import __version__, api, money, outputs, sample, template
 from closekit.errors import CloseKitError
 
 app = typer.Typer(
@@ -94,8 +95,9 @@ def validate(
     dry_run: DryRunOption = False,
 ) -> None:
     """Check the ledger and journals against the workbook; write Findings and a RunLog row."""
-    result = api.validate(workbook, sources=source or [], journals=journal or [], format=format)
-    written = [] if dry_run else api.write_validation(result, command=_command_line())
+    with contextlib.nullcontext() if dry_run else api.locked(workbook):
+        result = api.validate(workbook, sources=source or [], journals=journal or [], format=format)
+        written = [] if dry_run else api.write_validation(result, command=_command_line())
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -124,16 +126,17 @@ def close_command(
 ) -> None:
     """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
     chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None
-    result = api.close(
-        workbook,
-        steps=chosen,
-        period=period,
-        by_dimensions=by_dimensions,
-        sources=source or [],
-        journals=journal or [],
-        format=format,
-    )
-    written = [] if dry_run else api.write_close(result, command=_command_line())
+    with contextlib.nullcontext() if dry_run else api.locked(workbook):
+        result = api.close(
+            workbook,
+            steps=chosen,
+            period=period,
+            by_dimensions=by_dimensions,
+            sources=source or [],
+            journals=journal or [],
+            format=format,
+        )
+        written = [] if dry_run else api.write_close(result, command=_command_line())
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -188,6 +191,15 @@ def export_command(
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+@app.command("verify-log")
+def verify_log(workbook: WorkbookArgument) -> None:
+    """Check the RunLog's hash chain: exit 0 when intact, 1 naming the first broken row."""
+    io = api.open_workbook(workbook)
+    check = outputs.verify_runlog(io.read_sheet(outputs.RUNLOG), io.where)
+    (out if check.ok else err).print(check.message[:1].upper() + check.message[1:], markup=False)
+    raise typer.Exit(EXIT_OK if check.ok else EXIT_ERRORS)
 
 
 @app.command()
@@ -271,6 +283,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except typer.Abort:
         err.print("closekit: aborted.")
+        return EXIT_BAD_INPUT
+    except OSError as problem:  # the file system said no (a link loop, an I/O error): not a bug
+        where = f"{problem.filename}: " if problem.filename else ""
+        err.print(
+            f"closekit: {where}{problem.strerror or problem}: closekit could not read or write this file and stopped.",
+            markup=False,
+        )
         return EXIT_BAD_INPUT
     except typer.TyperException as problem:  # usage errors: unknown option, missing argument
         show = getattr(problem, "show", None)

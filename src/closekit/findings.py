@@ -164,6 +164,19 @@ _CODES = [
         "Set Format in Sources (or --format) to the layout the file is in.",
     ),
     Code(
+        "merged-cells",
+        Severity.WARNING,
+        "merged cells in an input sheet or an XLSX source: closekit reads a merged range's value in its "
+        "first cell only, and the other cells as empty",
+        "Unmerge the cells (Home > Merge & Center) and fill in every cell of the range.",
+    ),
+    Code(
+        "hidden-cells",
+        Severity.INFO,
+        "hidden rows or columns in an input sheet or an XLSX source: closekit reads them like all others",
+        "Unhide them to check what they hold; delete the rows that should not be read.",
+    ),
+    Code(
         "format-detected",
         Severity.INFO,
         "the format closekit recognised for a source",

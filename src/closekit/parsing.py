@@ -249,6 +249,8 @@ _DETECT_ORDER = [
 ]
 _TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_FIRST_DAY, _LAST_DAY = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+_LAST_SERIAL = (_LAST_DAY - _EXCEL_EPOCH).days  # serial numbers beyond are bad dates too
 
 
 def normalise_date_format(name: str) -> str | None:
@@ -286,17 +288,21 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
         if date_format is None:
             used = _detect_format(candidates)
         parsed = pd.to_datetime(candidates, format=DATE_FORMATS[used], errors="coerce")
-        result[todo] = parsed.to_numpy()
+        parsed = parsed.where((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY))  # 9999-12-31: a bad date
+        result[todo] = parsed.astype("datetime64[ns]").to_numpy()
     return result, ~blank & result.isna().to_numpy(), used
 
 
 def _date_cell(value: object) -> object:
     if isinstance(value, dt.datetime | dt.date):
         try:
-            return pd.Timestamp(value)
+            stamp = pd.Timestamp(value)
         except (ValueError, OverflowError):
             return "x"
-    if isinstance(value, float | int) and not isinstance(value, bool) and 1 <= value < 2958466:
+        # A date the ledger's datetime64[ns] cannot hold (before 1677, after 2262: 9999-12-31 "valid
+        # until" cells) is a bad date, not a crash.
+        return stamp if _FIRST_DAY <= stamp.tz_localize(None) <= _LAST_DAY else "x"
+    if isinstance(value, float | int) and not isinstance(value, bool) and 1 <= value < _LAST_SERIAL:
         return _EXCEL_EPOCH + pd.Timedelta(days=int(value))
     return value
 

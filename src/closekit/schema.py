@@ -44,7 +44,7 @@ def _date(value: Any) -> dt.date | None:
     dates, bad, _ = parsing.parse_dates(pd.Series([value], dtype=object))
     if bad.iloc[0]:
         raise PydanticCustomError(
-            "bad-date", "{value!r} is not a date (expected e.g. 2026-10-31)", {"value": _text(value)}
+            "bad-date", "'{value}' is not a date (expected e.g. 2026-10-31)", {"value": _text(value)}
         )
     return dates.iloc[0].date()
 
@@ -53,7 +53,7 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or _text(value) == "":
         return None
     if isinstance(value, bool):
-        raise PydanticCustomError("bad-number", "{value!r} is not a number", {"value": value})
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": value})
     text = parsing._number_cell_text(value) if not isinstance(value, str) else value
     cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
     if "," in cleaned and "." not in cleaned:
@@ -63,9 +63,9 @@ def _decimal(value: Any) -> Decimal | None:
     try:
         number = Decimal(cleaned.rstrip("%"))
     except InvalidOperation:
-        raise PydanticCustomError("bad-number", "{value!r} is not a number", {"value": _text(value)}) from None
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)}) from None
     if not number.is_finite():
-        raise PydanticCustomError("bad-number", "{value!r} is not a number", {"value": _text(value)})
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)})
     return number / 100 if cleaned.endswith("%") else number
 
 
@@ -74,7 +74,7 @@ def _yes_no(default: bool):
         try:
             return bool(parsing.yes_no(value, default))
         except ValueError:
-            raise PydanticCustomError("bad-value", "{value!r} is not Yes or No", {"value": _text(value)}) from None
+            raise PydanticCustomError("bad-value", "'{value}' is not Yes or No", {"value": _text(value)}) from None
 
     return validate
 
@@ -84,7 +84,7 @@ def _currency(value: Any) -> str | None:
     if not text:
         return None
     if not money.is_currency(text):
-        raise PydanticCustomError("bad-currency", "{value!r} is not an ISO 4217 currency code", {"value": _text(value)})
+        raise PydanticCustomError("bad-currency", "'{value}' is not an ISO 4217 currency code", {"value": _text(value)})
     return text
 
 
@@ -105,7 +105,7 @@ def _choice(*allowed: str, default: str | None = None):
         except KeyError:
             raise PydanticCustomError(
                 "bad-value",
-                "{value!r} is not one of: {allowed}",
+                "'{value}' is not one of: {allowed}",
                 {"value": text, "allowed": ", ".join(allowed)},
             ) from None
 
@@ -302,7 +302,7 @@ def _month(value: Any) -> int:
     if number is None:
         return 1
     if number != number.to_integral_value() or not 1 <= number <= 12:
-        raise PydanticCustomError("bad-value", "{value!r} is not a month number 1-12", {"value": _text(value)})
+        raise PydanticCustomError("bad-value", "'{value}' is not a month number 1-12", {"value": _text(value)})
     return int(number)
 
 

@@ -56,7 +56,7 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
             ws["A1"].comment = Comment(spec.purpose + " Keep the export's header in row 1.", "closekit")
             for r, row in enumerate(sample.get(spec.name, []), start=1):
                 for c, value in enumerate(row, start=1):
-                    ws.cell(row=r, column=c, value=value)
+                    _put(ws, r, c, value)
     _help_sheet(wb.create_sheet("Help"))
     wb.properties.creator = "closekit"
     wb.properties.created = _EPOCH
@@ -96,7 +96,15 @@ def _table_sheet(ws, spec: schema.SheetSpec, rows: list[list[object]]) -> None:
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
             if value is not None and value != "":
-                ws.cell(row=r, column=c, value=value)
+                _put(ws, r, c, value)
+
+
+def _put(ws, row: int, column: int, value: object):
+    """A cell's value; a text stays text even when it starts with ``=`` (openpyxl would make it a formula)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _settings_sheet(ws, values: list[list[object]]) -> None:
@@ -112,11 +120,11 @@ def _settings_sheet(ws, values: list[list[object]]) -> None:
     for r, (header, required, extra) in enumerate(keys, start=2):
         key = ws.cell(row=r, column=1, value=header)
         key.comment = Comment(extra.get("help", "") + (" (required)" if required else ""), "closekit")
-        value = ws.cell(row=r, column=2, value=given.pop(header, None))
+        value = _put(ws, r, 2, given.pop(header, None))
         value.number_format = "@"
     for r, (header, value) in enumerate(given.items(), start=len(keys) + 2):  # keys the user added
-        ws.cell(row=r, column=1, value=header)
-        ws.cell(row=r, column=2, value=value)
+        _put(ws, r, 1, header)
+        _put(ws, r, 2, value)
 
 
 def _help_sheet(ws) -> None:

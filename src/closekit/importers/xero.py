@@ -160,7 +160,11 @@ def read_text(text: str, where: str, encoding: str) -> RawTable | None:
             continue
         first = number if first is None else first
         delimiter = sniff_delimiter(line)
-        if _is_report([c.strip() for c in next(csv.reader([line], delimiter=delimiter), [])]):
+        try:
+            cells = next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter), [])
+        except csv.Error:  # a lone CR or a broken quote: not a header closekit can read here
+            continue
+        if _is_report([c.strip() for c in cells]):
             found = (number, delimiter)
             break
     if found is None or found[0] == first:

@@ -5,19 +5,90 @@ output sheets at the package level (:mod:`closekit.sheetio.xlsx_package`), and s
 input sheets (the Checklist's Status) in the same write: every other part of the file (other
 sheets, the other cells of an updated sheet, charts, shapes, buttons, VBA and add-in parts) is
 kept; the new file is written beside the old one and swapped in only when complete.
+
+**Locking.** A write holds ``.~closekit-<name>.lock`` beside the workbook (:func:`workbook_lock`,
+a ``filelock`` lock: the operating system releases it when the process dies, so a killed run
+never blocks the next one); the command line holds it from reading the workbook to writing it.
+A second run on the same workbook waits up to ``CLOSEKIT_LOCK_TIMEOUT`` seconds (default 10) and
+then stops with :class:`~closekit.errors.WorkbookInUse`. Under the lock, a write first deletes
+the temporary files an interrupted write of the same workbook left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from closekit import tables
-from closekit.errors import InputError, WorkbookInUse, WriteError
+from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
 from closekit.sheetio.base import OutputSheet
 from closekit.tables import RawTable
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: Bytes of a close workbook file (a workbook with a million-line GeneralJournal is about 100 MB).
+MAX_WORKBOOK_BYTES = 1024**3
+#: Seconds a run waits for another run's lock on the same workbook (environment: CLOSEKIT_LOCK_TIMEOUT).
+LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT_ENV = "CLOSEKIT_LOCK_TIMEOUT"
+
+_locks: dict[str, object] = {}  # lock file -> its FileLock: one per process, so that holding it nests
+_locks_guard = threading.Lock()
+
+
+def lock_file(path: str | Path) -> Path:
+    """The lock file of a workbook: ``.~closekit-close.xlsx.lock`` beside (the real file of) ``close.xlsx``."""
+    real = Path(os.path.realpath(path))
+    return real.with_name(f".~closekit-{real.name}.lock")
+
+
+def lock_timeout() -> float:
+    value = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not value:
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={value!r} must be a number of seconds (0 or more).")
+    return seconds
+
+
+@contextlib.contextmanager
+def workbook_lock(path: str | Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the workbook's lock; nested use in one process is free. The lock file is removed when
+    the outermost holder lets go (while still holding it, so no waiter is left on a stale file)."""
+    from filelock import FileLock, Timeout
+
+    target = lock_file(path)
+    with _locks_guard:
+        lock = _locks.setdefault(str(target), FileLock(str(target), thread_local=False))
+    wait = lock_timeout() if timeout is None else timeout
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise WorkbookInUse(
+            f"{Path(path).name} is in use by another closekit run (it holds {target.name}), so closekit "
+            f"waited {wait:g} seconds and wrote nothing: run again when the other run has finished "
+            f"({LOCK_TIMEOUT_ENV} sets how long to wait)."
+        ) from None
+    except OSError as exc:
+        raise WriteError(
+            f"{Path(path).name}: closekit cannot create its lock file {target.name} beside the workbook "
+            f"({exc.strerror or exc}), so it wrote nothing: check the folder's permissions."
+        ) from None
+    try:
+        yield
+    finally:
+        if lock.lock_counter == 1:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        lock.release()
 
 
 class FileWorkbook:
@@ -32,12 +103,25 @@ class FileWorkbook:
                 f"(closekit new {self.path.with_suffix('.xlsx').name} makes one)."
             )
         if not self.path.exists():
+            if self.path.is_symlink():
+                raise InputError(
+                    f"{self.path} is a symbolic link that leads nowhere (it loops, or its target is "
+                    f"missing): correct the link or name the workbook itself."
+                )
             raise InputError(
                 f"{self.path} does not exist: check the path, or create the workbook "
                 f"with closekit new {self.path.name}."
             )
         if self.path.is_dir():
             raise InputError(f"{self.path} is a folder, not a workbook file.")
+        info = self.path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{self.path} is not a regular file (a device, a pipe or a socket): name the workbook.")
+        if info.st_size > MAX_WORKBOOK_BYTES:
+            raise InputError(
+                f"{self.path} is {info.st_size:,} bytes; closekit reads close workbooks of at most "
+                f"{MAX_WORKBOOK_BYTES:,} bytes. Move large imports out of the workbook into source files."
+            )
         try:
             self._data = self.path.read_bytes()
         except PermissionError:
@@ -60,7 +144,7 @@ class FileWorkbook:
             if not any(any(tables.is_filled(c) for c in row) for row in cells):
                 self._cache[actual] = tables.empty_table(actual)
             else:
-                self._cache[actual] = tables.from_rows(actual, cells)
+                self._cache[actual] = tables.with_sheet_findings(tables.from_rows(actual, cells), self._book, actual)
         return self._cache[actual]
 
     def folder(self) -> Path:
@@ -76,6 +160,10 @@ class FileWorkbook:
         return {self.path.with_name("~$" + name), self.path.with_name("~$" + name[2:])}
 
     def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
+        with workbook_lock(self.path):
+            self._write_sheets(sheets, updates)
+
+    def _write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None) -> None:
         from closekit.sheetio import xlsx_package
 
         for lock in self.owner_files():
@@ -88,6 +176,7 @@ class FileWorkbook:
             raise WorkbookInUse(
                 f"{self.where} changed on disk while closekit was running, so closekit wrote nothing: run again."
             )
+        xlsx_package.remove_stale_temporaries(self.path)
         try:
             xlsx_package.write_sheets_atomic(self.path, sheets, updates)
         except PermissionError:

@@ -34,7 +34,14 @@ from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
 
-__all__ = ["OutputSheet", "WorkbookPackageError", "replace_sheets", "write_sheets_atomic"]
+__all__ = [
+    "OutputSheet",
+    "WorkbookPackageError",
+    "remove_stale_temporaries",
+    "replace_sheets",
+    "temporary_prefix",
+    "write_sheets_atomic",
+]
 
 REL_NS = st.REL_NS
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -83,7 +90,7 @@ def replace_sheets(
 
 
 def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> None:
-    """replace_sheets into a temporary file in the same folder (name starting with '.~closekit-'),
+    """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
     `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
     same step (see replace_sheets)."""
@@ -92,7 +99,9 @@ def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], upda
     tmp = None
     try:
         with _prepared(path, sheets, updates) as job:
-            fd, tmp = tempfile.mkstemp(prefix=".~closekit-", dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx")
+            fd, tmp = tempfile.mkstemp(
+                prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
+            )
             with os.fdopen(fd, "wb") as fh:
                 job.emit(fh)
                 fh.flush()
@@ -111,6 +120,27 @@ def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], upda
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def temporary_prefix(path: str | os.PathLike) -> str:
+    """Start of the names of the temporary files written for ``path``: ``.~closekit-close.xlsx.tmp-``."""
+    return f".~closekit-{os.path.basename(os.fspath(path))[:120]}.tmp-"
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[str]:
+    """Delete the temporary files an interrupted write of ``path`` left beside it (a killed
+    process, a power cut) and return their names. Call it only while holding the workbook's lock
+    (:func:`closekit.sheetio.files.workbook_lock`): a concurrent write's temporary file looks the same."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    prefix = temporary_prefix(path)
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.remove(entry.path)
+                    removed.append(entry.name)
+    return removed
 
 
 # ============================================================================ reading the package
