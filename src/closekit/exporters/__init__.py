@@ -6,8 +6,7 @@ hands its lines to the format's writer. Adding a format is one module and one li
 
 from __future__ import annotations
 
-import importlib
-
+from closekit import formats
 from closekit.exporters.base import Export, ExportContext, Exporter
 
 #: Modules of the formats, in the order the help lists them; each has an ``EXPORTER``.
@@ -18,16 +17,7 @@ __all__ = ["Export", "ExportContext", "Exporter", "available", "get"]
 
 def available() -> dict[str, Exporter]:
     """The writers that are installed, by format name."""
-    found = {}
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"closekit.exporters.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"closekit.exporters.{name}":
-                raise
-            continue
-        found[name] = module.EXPORTER
-    return found
+    return formats.load(__name__, MODULES, "EXPORTER")  # type: ignore[return-value]
 
 
 def get(name: str) -> Exporter | None:

@@ -8,28 +8,14 @@ generic layout is the fallback when no ERP layout does, and two ERP layouts that
 
 from __future__ import annotations
 
-import importlib
-
+from closekit import formats
 from closekit.importers.base import ImportContext, Importer, Mapped
 
 #: Format modules, most specific first; each has an ``IMPORTER``.
 MODULES = ("saft", "datev", "sap", "d365", "netsuite", "quickbooks", "xero", "generic")
 
 
-def _load() -> dict[str, Importer]:
-    found = {}
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"closekit.importers.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"closekit.importers.{name}":
-                raise
-            continue
-        found[module.IMPORTER.name] = module.IMPORTER
-    return found
-
-
-REGISTRY: dict[str, Importer] = _load()
+REGISTRY: dict[str, Importer] = formats.load(__name__, MODULES, "IMPORTER")  # type: ignore[assignment]
 FORMATS = ("auto", *REGISTRY)
 
 __all__ = ["FORMATS", "REGISTRY", "ImportContext", "Importer", "Mapped", "candidates", "detect", "get"]
