@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import getpass
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +51,7 @@ class ValidationResult(_Counted):
     book: CloseBook
     ledger: Ledger
     findings: pd.DataFrame
+    extra_hashes: dict[str, str] = field(default_factory=dict)  # other files a run read (subsidiaries)
 
     @property
     def lines(self) -> int:
@@ -63,6 +64,7 @@ class ValidationResult(_Counted):
     def input_hashes(self) -> dict[str, str]:
         hashes = {self.io.where: self.io.fingerprint() or ""}
         hashes.update({s.where: s.sha256 for s in self.ledger.sources if s.sha256})
+        hashes.update(self.extra_hashes)
         return hashes
 
 
@@ -207,7 +209,16 @@ def close(
     }
     if ctx is None:
         return CloseResult(checked, None, outcomes)
-    result = closing.run(checked.ledger, book, ctx, chosen, checked.findings, by_dimensions=by_dimensions)
+    subsidiaries = None
+    if "consolidation" in chosen and book.consolidation:
+        from closekit import subsidiaries as subsidiary_books
+
+        subsidiaries = subsidiary_books.read(book, checked.io, ctx)
+    result = closing.run(
+        checked.ledger, book, ctx, chosen, checked.findings, by_dimensions=by_dimensions, subsidiaries=subsidiaries
+    )
+    if subsidiaries is not None:
+        checked.extra_hashes.update(subsidiaries.hashes)
     for step in chosen:
         if step in ("import", "validate"):
             continue
@@ -242,7 +253,7 @@ def write_close(
     updates: dict[str, dict[str, object]] = {}
     if run is not None:
         ccy, dims = run.ctx.accounting_currency, run.ctx.dimensions
-        posted = run.adjustments if run.posted else run.adjustments.iloc[0:0]
+        posted = run.posted_lines
         if any(s in run.steps for s in closing.GENERATORS):
             sheets.append(outputs.adjustments_sheet(posted, dims, ccy))
         for key, name in (
@@ -252,9 +263,16 @@ def write_close(
             ("balance_sheet", "BalanceSheet"),
             ("income_statement", "IncomeStatement"),
             ("general_journal", "GeneralJournal"),
+            ("opening_balances", "OpeningBalances"),
+            ("group_balance_sheet", "GroupBalanceSheet"),
+            ("group_income_statement", "GroupIncomeStatement"),
         ):
             if key in run.tables:
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
+        if "consolidated_trial_balance" in run.tables:
+            from closekit import consolidation
+
+            sheets.append(consolidation.sheet(run.tables["consolidated_trial_balance"], ccy))
         cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
         if cells:
             updates["Checklist"] = cells
@@ -299,8 +317,8 @@ def close_json(result: CloseResult) -> dict:
     def dimensions_of(rec: dict) -> dict:
         return {d: rec[d] for d in dims if d in rec and rec[d] not in ("", None)}
 
-    if run.posted:
-        for rec in run.adjustments.to_dict("records"):
+    if run.posted_lines is not None:
+        for rec in run.posted_lines.to_dict("records"):
             value = int(rec["amount_accounting"])
             payload["adjustments"].append(
                 {
@@ -347,6 +365,10 @@ def close_json(result: CloseResult) -> dict:
         payload["open_items"].append(
             {"account": rec["Account"], "voucher": rec["Voucher"], "amount_accounting": amount(rec["Amount"])}
         )
+    if "consolidated_trial_balance" in run.tables:
+        from closekit import consolidation
+
+        payload["consolidation"] = consolidation.json_records(run.tables["consolidated_trial_balance"], ccy, dims)
     return payload
 
 

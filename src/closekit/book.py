@@ -543,6 +543,9 @@ def _check_settings_references(
         "RetainedEarningsAccount",
         "TranslationAdjustmentAccount",
         "RoundingAccount",
+        "NonControllingInterestAccount",
+        "NonControllingInterestOffsetAccount",
+        "IntercompanyDifferenceAccount",
     ):
         value = getattr(settings, _field(schema.Settings, alias))
         if value and value not in known:

@@ -154,9 +154,10 @@ def _print_close(result: api.CloseResult) -> None:
     ccy = run.ctx.accounting_currency
     lines = run.adjustments
     if len(lines):
+        posted_vouchers = set(run.posted_lines["voucher"]) if run.posted_lines is not None else set()
         for journal, group in lines.groupby("journal", sort=False):
             debit = int(group["amount_accounting"].clip(lower=0).sum())
-            verb = "posted" if run.posted else "computed, NOT posted (period not open)"
+            verb = "posted" if set(group["voucher"]) <= posted_vouchers else "computed, NOT posted (period not open)"
             out.print(
                 f"{journal}: {group['voucher'].nunique()} vouchers, {len(group)} lines, "
                 f"{money.display(debit, ccy)} {ccy} {verb}."

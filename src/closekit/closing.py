@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit import allocation, ledger, reports, revaluation, schema, settlement, validation
+from closekit import (
+    allocation,
+    consolidation,
+    ledger,
+    opening_check,
+    reports,
+    revaluation,
+    schema,
+    settlement,
+    validation,
+    yearend,
+)
 from closekit import findings as fnd
 from closekit.book import CloseBook
 from closekit.ledger import Ledger, SourceInfo
@@ -27,9 +38,27 @@ from closekit.steps import CloseContext, StepResult
 #: Every automated step, in the order of the close (workbook.md "Automated steps").
 ORDER = schema.STEPS
 #: The steps this release runs; the others are accepted in --steps and reported as not available yet.
-AVAILABLE = ("import", "validate", "settlement", "revaluation", "allocation", "trial-balance", "statements")
-GENERATORS = {"settlement": settlement.run, "revaluation": revaluation.run, "allocation": allocation.run}
-PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET"}
+AVAILABLE = (
+    "import",
+    "validate",
+    "settlement",
+    "revaluation",
+    "allocation",
+    "trial-balance",
+    "statements",
+    "consolidation",
+    "year-end",
+)
+GENERATORS = {
+    "settlement": settlement.run,
+    "revaluation": revaluation.run,
+    "allocation": allocation.run,
+    "year-end": yearend.run,
+}
+PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET", "year-end": "YEC"}
+#: Steps whose lines post in the periods of their own dates, not the closing period (the year-end
+#: opening voucher posts on the next fiscal year's first day, while the closed year is On hold).
+OWN_PERIOD_STEPS = ("year-end",)
 ADJUSTMENTS_SHEET = "Adjustments"
 
 
@@ -47,6 +76,7 @@ class CloseRun:
     findings_by_step: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     posted: bool = True  # False when the closing period is not open: nothing is posted
+    posted_lines: pd.DataFrame | None = None  # the adjustments that post (all of them when ``posted``)
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -91,15 +121,19 @@ def run(
     base_findings: pd.DataFrame,
     *,
     by_dimensions: bool = False,
+    subsidiaries: list | None = None,
 ) -> CloseRun:
     """Run the requested steps (``import`` and ``validate`` have run: their findings come in);
-    ``by_dimensions`` splits the trial balance per dimension values."""
+    ``by_dimensions`` splits the trial balance per dimension values; ``subsidiaries`` are the
+    subsidiaries' closed balances the ``consolidation`` step needs (read by
+    :mod:`closekit.subsidiaries`) and the findings of reading them."""
     result = CloseRun(ctx, steps, pd.DataFrame())
     result.findings_by_step["validate"] = base_findings
     status = book.calendar.locate(pd.Series([ctx.end]))[1].iloc[0]
     result.posted = status == OPEN
     working = ledger_.lines
     generated: list[pd.DataFrame] = []
+    posted: list[pd.DataFrame] = []
     for step in steps:
         if step not in GENERATORS:
             continue
@@ -109,17 +143,19 @@ def run(
         if len(outcome.adjustments):
             lines = _numbered(outcome.adjustments, step, ctx, start_row=2 + sum(len(g) for g in generated))
             _assert_balanced(lines, step)
-            found.append(_journal_checks(lines, book, ctx, status))
+            step_status, where = (status, ctx.period)
+            if step in OWN_PERIOD_STEPS:
+                step_status, where = _own_period_status(lines, book)
+            found.append(_journal_checks(lines, book, ctx, step_status, where))
             generated.append(lines)
-            if result.posted:
+            if step_status == OPEN:
+                posted.append(lines)
                 working = ledger.combine([working, lines], ctx.dimensions)
         result.findings_by_step[step] = fnd.combine(found)
-    result.adjustments = (
-        pd.concat(generated, ignore_index=True)
-        if generated
-        else ledger.empty_lines(ctx.dimensions).assign(rule="", revalued_currency="")
-    )
-    posted_adjustments = result.adjustments if result.posted else result.adjustments.iloc[0:0]
+    empty = ledger.empty_lines(ctx.dimensions).assign(rule="", revalued_currency="")
+    result.adjustments = pd.concat(generated, ignore_index=True) if generated else empty
+    result.posted_lines = pd.concat(posted, ignore_index=True) if posted else empty
+    posted_adjustments = result.posted_lines
     if "trial-balance" in steps:
         result.tables["trial_balance"] = reports.trial_balance(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
@@ -139,7 +175,25 @@ def run(
     if "statements" in steps:
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
+    if "trial-balance" in steps:
+        mismatches = opening_check.check(ledger_.lines, book, ctx)
+        result.findings_by_step["trial-balance"] = fnd.combine([result.findings_by_step["trial-balance"], mismatches])
+    if "consolidation" in steps:
+        found, tables = consolidation.run_step(ledger_.lines, posted_adjustments, book, ctx, subsidiaries)
+        result.findings_by_step["consolidation"] = found
+        result.tables.update(tables)
     return result
+
+
+def _own_period_status(lines: pd.DataFrame, book: CloseBook) -> tuple[str, str]:
+    """The status that decides whether lines post in the periods of their own dates: Open when
+    every line's period is Open, else the first other status (and that period)."""
+    codes, statuses = book.calendar.locate(lines["date"])
+    closed = statuses != OPEN
+    if not closed.any():
+        return OPEN, str(codes.iloc[0])
+    first = int(np.flatnonzero(closed.to_numpy())[0])
+    return str(statuses.iloc[first]), str(codes.iloc[first]) or f"{lines['date'].iloc[first]:%Y-%m-%d}"
 
 
 def _numbered(proposed: pd.DataFrame, step: str, ctx: CloseContext, start_row: int) -> pd.DataFrame:
@@ -186,19 +240,22 @@ def _assert_balanced(lines: pd.DataFrame, step: str) -> None:
         )
 
 
-def _journal_checks(lines: pd.DataFrame, book: CloseBook, ctx: CloseContext, status: str) -> pd.DataFrame:
+def _journal_checks(
+    lines: pd.DataFrame, book: CloseBook, ctx: CloseContext, status: str, period: str | None = None
+) -> pd.DataFrame:
     """Generated lines are checked like a journal: accounts, dimensions and the period's status."""
     as_ledger = Ledger(lines, [SourceInfo(ADJUSTMENTS_SHEET, "journal", "closekit", {}, len(lines))], ctx.dimensions)
     found = [validation.check_accounts(as_ledger, book), validation.check_dimensions(as_ledger, book)]
     if status != OPEN:
         first = lines.iloc[0]
+        label = f"the closing period {ctx.period}" if period in (None, ctx.period) else f"the period {period}"
         found.append(
             fnd.frame(
                 [
                     fnd.finding(
                         "period-not-open",
                         ADJUSTMENTS_SHEET,
-                        f"the closing period {ctx.period} is {status or 'not in the Periods sheet'}: the {len(lines)} "
+                        f"{label} is {status or 'not in the Periods sheet'}: the {len(lines)} "
                         f"{first['journal']} lines were computed but nothing is posted",
                         row=int(first["row"]),
                         column="Date",

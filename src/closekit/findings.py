@@ -177,6 +177,39 @@ _CODES = [
         "Unhide them to check what they hold; delete the rows that should not be read.",
     ),
     Code(
+        "year-end-blocked",
+        Severity.ERROR,
+        "the year-end close cannot run: not the year's last period, that period Permanently closed, the next "
+        "fiscal year's first period missing from Periods, or no RetainedEarningsAccount",
+        "Do what the message says, then run the year-end close again; nothing was posted.",
+    ),
+    Code(
+        "opening-mismatch",
+        Severity.ERROR,
+        "an account's opening balance of the fiscal year differs from its closing balance of the prior year",
+        "Correct the opening-balance voucher (or run the year-end close again) so that each account opens at "
+        "its prior closing balance.",
+    ),
+    Code(
+        "elimination-mismatch",
+        Severity.WARNING,
+        "the intercompany balances between two group companies (TradingPartner) do not net out after "
+        "translation; the difference went to IntercompanyDifferenceAccount",
+        "Reconcile the intercompany accounts of both companies (timing, rates, a missing invoice).",
+    ),
+    Code(
+        "subsidiary-unreadable",
+        Severity.ERROR,
+        "a subsidiary workbook of the Consolidation sheet could not be read or closed; it is left out of the group",
+        "Correct the Workbook path (relative to the group workbook's folder) or the subsidiary workbook.",
+    ),
+    Code(
+        "subsidiary-not-clean",
+        Severity.ERROR,
+        "a subsidiary's own close has findings of severity Error; its figures are consolidated as they stand",
+        "Run closekit close on the subsidiary workbook and fix its errors first.",
+    ),
+    Code(
         "format-detected",
         Severity.INFO,
         "the format closekit recognised for a source",

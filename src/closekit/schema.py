@@ -194,6 +194,9 @@ class AccountRow(SheetRow):
         "TranslationRate", "Closing, Average or Historical (consolidation; default by Type).", default=None
     )
     statement_line: OptionalText = col("StatementLine", "Line of the balance sheet or income statement.", default=None)
+    consolidation_account: OptionalText = col(
+        "ConsolidationAccount", "Group account this account consolidates into (default: the same number).", default=None
+    )
 
 
 class DimensionRow(SheetRow):
@@ -294,6 +297,44 @@ class Settings(SheetRow):
     materiality_amount: DecimalCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
     dimension_delimiter: Annotated[str, BeforeValidator(lambda v: _text(v) or "-")] = col(
         "DimensionDelimiter", "Segment delimiter of D365 account display values (default -).", default="-"
+    )
+    # year-end close (docs/close.md "Year-end close")
+    year_end_dimensions: Annotated[str, BeforeValidator(_choice("Keep", "Collapse", default="Keep"))] = col(
+        "YearEndDimensions",
+        "Keep (default) or Collapse the dimensions of the profit moved to retained earnings.",
+        default="Keep",
+    )
+    year_end_balance_dimensions: Annotated[str, BeforeValidator(_choice("Keep", "Collapse", default="Keep"))] = col(
+        "YearEndBalanceDimensions",
+        "Keep (default) or Collapse the dimensions of balance-sheet opening lines.",
+        default="Keep",
+    )
+    year_end_closing_voucher: NoDefault = col(
+        "YearEndClosingVoucher", "Yes: also a closing voucher on the year's last day (default No).", default=False
+    )
+    year_end_rerun: Annotated[str, BeforeValidator(_choice("Adjust", "Replace", default="Adjust"))] = col(
+        "YearEndRerun",
+        "Adjust (default: post the change since the last run) or Replace (reverse it, post anew).",
+        default="Adjust",
+    )
+    # consolidation (docs/close.md "Consolidation")
+    consolidation_method: Annotated[str, BeforeValidator(_choice("Proportionate", "Full", default="Proportionate"))] = (
+        col(
+            "ConsolidationMethod",
+            "Proportionate (default) or Full (100% plus a non-controlling interest line).",
+            default="Proportionate",
+        )
+    )
+    non_controlling_interest_account: OptionalText = col(
+        "NonControllingInterestAccount", "Full consolidation: the NCI account (credit).", default=None
+    )
+    non_controlling_interest_offset_account: OptionalText = col(
+        "NonControllingInterestOffsetAccount",
+        "Full consolidation: the group equity account the NCI comes from.",
+        default=None,
+    )
+    intercompany_difference_account: OptionalText = col(
+        "IntercompanyDifferenceAccount", "Eliminations: where an intercompany mismatch goes.", default=None
     )
 
 

@@ -70,10 +70,11 @@ def check_file(path: Path, where: str) -> None:
         )
 
 
-def check_sheet_path(path_text: str, folder: Path | None, row: int | None) -> None:
-    """A path from the Sources sheet: it must stay inside the workbook's folder tree (or an allowed
-    folder), and be a readable regular file within the limits."""
-    where = f"{path_text} (Sources row {row})" if row else path_text
+def check_sheet_path(path_text: str, folder: Path | None, row: int | None, sheet: str = "Sources") -> None:
+    """A path from the Sources sheet (or another input sheet that names files, such as
+    Consolidation): it must stay inside the workbook's folder tree (or an allowed folder), and be a
+    readable regular file within the limits."""
+    where = f"{path_text} ({sheet} row {row})" if row else path_text
     if folder is None:  # a workbook without a folder (xlwings Lite): nothing on disk to protect
         return
     path = resolve(path_text, folder)
@@ -83,7 +84,7 @@ def check_sheet_path(path_text: str, folder: Path | None, row: int | None) -> No
         extra = f" or in {', '.join(map(str, roots[1:]))}" if len(roots) > 1 else ""
         raise InputError(
             f"{where} points to {real}, outside the workbook's folder {roots[0]}{extra}. closekit reads the "
-            f"files of the Sources sheet only from the workbook's folder and its subfolders, so that a "
+            f"files of the {sheet} sheet only from the workbook's folder and its subfolders, so that a "
             f"workbook from someone else cannot make it read other files. Move the file into that folder, "
             f"name it on the command line with --source or --journal, or list its folder in {ALLOW_ENV}."
         )

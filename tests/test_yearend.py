@@ -1,0 +1,243 @@
+"""The year-end close (domain.md §5): worked example 5.1 (a)–(d), reruns, refusals, and the
+"opening equals prior closing" check (issue 7 rule 4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from closefixtures import close_book, context, lines
+from closekit import closing, opening_check, yearend
+from closekit import findings as fnd
+from closekit import trial_balance as tbm
+
+DIMS = ("Department",)
+ACCOUNTS = [
+    ["1000", "Cash", "Asset"],
+    ["1300", "AR", "Asset"],
+    ["2000", "AP", "Liability"],
+    ["3000", "Share capital", "Equity"],
+    ["3900", "Retained earnings", "Equity"],
+    ["4000", "Revenue", "Revenue"],
+    ["6000", "Expenses", "Expense"],
+]
+# The closing trial balance 2025-12-31 of example 5.1 (Σ = 0), one line per balance.
+CLOSING_2025 = [
+    ("1000", "", "50000.00"),
+    ("1300", "10", "12000.00"),
+    ("2000", "", "-20000.00"),
+    ("3000", "", "-30000.00"),
+    ("3900", "", "-5000.00"),
+    ("4000", "10", "-40000.00"),
+    ("4000", "20", "-25000.00"),
+    ("6000", "10", "30000.00"),
+    ("6000", "20", "28000.00"),
+]
+# Example 5.1 (a): the opening voucher YEC-2025, dated 2026-01-01, debits first.
+OPENING_A = [
+    ("1000", "", "50000.00"),
+    ("1300", "10", "12000.00"),
+    ("3900", "20", "3000.00"),
+    ("2000", "", "-20000.00"),
+    ("3000", "", "-30000.00"),
+    ("3900", "", "-5000.00"),
+    ("3900", "10", "-10000.00"),
+]
+
+
+def book(periods=None, **settings):
+    base = {"AccountingCurrency": "EUR", "Period": "2025-12", "Dimensions": "Department"}
+    base.update({"RetainedEarningsAccount": "3900", **settings})
+    if periods is None:
+        periods = [
+            ["2025-11", "2025-11-01", "2025-11-30", "On hold"],
+            ["2025-12", "2025-12-01", "2025-12-31", "On hold"],
+            ["2026-01", "2026-01-01", "2026-01-31", "Open"],
+        ]
+    return close_book(base, [[*a, "Yes", "No", "", "", "No", "", ""] for a in ACCOUNTS], periods=periods)
+
+
+def ledger(*extra: tuple, journal: str = "GL", date: str = "2025-06-30"):
+    rows = [
+        {"date": date, "account": a, "Department": d, "amount": amt, "journal": journal, "voucher": f"{journal}-1"}
+        for a, d, amt in CLOSING_2025
+    ]
+    rows += [dict(r) for r in extra]
+    return lines(rows, dimensions=DIMS)
+
+
+def voucher_lines(adjustments: pd.DataFrame, key: str) -> list[tuple]:
+    part = adjustments[adjustments["voucher_key"] == key]
+    return [
+        (rec["account"], rec["Department"], f"{rec['amount_accounting'] / 100:.2f}") for rec in part.to_dict("records")
+    ]
+
+
+CTX = context("2025-12", "2025-12-01", "2025-12-31", dimensions=DIMS)
+
+
+def test_example_5_1_a_close_all_keeps_dimensions():
+    result = yearend.run(ledger(), book(), CTX)
+    assert result.findings.empty
+    assert voucher_lines(result.adjustments, "opening") == OPENING_A
+    assert set(result.adjustments["date"].dt.strftime("%Y-%m-%d")) == {"2026-01-01"}
+    assert set(result.adjustments["journal"]) == {"OPENING"}
+    debit = result.adjustments["amount_accounting"].clip(lower=0).sum()
+    assert debit == 6_500_000 and result.adjustments["amount_accounting"].sum() == 0
+
+
+def test_example_5_1_b_collapse_aggregates_retained_earnings():
+    result = yearend.run(ledger(), book(YearEndDimensions="Collapse"), CTX)
+    assert voucher_lines(result.adjustments, "opening") == [
+        ("1000", "", "50000.00"),
+        ("1300", "10", "12000.00"),
+        ("2000", "", "-20000.00"),
+        ("3000", "", "-30000.00"),
+        ("3900", "", "-12000.00"),
+    ]
+    assert result.adjustments["amount_accounting"].clip(lower=0).sum() == 6_200_000
+
+
+def test_example_5_1_c_closing_voucher_mirrors_every_balance():
+    result = yearend.run(ledger(), book(YearEndClosingVoucher="Yes"), CTX)
+    closing_lines = result.adjustments[result.adjustments["voucher_key"] == "closing"]
+    assert set(closing_lines["date"].dt.strftime("%Y-%m-%d")) == {"2025-12-31"}
+    assert sorted(voucher_lines(result.adjustments, "closing")) == sorted(
+        (a, d, f"{-float(amt):.2f}") for a, d, amt in CLOSING_2025
+    )
+    assert closing_lines["amount_accounting"].clip(lower=0).sum() == 12_000_000
+
+
+ADJUSTMENT = (
+    {"date": "2025-12-31", "account": "6000", "Department": "10", "amount": "1000.00", "voucher": "ADJ"},
+    {"date": "2025-12-31", "account": "2000", "amount": "-1000.00", "voucher": "ADJ"},
+)
+EARLIER_OPENING = tuple(
+    {"date": "2026-01-01", "account": a, "Department": d, "amount": amt, "journal": "OPENING", "voucher": "YEC-1"}
+    for a, d, amt in OPENING_A
+)
+
+
+def test_example_5_1_d_rerun_adjust_posts_only_the_change():
+    result = yearend.run(ledger(*ADJUSTMENT, *EARLIER_OPENING), book(), CTX)
+    assert voucher_lines(result.adjustments, "opening") == [("3900", "10", "1000.00"), ("2000", "", "-1000.00")]
+    table = result.tables["opening_balances"].set_index(["Account", "Department"])
+    assert table.loc[("2000", ""), ["Opening", "AlreadyPosted", "ThisRun"]].tolist() == [
+        -2_100_000,
+        -2_000_000,
+        -100_000,
+    ]
+
+
+def test_example_5_1_d_rerun_adjust_with_closing_voucher():
+    earlier_closing = tuple(
+        {"date": "2025-12-31", "account": a, "Department": d, "amount": f"{-float(amt):.2f}", "journal": "CLOSING"}
+        for a, d, amt in CLOSING_2025
+    )
+    result = yearend.run(
+        ledger(*ADJUSTMENT, *EARLIER_OPENING, *earlier_closing), book(YearEndClosingVoucher="Yes"), CTX
+    )
+    assert voucher_lines(result.adjustments, "closing") == [("2000", "", "1000.00"), ("6000", "10", "-1000.00")]
+
+
+def test_example_5_1_d_rerun_replace_reverses_and_posts_anew():
+    result = yearend.run(ledger(*ADJUSTMENT, *EARLIER_OPENING), book(YearEndRerun="Replace"), CTX)
+    reversal = voucher_lines(result.adjustments, "reversal")
+    assert sorted(reversal) == sorted((a, d, f"{-float(amt):.2f}") for a, d, amt in OPENING_A)
+    new = dict(((a, d), amt) for a, d, amt in voucher_lines(result.adjustments, "opening"))
+    assert new[("2000", "")] == "-21000.00" and new[("3900", "10")] == "-9000.00"
+    assert new[("1000", "")] == "50000.00" and new[("3900", "20")] == "3000.00"
+    opening = result.adjustments[result.adjustments["voucher_key"] == "opening"]["amount_accounting"]
+    assert opening.clip(lower=0).sum() == 6_500_000
+
+
+def test_rerun_with_nothing_changed_posts_nothing():
+    result = yearend.run(ledger(*EARLIER_OPENING), book(), CTX)
+    assert result.adjustments.empty and result.findings.empty
+
+
+def test_runner_posts_the_opening_in_the_open_next_year_while_the_year_is_on_hold():
+    run = closing.run(type("L", (), {"lines": ledger()})(), book(), CTX, ["year-end", "trial-balance"], fnd.frame())
+    assert run.findings[run.findings["Severity"] == "Error"].empty, run.findings
+    assert set(run.posted_lines["voucher"]) == {"YEC-2025-12-0001"}
+    # the closed year's trial balance still shows its balances (the voucher is dated 2026-01-01)
+    tb = run.tables["trial_balance"].set_index("Account")
+    assert tb.loc["1000", "ClosingAfter"] == 5_000_000
+    # and the next year opens with them: P&L at 0, retained earnings with the profit
+    next_ctx = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
+    both = pd.concat([ledger(), run.posted_lines[ledger().columns]], ignore_index=True)
+    next_tb = tbm.trial_balance(both, None, book(Period="2026-01"), next_ctx).set_index("Account")
+    assert next_tb.loc["3900", "Opening"] == -1_200_000
+    assert "4000" not in next_tb.index and next_tb.loc["Total", "Opening"] == 0
+    assert opening_check.check(both, book(Period="2026-01"), next_ctx).empty
+
+
+@pytest.mark.parametrize(
+    ("periods", "ctx", "says"),
+    [
+        (
+            [["2025-12", "2025-12-01", "2025-12-31", "On hold"]],
+            CTX,
+            "the next fiscal year has no period holding its first day 2026-01-01",
+        ),
+        (
+            [
+                ["2025-12", "2025-12-01", "2025-12-31", "Permanently closed"],
+                ["2026-01", "2026-01-01", "2026-01-31", "Open"],
+            ],
+            CTX,
+            "is Permanently closed",
+        ),
+        (
+            [["2025-11", "2025-11-01", "2025-11-30", "Open"], ["2026-01", "2026-01-01", "2026-01-31", "Open"]],
+            context("2025-11", "2025-11-01", "2025-11-30", dimensions=DIMS),
+            "runs in the last period of the fiscal year",
+        ),
+    ],
+)
+def test_year_end_refuses_clearly(periods, ctx, says):
+    result = yearend.run(ledger(), book(periods), ctx)
+    assert result.adjustments.empty
+    assert result.findings["Code"].tolist() == ["year-end-blocked"]
+    assert says in result.findings["Message"].iloc[0]
+
+
+def test_opening_voucher_in_a_period_on_hold_is_computed_not_posted():
+    periods = [["2025-12", "2025-12-01", "2025-12-31", "Open"], ["2026-01", "2026-01-01", "2026-01-31", "On hold"]]
+    run = closing.run(type("L", (), {"lines": ledger()})(), book(periods), CTX, ["year-end"], fnd.frame())
+    assert run.posted_lines.empty and len(run.adjustments) == 7
+    found = run.findings_by_step["year-end"]
+    assert found["Code"].tolist() == ["period-not-open"]
+    assert "the period 2026-01 is On hold" in found["Message"].iloc[0]
+
+
+def test_opening_mismatch_names_the_account_both_figures_and_the_difference():
+    wrong = [(a, d, amt) for a, d, amt in OPENING_A if a != "1300"] + [
+        ("1300", "10", "11500.00"),
+        ("2000", "", "-500.00"),
+    ]
+    opening = tuple(
+        {"date": "2026-01-01", "account": a, "Department": d, "amount": amt, "journal": "OB", "voucher": "OB-2026"}
+        for a, d, amt in wrong
+    )
+    ctx = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
+    found = opening_check.check(ledger(*opening), book(Period="2026-01"), ctx)
+    assert found["Code"].tolist() == ["opening-mismatch", "opening-mismatch"]
+    assert found["Voucher"].tolist() == ["OB-2026", "OB-2026"]
+    assert (
+        "account 1300 opens 2026-01-01 at 11,500.00 but closed the prior year (2025-12-31) at 12,000.00: "
+        "difference -500.00 EUR" in found["Message"].iloc[0]
+    )
+    assert (
+        "account 2000 opens 2026-01-01 at -20,500.00 but closed the prior year (2025-12-31) at -20,000.00"
+        in (found["Message"].iloc[1])
+    )
+
+
+def test_opening_check_is_silent_without_the_prior_year():
+    opening = tuple(
+        {"date": "2026-01-01", "account": a, "Department": d, "amount": amt, "journal": "OB"} for a, d, amt in OPENING_A
+    )
+    only_2026 = lines([dict(r) for r in opening], dimensions=DIMS)
+    ctx = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
+    assert opening_check.check(only_2026, book(Period="2026-01"), ctx).empty
