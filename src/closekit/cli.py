@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from closekit import __version__, api, money, outputs, sample, template
+from closekit import __version__, api, money, outputs, sample, sample_group, template
 from closekit.errors import CloseKitError
 
 app = typer.Typer(
@@ -83,6 +83,12 @@ def new(
             else "."
         )
     )
+    if with_sample and path.name == "close.xlsx":  # the group's Consolidation sheet names close.xlsx
+        group = sample_group.write(path.parent, force=force)
+        out.print(
+            f"Created {group} ({sample_group.GROUP}) and {sample_group.US_WORKBOOK} ({sample_group.US}) beside it: "
+            f"close the group with closekit close {group.name} --steps consolidation."
+        )
 
 
 @app.command()
@@ -171,6 +177,20 @@ def _print_close(result: api.CloseResult) -> None:
             f"settlement: {settled['SettlementId'].nunique() if len(settled) else 0} settlements, "
             f"{0 if open_items is None else len(open_items)} open items."
         )
+    table = run.tables.get("consolidated_trial_balance")
+    if table is not None:
+        kept = table[~table["Eliminated"]]
+        companies = table.loc[table["Kind"] == "Balance", "Company"].nunique()
+        eliminated = int(table.loc[table["Eliminated"], "AmountGroup"].clip(lower=0).sum())
+        cta = int(kept.loc[kept["Kind"] == "CTA", "AmountGroup"].sum())
+        out.print(
+            f"consolidation: {companies} companies, {len(table)} lines in {ccy}; intercompany "
+            f"{money.display(eliminated, ccy)} eliminated; translation adjustment (CTA) "
+            f"{'credit' if cta < 0 else 'debit'} {money.display(abs(cta), ccy)}; the group balances."
+        )
+    opening = run.tables.get("opening_balances")
+    if opening is not None:
+        out.print(f"year-end: {len(opening)} opening balances for the next fiscal year (OpeningBalances).")
     ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
 
@@ -228,7 +248,15 @@ def demo(
     )
     _print_close(result)
     out.print(f"Open {workbook} in Excel: Adjustments, TrialBalance, BalanceSheet, IncomeStatement, Checklist.")
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+    group = sample_group.write(folder, force=True)
+    out.print(f"\nSample group workbook: {group} ({sample_group.GROUP} with {sample.COMPANY} and {sample_group.US})")
+    group_result = api.close(group, steps=[*api.closing.selected(None), "consolidation"])
+    written = api.write_close(group_result, command="closekit demo (group)")
+    _print_findings(group_result.findings)
+    _print_summary(group_result.validation, written, counts=group_result.counts)
+    _print_close(group_result)
+    out.print(f"Open {group} in Excel: ConsolidatedTrialBalance, GroupBalanceSheet, GroupIncomeStatement.")
+    raise typer.Exit(EXIT_OK if result.ok and group_result.ok else EXIT_ERRORS)
 
 
 def _print_findings(findings) -> None:

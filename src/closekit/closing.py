@@ -106,10 +106,16 @@ def context_for(book: CloseBook, period: str | None = None) -> CloseContext | No
     )
 
 
+#: The steps of a close when none are named: the period's own close. ``consolidation`` and
+#: ``year-end`` run only when asked for (``--steps``): they are the group's and the year's.
+ON_REQUEST = ("consolidation", "year-end")
+
+
 def selected(steps: list[str] | None) -> list[str]:
-    """The steps to run, in the fixed order, from a user's list (None = all available)."""
+    """The steps to run, in the fixed order, from a user's list (None = all available except
+    those :data:`ON_REQUEST`)."""
     if steps is None:
-        return list(AVAILABLE)
+        return [s for s in AVAILABLE if s not in ON_REQUEST]
     return [s for s in ORDER if s in steps]
 
 

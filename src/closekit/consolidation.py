@@ -247,6 +247,7 @@ def consolidate(
     table = table[columns].reset_index(drop=True)
     table["AmountLocal"] = table["AmountLocal"].astype("Int64")
     table["AmountGroup"] = table["AmountGroup"].astype("int64")
+    table["Eliminated"] = table["Eliminated"].astype(bool)
     total = int(table.loc[~table["Eliminated"], "AmountGroup"].sum())
     if total:  # every company's lines plus its CTA add up to zero: a bug otherwise
         raise RuntimeError(f"the consolidated trial balance does not balance by {total} minor units")
@@ -275,6 +276,7 @@ def _extra(company: Company | None, kind: str, account: str | None, amount: int,
                 "AmountGroup": amount,
                 "type": "Equity",
                 "RateType": "",
+                "Eliminated": False,
             }
         ]
     )
