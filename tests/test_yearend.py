@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 
@@ -241,3 +243,30 @@ def test_opening_check_is_silent_without_the_prior_year():
     only_2026 = lines([dict(r) for r in opening], dimensions=DIMS)
     ctx = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
     assert opening_check.check(only_2026, book(Period="2026-01"), ctx).empty
+
+
+def test_cli_year_end_on_the_sample_writes_the_opening_voucher_and_refuses_without_next_year(make):
+    from closekit import cli, sample
+    from closekit.sheetio.files import FileWorkbook
+
+    def workbook(periods):
+        path = make.workbook(Periods=periods, Sources=sample.source_rows())
+        for name, rows in ((sample.LEDGER_FILE, sample.ledger_rows()), (sample.JOURNAL_FILE, sample.journal_rows())):
+            (make.folder / name).write_text(sample.csv_text(rows), encoding="utf-8")
+        return path
+
+    path = workbook(sample.period_rows())  # 2026 only
+    assert cli.main(["close", str(path), "--steps", "year-end", "--period", "2026-12"]) == 1
+    findings = FileWorkbook(path).read_sheet("Findings").frame
+    assert findings["Code"].tolist() == ["year-end-blocked"]
+    assert "no period holding its first day 2027-01-01" in findings["Message"].iloc[0]
+
+    path = workbook([*sample.period_rows(), ["2027-01", "2027-01-01", "2027-01-31", "Open"]])
+    assert cli.main(["close", str(path), "--steps", "year-end,trial-balance", "--period", "2026-12"]) == 0
+    book = FileWorkbook(path)
+    adjustments = book.read_sheet("Adjustments").frame
+    assert set(adjustments["Voucher"]) == {"YEC-2026-12-0001"} and set(adjustments["Journal"]) == {"OPENING"}
+    assert sum(Decimal(str(v)) for v in adjustments["AmountAccounting"]) == 0
+    opening = book.read_sheet("OpeningBalances").frame
+    assert {"Account", "Opening", "AlreadyPosted", "ThisRun"} <= set(opening.columns)
+    assert "4000" not in set(opening["Account"])  # revenue went to retained earnings 3900

@@ -1,0 +1,105 @@
+"""The group close end to end: `closekit close group.xlsx --steps consolidation` on the generated
+sample group (Contoso Group, Contoso Trading NL, Contoso Trading US), and subsidiaries that cannot
+be read."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from closekit import cli, sample, sample_group, template
+from closekit.sheetio.files import FileWorkbook
+
+
+@pytest.fixture
+def group(tmp_path):
+    sample.write(tmp_path / "close.xlsx")
+    return sample_group.write(tmp_path)
+
+
+def test_group_close_consolidates_translates_and_eliminates(group, capsys):
+    folder = group.parent
+    before = {name: (folder / name).read_bytes() for name in ("close.xlsx", "close-us.xlsx")}
+    assert cli.main(["close", str(group), "--steps", "consolidation"]) == 0
+    book = FileWorkbook(group)
+    assert {"ConsolidatedTrialBalance", "GroupBalanceSheet", "GroupIncomeStatement"} <= set(book.sheet_names())
+    ctb = book.read_sheet("ConsolidatedTrialBalance").frame
+    assert list(ctb.columns[:3]) == ["Company", "Kind", "Account"]
+    assert {"LocalAccount", "Currency", "AmountLocal", "Rate", "AmountGroup", "Eliminated"} <= set(ctb.columns)
+    us_bank = ctb[(ctb["Company"] == "Contoso Trading US") & (ctb["LocalAccount"] == "1105")].iloc[0]
+    # USD 360,000.00 at the closing rate 0.9189, 100 % (ConsolidationMethod Full), on group account 1100
+    assert us_bank["Account"] == "1100" and Decimal(str(us_bank["AmountGroup"])) == Decimal("330804.00")
+    eliminated = ctb[ctb["Eliminated"].astype(bool)]
+    assert sorted(Decimal(str(v)) for v in eliminated["AmountGroup"]) == [Decimal("-45945.00"), Decimal("45945.00")]
+    nci = ctb[ctb["Kind"] == "NCI"]
+    # 20 % of the US company's translated net assets (330,804.00 − 45,945.00)
+    assert sorted(Decimal(str(v)) for v in nci["AmountGroup"]) == [Decimal("-56971.80"), Decimal("56971.80")]
+    # the NL company is in at its own figures after its close (revaluation posted: 1110 at 91,890.00)
+    nl_usd_bank = ctb[(ctb["Company"] == "Contoso Trading NL") & (ctb["Account"] == "1110")]
+    assert Decimal(str(nl_usd_bank["AmountGroup"].iloc[0])) == Decimal("91890.00")
+    balance = book.read_sheet("GroupBalanceSheet").frame.set_index("Name")["Amount"]
+    assert balance["Total assets"] == balance["Total liabilities and equity"]
+    checklist = book.read_sheet("Checklist").frame.set_index("Step")
+    assert checklist.loc["consolidation", "Status"] == "Done"
+    hashes = book.read_sheet("RunLog").frame["InputHashes"].iloc[-1]
+    assert "close-us.xlsx=" in hashes and "sample-us-gl-2026.csv=" in hashes
+    # the subsidiaries were only read
+    assert {name: (folder / name).read_bytes() for name in before} == before
+
+
+def test_group_close_json_lists_the_consolidation(group, capsys):
+    assert cli.main(["close", str(group), "--steps", "consolidation", "--json", "--dry-run"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    revenue = next(
+        r for r in payload["consolidation"] if r["company"] == "Contoso Trading US" and r["account"] == "4000"
+    )
+    assert {k: revenue[k] for k in ("amount_local", "rate", "amount_group", "eliminated", "currency")} == {
+        "amount_local": "-300000.00",
+        "rate": "0.9182",  # the October Average rate
+        "amount_group": "-275460.00",
+        "eliminated": False,
+        "currency": "USD",
+    }
+    loan = next(r for r in payload["consolidation"] if r["account"] == "2350")
+    assert loan["eliminated"] is True and loan["dimensions"] == {"TradingPartner": "Contoso Group"}
+    assert "ConsolidatedTrialBalance" not in FileWorkbook(group).sheet_names()
+
+
+def test_the_default_close_does_not_consolidate(group, capsys):
+    assert cli.main(["close", str(group), "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["consolidation"] == []
+
+
+def test_unreadable_subsidiaries_are_findings_naming_the_workbook(group, tmp_path):
+    (tmp_path / "broken.xlsx").write_text("this is not a workbook")
+    (tmp_path.parent / "outside.xlsx").write_bytes((tmp_path / "close-us.xlsx").read_bytes())
+    rows = sample_group.group_rows()
+    rows["Consolidation"] = [
+        ["Contoso Trading US", "close-us.xlsx", "80%", "USD"],
+        ["Missing Co", "missing.xlsx", 1, "EUR"],
+        ["Broken Co", "broken.xlsx", 1, "EUR"],
+        ["Outside Co", "../outside.xlsx", 1, "EUR"],
+    ]
+    template.write(group, rows, force=True)
+    assert cli.main(["close", str(group), "--steps", "consolidation"]) == 1
+    findings = FileWorkbook(group).read_sheet("Findings").frame
+    unreadable = findings[findings["Code"] == "subsidiary-unreadable"].set_index("Row")
+    assert set(unreadable.index) == {3, 4, 5}
+    assert "missing.xlsx (Missing Co): there is no such file" in unreadable.loc[3, "Message"]
+    assert "broken.xlsx (Broken Co) could not be read" in unreadable.loc[4, "Message"]
+    assert "outside the workbook's folder" in unreadable.loc[5, "Message"]
+    assert "Consolidation row 5" in unreadable.loc[5, "Message"]
+    # the readable subsidiary is still consolidated
+    ctb = FileWorkbook(group).read_sheet("ConsolidatedTrialBalance").frame
+    assert "Contoso Trading US" in set(ctb["Company"]) and "Missing Co" not in set(ctb["Company"])
+
+
+def test_a_subsidiary_with_errors_is_reported_and_consolidated_as_it_stands(group, tmp_path):
+    ledger = (tmp_path / sample_group.US_LEDGER).read_text()
+    (tmp_path / sample_group.US_LEDGER).write_text(ledger.replace(",1105,", ",9999,", 1))
+    assert cli.main(["close", str(group), "--steps", "consolidation"]) == 1
+    findings = FileWorkbook(group).read_sheet("Findings").frame
+    [problem] = findings[findings["Code"] == "subsidiary-not-clean"]["Message"].tolist()
+    assert problem.startswith("close-us.xlsx (Contoso Trading US): its own close has") and "unknown-account" in problem
