@@ -226,3 +226,22 @@ def test_group_statements_balance():
     totals = balance.set_index("Name")["Amount"]
     assert totals["Total assets"] == totals["Total liabilities and equity"] == 45000  # S's cash: 500 × 0.90
     assert list(income.columns) == ["StatementLine", "Account", "Name", "YearToDate"]
+
+
+def test_an_average_rate_of_an_earlier_period_is_not_the_periods_average():
+    sub = company("S", "USD", S_ROWS, accounts=S_CHART)
+    january = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
+    _, found = consolidation.consolidate([EMPTY_PARENT, sub], group_book().settings, group_book().rates, january)
+    assert found["Code"].tolist() == ["missing-rate"]
+    assert (
+        "no Average rate from USD to EUR (or back) dated in the period 2026-01-01..2026-01-31"
+        in (found["Message"].iloc[0])
+    )
+
+
+def test_ownership_reads_shares_and_percentages():
+    assert consolidation.ownership_share(None) == 1
+    assert consolidation.ownership_share(Decimal("0.8")) == Fraction(4, 5)
+    assert consolidation.ownership_share(Decimal("80")) == Fraction(4, 5)
+    assert consolidation.ownership_share(Decimal("0")) is None
+    assert consolidation.ownership_share(Decimal("120")) is None

@@ -59,7 +59,7 @@ def book(periods=None, **settings):
     return close_book(base, [[*a, "Yes", "No", "", "", "No", "", ""] for a in ACCOUNTS], periods=periods)
 
 
-def ledger(*extra: tuple, journal: str = "GL", date: str = "2025-06-30"):
+def ledger(*extra: tuple, journal: str = "GL", date: str = "2025-01-15"):
     rows = [
         {"date": date, "account": a, "Department": d, "amount": amt, "journal": journal, "voucher": f"{journal}-1"}
         for a, d, amt in CLOSING_2025
@@ -233,6 +233,23 @@ def test_opening_mismatch_names_the_account_both_figures_and_the_difference():
     assert (
         "account 2000 opens 2026-01-01 at -20,500.00 but closed the prior year (2025-12-31) at -20,000.00"
         in (found["Message"].iloc[1])
+    )
+
+
+def test_opening_check_is_silent_when_the_prior_year_is_incomplete():
+    # only the prior December is in the ledger: its closing balances cannot be known
+    opening = tuple(
+        {"date": "2026-01-01", "account": "1000", "amount": amt, "journal": "OB", "voucher": "OB"}
+        for amt in ("100.00", "-100.00")
+    )
+    december = ledger(*opening, date="2025-12-15")
+    ctx = context("2026-01", "2026-01-01", "2026-01-31", dimensions=DIMS)
+    assert opening_check.check(december, book(Period="2026-01"), ctx).empty
+    found = opening_check.check(ledger(*opening), book(Period="2026-01"), ctx)
+    # every balance-sheet account opens at 0, retained earnings without the 2025 profit
+    assert [m.split()[1] for m in found["Message"]] == ["1000", "1300", "2000", "3000", "3900"]
+    assert "closed the prior year (2025-12-31) at -12,000.00 (with the prior year's profit or loss)" in (
+        found["Message"].iloc[4]
     )
 
 

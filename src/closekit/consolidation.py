@@ -14,8 +14,9 @@ carried, others are summed away. One level only: a subsidiary's own Consolidatio
 2. Rate type: the subsidiary account's ``TranslationRate``, else by its Type: Closing for Asset
    and Liability, Average for Revenue and Expense, Historical for Equity. The rate is the group's
    (Rates sheet of the group workbook) of that RateType from the subsidiary's currency to the group
-   currency in force on ``ctx.end`` (the inverse pair when only it exists, §0.4). A missing rate is
-   a ``missing-rate`` Error and the lines it concerns are left out (the CTA line then holds them).
+   currency in force on ``ctx.end`` (the inverse pair when only it exists, §0.4); an Average rate
+   must be dated within the period (the period's Average). A missing rate is a ``missing-rate``
+   Error and the lines it concerns are left out (the CTA line then holds them).
 3. ``AmountGroup = round(AmountLocal × rate × share)``, rounded **once**, half away from zero, to
    the group currency's minor units (exponents from ISO 4217: a JPY subsidiary is exact). ``share``
    is the ownership under Settings ``ConsolidationMethod`` = ``Proportionate`` (the default, D365's
@@ -187,7 +188,7 @@ def consolidate(
             frame["Rate"] = [Fraction(1)] * len(frame)
         else:
             for rate_type in pd.unique(frame["RateType"]):
-                rate = rates.rate(company.currency, group_ccy, ctx.end, (rate_type,))
+                rate = _rate(rates, company.currency, group_ccy, rate_type, ctx)
                 on = (frame["RateType"] == rate_type).to_numpy()
                 frame.loc[on, "Rate"] = pd.Series([rate] * int(on.sum()), index=frame.index[on], dtype=object)
                 if rate is None:
@@ -195,8 +196,13 @@ def consolidate(
                         fnd.finding(
                             "missing-rate",
                             "Rates",
-                            f"no {rate_type} rate from {company.currency} to {group_ccy} (or back) in force on "
-                            f"{ctx.end:%Y-%m-%d}: {int(on.sum())} line(s) of {company.name} ({company.where}) are not "
+                            f"no {rate_type} rate from {company.currency} to {group_ccy} (or back) "
+                            + (
+                                f"dated in the period {ctx.start:%Y-%m-%d}..{ctx.end:%Y-%m-%d}"
+                                if rate_type == "Average"
+                                else f"in force on {ctx.end:%Y-%m-%d}"
+                            )
+                            + f": {int(on.sum())} line(s) of {company.name} ({company.where}) are not "
                             f"translated; the CTA line holds them",
                             column="Rate",
                         )
@@ -252,6 +258,18 @@ def consolidate(
     if total:  # every company's lines plus its CTA add up to zero: a bug otherwise
         raise RuntimeError(f"the consolidated trial balance does not balance by {total} minor units")
     return table, fnd.frame(found)
+
+
+def _rate(rates: Rates, source: str, target: str, rate_type: str, ctx: CloseContext) -> Fraction | None:
+    """The rate of ``rate_type`` in force on ``ctx.end`` (§0.4); an Average rate must moreover be
+    dated within the period: the period's Average, never an older one."""
+    rate = rates.rate(source, target, ctx.end, (rate_type,))
+    if rate is None or rate_type != "Average":
+        return rate
+    table = rates.table
+    pair = ((table["from"] == source) & (table["to"] == target)) | ((table["from"] == target) & (table["to"] == source))
+    dated = pair & (table["type"] == rate_type) & (table["date"] >= ctx.start) & (table["date"] <= ctx.end)
+    return rate if dated.any() else None
 
 
 def _round(value: Fraction) -> int:

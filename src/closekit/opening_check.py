@@ -5,9 +5,10 @@ trial balance sums every earlier line of the year), so the check that matters is
 boundary: the opening-balance lines of the fiscal year (journals ``OPEN``/``OPENING``/``OB`` dated
 its first day, see :mod:`closekit.trial_balance`) against the prior year's closing balances.
 
-It runs when the ledger holds both: opening-balance lines on ``ctx.fiscal_year_start`` and lines
-dated before it. Per account (dimensions may legitimately be collapsed by the year-end close, so
-they are not compared):
+It runs when the ledger holds both: opening-balance lines on ``ctx.fiscal_year_start``, and the
+prior fiscal year (taken to be there when the ledger has lines in that year's first month: an
+export of the prior December alone would give false differences). Per account (dimensions may
+legitimately be collapsed by the year-end close, so they are not compared):
 
 - a balance-sheet account (Asset, Liability, Equity or not in the Accounts sheet) must open at its
   prior-year closing balance, computed as the trial balance computes it (that year's own opening
@@ -35,10 +36,10 @@ def check(lines: pd.DataFrame, book, ctx: CloseContext) -> pd.DataFrame:
     """``opening-mismatch`` findings for the fiscal year of ``ctx`` (module doc)."""
     opening_lines = tbm.opening_journal_lines(lines, ctx)
     start = ctx.fiscal_year_start
-    has_prior = (lines["date"] < start).to_numpy(dtype=bool, na_value=False)
-    if not opening_lines.any() or not has_prior.any():
-        return fnd.frame()
     prior_start = start - pd.DateOffset(years=1)
+    first_month = (lines["date"] >= prior_start) & (lines["date"] < prior_start + pd.DateOffset(months=1))
+    if not opening_lines.any() or not first_month.to_numpy(dtype=bool, na_value=False).any():
+        return fnd.frame()
     prior = CloseContext(
         ctx.period, prior_start, start - pd.Timedelta(days=1), prior_start, ctx.accounting_currency, ctx.dimensions
     )

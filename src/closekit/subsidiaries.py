@@ -21,6 +21,8 @@ workbook and the reason, and is left out of the group; one whose own close has E
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from closekit import consolidation, sourcefiles
 from closekit import findings as fnd
 from closekit.errors import CloseKitError
@@ -73,6 +75,9 @@ def read(book, io: SheetIO, ctx: CloseContext) -> consolidation.Subsidiaries:
             path = sourcefiles.resolve(item.workbook, folder)
             if not path.is_file():
                 problem("subsidiary-unreadable", row, f"{item.workbook} ({name}): there is no such file ({path})")
+                continue
+            if path.resolve() == (folder / Path(io.where).name).resolve():
+                problem("bad-setting", row, f"{item.workbook} ({name}) is this group workbook itself")
                 continue
             result = api.close(path, steps=STEPS, period=ctx.period)
         except (CloseKitError, OSError) as exc:
