@@ -81,6 +81,7 @@ def test_unreadable_subsidiaries_are_findings_naming_the_workbook(group, tmp_pat
         ["Missing Co", "missing.xlsx", 1, "EUR"],
         ["Broken Co", "broken.xlsx", 1, "EUR"],
         ["Outside Co", "../outside.xlsx", 1, "EUR"],
+        ["Itself", "group.xlsx", 1, "EUR"],
     ]
     template.write(group, rows, force=True)
     assert cli.main(["close", str(group), "--steps", "consolidation"]) == 1
@@ -91,6 +92,8 @@ def test_unreadable_subsidiaries_are_findings_naming_the_workbook(group, tmp_pat
     assert "broken.xlsx (Broken Co) could not be read" in unreadable.loc[4, "Message"]
     assert "outside the workbook's folder" in unreadable.loc[5, "Message"]
     assert "Consolidation row 5" in unreadable.loc[5, "Message"]
+    itself = findings[(findings["Code"] == "bad-setting") & (findings["Where"] == "Consolidation")]
+    assert itself["Message"].tolist() == ["group.xlsx (Itself) is this group workbook itself"]
     # the readable subsidiary is still consolidated
     ctb = FileWorkbook(group).read_sheet("ConsolidatedTrialBalance").frame
     assert "Contoso Trading US" in set(ctb["Company"]) and "Missing Co" not in set(ctb["Company"])

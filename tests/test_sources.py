@@ -82,6 +82,7 @@ def test_headers_match_case_space_and_underscore_insensitively(make):
             "settle",
             "translation_rate",
             "Statement Line",
+            "consolidation_account",
         ],
         strict=True,
     ):
