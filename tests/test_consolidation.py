@@ -245,3 +245,10 @@ def test_ownership_reads_shares_and_percentages():
     assert consolidation.ownership_share(Decimal("80")) == Fraction(4, 5)
     assert consolidation.ownership_share(Decimal("0")) is None
     assert consolidation.ownership_share(Decimal("120")) is None
+
+
+def test_an_unbalanced_group_company_is_shown_not_plugged():
+    parent = company("P", "EUR", [("1000", "", "100.00"), ("3000", "", "-90.00")], parent=True)
+    table, found = consolidation.consolidate([parent], group_book().settings, group_book().rates, CTX)
+    assert found["Code"].tolist() == ["unbalanced-voucher"]
+    assert table[table["Kind"] == "Unbalanced"]["AmountGroup"].tolist() == [-1000]

@@ -248,8 +248,9 @@ def test_opening_check_is_silent_when_the_prior_year_is_incomplete():
     found = opening_check.check(ledger(*opening), book(Period="2026-01"), ctx)
     # every balance-sheet account opens at 0, retained earnings without the 2025 profit
     assert [m.split()[1] for m in found["Message"]] == ["1000", "1300", "2000", "3000", "3900"]
-    assert "closed the prior year (2025-12-31) at -12,000.00 (with the prior year's profit or loss)" in (
-        found["Message"].iloc[4]
+    assert (
+        "closed the prior year (2025-12-31) at -12,000.00 (with the prior year's profit or loss)"
+        in (found["Message"].iloc[4])
     )
 
 
@@ -287,3 +288,10 @@ def test_cli_year_end_on_the_sample_writes_the_opening_voucher_and_refuses_witho
     opening = book.read_sheet("OpeningBalances").frame
     assert {"Account", "Opening", "AlreadyPosted", "ThisRun"} <= set(opening.columns)
     assert "4000" not in set(opening["Account"])  # revenue went to retained earnings 3900
+
+
+def test_an_unbalanced_ledger_blocks_the_year_end_instead_of_plugging():
+    result = yearend.run(ledger({"date": "2025-03-01", "account": "1000", "amount": "10.00"}), book(), CTX)
+    assert result.adjustments.empty
+    assert result.findings["Code"].tolist() == ["year-end-blocked"]
+    assert "would be off by 10.00 EUR; nothing was closed" in result.findings["Message"].iloc[0]

@@ -38,7 +38,9 @@ difference is an ``elimination-mismatch`` Warning naming both sides and the diff
 to ``IntercompanyDifferenceAccount`` (a line of Kind ``IC difference``) so the group balances.
 
 **The sheet** ``ConsolidatedTrialBalance``: one row per company × kind × group account × dimension
-values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``IC difference``), Account, dimensions,
+values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``IC difference``; ``Unbalanced`` when the group
+workbook's own balances do not add up to zero, with an ``unbalanced-voucher`` Error: shown, never
+plugged), Account, dimensions,
 LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated. The group's balances
 are the rows with Eliminated false; they add up to zero. The group statements
 (``GroupBalanceSheet``, ``GroupIncomeStatement``) are :mod:`closekit.statements` on those rows.
@@ -65,7 +67,7 @@ STEP = "consolidation"
 TRADING_PARTNER = "TradingPartner"
 DEFAULT_RATE = {"Asset": "Closing", "Liability": "Closing", "Revenue": "Average", "Expense": "Average"}
 DEFAULT_RATE_OTHER = "Historical"  # Equity
-BALANCE, CTA, NCI, IC_DIFFERENCE = "Balance", "CTA", "NCI", "IC difference"
+BALANCE, CTA, NCI, IC_DIFFERENCE, UNBALANCED = "Balance", "CTA", "NCI", "IC difference", "Unbalanced"
 SHEET = "ConsolidatedTrialBalance"
 TABLE_KEYS = {
     "consolidated_trial_balance": SHEET,
@@ -215,6 +217,19 @@ def consolidate(
         frame["AmountGroup"] = frame["AmountGroup"].astype("int64")
         parts.append(frame)
         if company.parent:
+            off = int(frame["AmountGroup"].sum())
+            if off:  # its ledger does not balance (validation lists the vouchers): show it, never plug it
+                parts.append(_extra(company, UNBALANCED, "", -off, dims))
+                found.append(
+                    fnd.finding(
+                        "unbalanced-voucher",
+                        SHEET,
+                        f"the balances of {company.name} add up to {money.display(off, group_ccy)} {group_ccy}, "
+                        f"not 0: the group's trial balance carries the difference on a row of Kind {UNBALANCED}",
+                        column="AmountGroup",
+                        fix="Correct the unbalanced vouchers the other unbalanced-voucher findings list.",
+                    )
+                )
             continue
         translated = int(frame["AmountGroup"].sum())
         if translated:
@@ -340,7 +355,7 @@ def _eliminate(table, companies, shares, settings, dims, group_ccy) -> tuple[pd.
     rest = rest[rest["AmountGroup"] != 0]
     out = pd.concat([table[~ic], eliminated, rest], ignore_index=True)
     order = {n: i for i, n in enumerate(names)}
-    kinds = {BALANCE: 0, CTA: 1, NCI: 2, IC_DIFFERENCE: 3}
+    kinds = {BALANCE: 0, CTA: 1, NCI: 2, IC_DIFFERENCE: 3, UNBALANCED: 4}
     found: list[dict] = []
     pairs = eliminated.assign(
         side=eliminated["Company"],

@@ -6,7 +6,8 @@ year's last day). That period must be **Open or On hold** (§5 rule 7: best prac
 year on hold before the close; a Permanently closed year could never take the adjustments of a
 rerun, so it is refused). The first period of the next fiscal year must exist in Periods (§4 rule
 2) and be Open, since the opening voucher posts there. Anything else is a ``year-end-blocked``
-Error and nothing is proposed.
+Error and nothing is proposed; so is a ledger whose balances do not add up to zero (an unbalanced
+voucher: the opening voucher would not balance, and closekit never plugs).
 
 **The opening voucher** (§5 rules 1–3), journal ``OPENING``, dated the next fiscal year's first day
 (so :mod:`closekit.trial_balance` reads it as the next year's opening balance, never as movement):
@@ -51,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from closekit import findings as fnd
+from closekit import money
 from closekit import trial_balance as tbm
 from closekit.periods import ON_HOLD, OPEN
 from closekit.steps import CloseContext, StepResult, adjustment_frame
@@ -171,7 +173,21 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
             closing = difference(closing_target, closing_posted, dims)
         rows += _rows(closing, "closing", CLOSING_JOURNAL, last_day, dims, f"Year-end close {year}: closing")
     table = _table(target, posted, opening, book, dims)
-    return StepResult(STEP, adjustment_frame(rows, dims), tables={"opening_balances": table})
+    proposed = adjustment_frame(rows, dims)
+    off = proposed.groupby("voucher_key", sort=False)["amount_accounting"].sum()
+    if (off != 0).any():  # bad input (an unbalanced ledger), not a bug: refuse, never plug
+        key = off[off != 0].index[0]
+        found = fnd.finding(
+            "year-end-blocked",
+            "Adjustments",
+            f"the year's balances (or the earlier {'closing' if 'closing' in key else 'opening'} voucher in the "
+            f"ledger) do not add up to zero: the {key} voucher would be off by "
+            f"{money.display(int(off[key]), ctx.accounting_currency)} {ctx.accounting_currency}; nothing was closed",
+            column="AmountAccounting",
+            fix="Correct the unbalanced vouchers the unbalanced-voucher findings list, then close the year again.",
+        )
+        return StepResult(STEP, findings=fnd.frame([found]), tables={"opening_balances": table})
+    return StepResult(STEP, proposed, tables={"opening_balances": table})
 
 
 def _amounts(lines: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
