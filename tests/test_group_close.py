@@ -106,3 +106,45 @@ def test_a_subsidiary_with_errors_is_reported_and_consolidated_as_it_stands(grou
     findings = FileWorkbook(group).read_sheet("Findings").frame
     [problem] = findings[findings["Code"] == "subsidiary-not-clean"]["Message"].tolist()
     assert problem.startswith("close-us.xlsx (Contoso Trading US): its own close has") and "unknown-account" in problem
+
+
+def test_a_jpy_subsidiary_is_read_and_translated_exactly(group, tmp_path, capsys):
+    rows = sample_group.us_rows()
+    rows["Settings"] = [
+        [k, {"AccountingCurrency": "JPY", "Company": "Contoso Japan"}.get(k, v)] for k, v in rows["Settings"]
+    ]
+    rows["Sources"] = [["jp-gl.csv", "ledger", "generic"]]
+    template.write(tmp_path / "close-jp.xlsx", rows)
+    (tmp_path / "jp-gl.csv").write_text(
+        "Journal,Voucher,Line,Date,Account,TradingPartner,Currency,Debit,Credit\n"
+        "OPEN,OB,1,2026-01-01,1105,,JPY,1234567,\n"
+        "OPEN,OB,2,2026-01-01,3000,,JPY,,1234567\n"
+        "SALES,S1,1,2026-10-10,1200,,JPY,123457,\n"
+        "SALES,S1,2,2026-10-10,4000,,JPY,,123457\n"
+    )
+    group_rows = sample_group.group_rows()
+    group_rows["Rates"] += [
+        ["2026-10-31", "JPY", "EUR", "0.0061", "Closing"],
+        ["2026-10-31", "JPY", "EUR", "0.0062", "Average"],
+        ["2020-01-01", "JPY", "EUR", "0.0065", "Historical"],
+    ]
+    group_rows["Consolidation"] = [["Contoso Japan", "close-jp.xlsx", 1, "JPY"]]
+    template.write(group, group_rows, force=True)
+    assert cli.main(["close", str(group), "--steps", "consolidation", "--json", "--dry-run"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    japan = [r for r in payload["consolidation"] if r["company"] == "Contoso Japan"]
+    assert [(r["kind"], r["account"], r["amount_local"], r["rate"], r["amount_group"]) for r in japan] == [
+        ("Balance", "1100", "1234567", "0.0061", "7530.86"),  # 7,530.8587
+        ("Balance", "1200", "123457", "0.0061", "753.09"),  # 753.0877
+        ("Balance", "3000", "-1234567", "0.0065", "-8024.69"),  # 8,024.6855
+        ("Balance", "4000", "-123457", "0.0062", "-765.43"),  # 765.4334
+        ("CTA", "3950", None, None, "506.17"),
+    ]
+
+
+def test_new_sample_writes_the_group_beside_the_company(tmp_path, capsys):
+    assert cli.main(["new", str(tmp_path / "close.xlsx"), "--sample"]) == 0
+    assert "group.xlsx (Contoso Group)" in capsys.readouterr().out
+    for name in ("close.xlsx", "close-us.xlsx", "group.xlsx", sample_group.US_LEDGER, sample_group.GROUP_LEDGER):
+        assert (tmp_path / name).is_file(), name
+    assert cli.main(["close", str(tmp_path / "group.xlsx"), "--steps", "consolidation", "--dry-run"]) == 0
