@@ -285,6 +285,9 @@ def test_cli_year_end_on_the_sample_writes_the_opening_voucher_and_refuses_witho
     adjustments = book.read_sheet("Adjustments").frame
     assert set(adjustments["Voucher"]) == {"YEC-2026-12-0001"} and set(adjustments["Journal"]) == {"OPENING"}
     assert sum(Decimal(str(v)) for v in adjustments["AmountAccounting"]) == 0
+    bank_usd = adjustments[adjustments["Account"] == "1110"].iloc[0]  # carried in USD (§5 rule 10)
+    assert bank_usd["Currency"] == "USD" and Decimal(str(bank_usd["Debit"])) == Decimal("100000.00")
+    assert Decimal(str(bank_usd["AmountAccounting"])) == Decimal("91923.00")
     opening = book.read_sheet("OpeningBalances").frame
     assert {"Account", "Opening", "AlreadyPosted", "ThisRun"} <= set(opening.columns)
     assert "4000" not in set(opening["Account"])  # revenue went to retained earnings 3900
@@ -295,3 +298,49 @@ def test_an_unbalanced_ledger_blocks_the_year_end_instead_of_plugging():
     assert result.adjustments.empty
     assert result.findings["Code"].tolist() == ["year-end-blocked"]
     assert "would be off by 10.00 EUR; nothing was closed" in result.findings["Message"].iloc[0]
+
+
+def test_foreign_currency_balances_are_carried_in_their_currency_and_revalue_next_year():
+    from closekit import revaluation
+
+    usd = [
+        ["1000", "Cash", "Asset", "Yes", "No", "", "", "No", "", ""],
+        ["1110", "Bank USD", "Asset", "Yes", "Yes", "", "USD", "No", "", ""],
+        ["3000", "Share capital", "Equity", "Yes", "No", "", "", "No", "", ""],
+        ["3900", "Retained earnings", "Equity", "Yes", "No", "", "", "No", "", ""],
+        ["7900", "Unrealized gain", "Revenue", "Yes", "No", "", "", "No", "", ""],
+        ["7910", "Unrealized loss", "Expense", "Yes", "No", "", "", "No", "", ""],
+    ]
+    settings = {
+        "AccountingCurrency": "EUR",
+        "Period": "2025-12",
+        "RetainedEarningsAccount": "3900",
+        "UnrealizedGainAccount": "7900",
+        "UnrealizedLossAccount": "7910",
+    }
+    periods = [["2025-12", "2025-12-01", "2025-12-31", "On hold"], ["2026-01", "2026-01-01", "2026-01-31", "Open"]]
+    rates = [["2025-12-31", "USD", "EUR", "0.9140", "Closing"], ["2026-01-31", "USD", "EUR", "0.9140", "Closing"]]
+    usd_book = close_book(settings, usd, periods=periods, rates=rates)
+    ledger_2025 = lines(
+        [
+            {
+                "date": "2025-01-10",
+                "account": "1110",
+                "currency": "USD",
+                "amount": "1000.00",
+                "amount_accounting": "900.00",
+            },
+            {"date": "2025-01-10", "account": "3000", "amount": "-900.00"},
+            {"date": "2025-12-31", "account": "1110", "amount": "14.00", "text": "Revaluation of USD 1000.00"},
+            {"date": "2025-12-31", "account": "7900", "amount": "-14.00"},
+        ]
+    )
+    ctx = context("2025-12", "2025-12-01", "2025-12-31")
+    result = yearend.run(ledger_2025, usd_book, ctx)
+    opening = result.adjustments[["account", "currency", "amount", "amount_accounting"]].values.tolist()
+    # one USD line on 1110: USD 1,000.00 carried at EUR 914.00 (the revaluation is in it); the gain to 3900
+    assert opening == [["1110", "USD", 100000, 91400], ["3000", "EUR", -90000, -90000], ["3900", "EUR", -1400, -1400]]
+    run = closing.run(type("L", (), {"lines": ledger_2025})(), usd_book, ctx, ["year-end"], fnd.frame())
+    january = context("2026-01", "2026-01-01", "2026-01-31")
+    next_year = pd.concat([ledger_2025, run.posted_lines[ledger_2025.columns]], ignore_index=True)
+    assert revaluation.run(next_year, usd_book, january).adjustments.empty  # still worth 914.00 at 0.9140

@@ -320,6 +320,7 @@ def close_json(result: CloseResult) -> dict:
     if run.posted_lines is not None:
         for rec in run.posted_lines.to_dict("records"):
             value = int(rec["amount_accounting"])
+            txn = value if pd.isna(rec.get("amount")) else int(rec["amount"])  # debit, credit: in currency
             payload["adjustments"].append(
                 {
                     "journal": rec["journal"],
@@ -329,8 +330,8 @@ def close_json(result: CloseResult) -> dict:
                     "account": rec["account"],
                     "dimensions": dimensions_of(rec),
                     "currency": rec["currency"],
-                    "debit": amount(max(value, 0)),
-                    "credit": amount(max(-value, 0)),
+                    "debit": money.format_minor(max(txn, 0), rec["currency"]),
+                    "credit": money.format_minor(max(-txn, 0), rec["currency"]),
                     "amount_accounting": amount(value),
                     "text": rec["text"],
                     "rule": rec["rule"],

@@ -241,6 +241,7 @@ def money_frame(frame: pd.DataFrame, columns: list[str], currency: str) -> tuple
 def adjustments_sheet(lines: pd.DataFrame, dimensions: tuple[str, ...], currency: str) -> OutputSheet:
     """The Adjustments sheet (workbook.md): every generated journal line, in the accounting currency."""
     amount = lines["amount_accounting"].astype("int64")
+    txn = lines["amount"].astype("Int64").fillna(amount).astype("int64")  # Debit and Credit are in Currency
     frame = pd.DataFrame(
         {
             "Journal": lines["journal"].astype(object),
@@ -250,15 +251,21 @@ def adjustments_sheet(lines: pd.DataFrame, dimensions: tuple[str, ...], currency
             "Account": lines["account"].astype(object),
             **{d: lines[d].astype(object) for d in dimensions},
             "Currency": lines["currency"].astype(object),
-            "Debit": amount.clip(lower=0),
-            "Credit": (-amount).clip(lower=0),
+            "Debit": txn.clip(lower=0),
+            "Credit": (-txn).clip(lower=0),
             "AmountAccounting": amount,
             "Text": lines["text"].astype(object),
             "Rule": lines["rule"].astype(object),
             "RevaluedCurrency": lines["revalued_currency"].astype(object),
         }
     )
+    foreign = (frame["Currency"] != currency).to_numpy()
+    in_currency = {c: frame[c].copy() for c in ("Debit", "Credit")}
     frame, formats = money_frame(frame, ["Debit", "Credit", "AmountAccounting"], currency)
+    for column, values in in_currency.items():  # a line in another currency: its own minor units
+        frame.loc[foreign, column] = [
+            money.to_decimal(int(v), c) for v, c in zip(values[foreign], frame.loc[foreign, "Currency"], strict=True)
+        ]
     return OutputSheet(
         "Adjustments", frame, formats={**formats, "Date": "date", "Line": "integer"}, widths={"Text": 50, "Voucher": 20}
     )

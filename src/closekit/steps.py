@@ -32,6 +32,11 @@ ADJUSTMENT_COLUMNS = [
 ]
 
 
+#: Optional columns after those: the line's transaction ``currency`` and signed ``amount`` in its
+#: minor units (default: the accounting currency and ``amount_accounting``).
+TRANSACTION_COLUMNS = ["currency", "amount"]
+
+
 @dataclass(frozen=True)
 class CloseContext:
     """The period being closed, from Settings and Periods."""
@@ -70,6 +75,8 @@ class StepResult:
 def adjustment_frame(rows: list[dict], dimensions: tuple[str, ...]) -> pd.DataFrame:
     """Proposed adjustment lines from records (missing dimensions are empty strings)."""
     columns = [*ADJUSTMENT_COLUMNS[:4], *dimensions, *ADJUSTMENT_COLUMNS[4:]]
+    if rows and "currency" in rows[0]:  # lines in a transaction currency (the year-end carry-forward)
+        columns += TRANSACTION_COLUMNS
     frame = pd.DataFrame(rows, columns=columns)
     for dim in dimensions:
         frame[dim] = frame[dim].astype(object).where(frame[dim].notna(), "")
@@ -77,4 +84,6 @@ def adjustment_frame(rows: list[dict], dimensions: tuple[str, ...]) -> pd.DataFr
     frame["date"] = pd.to_datetime(frame["date"])
     for name in ("text", "rule", "revalued_currency"):
         frame[name] = frame[name].astype(object).where(frame[name].notna(), "")
+    if "amount" in frame:
+        frame["amount"] = frame["amount"].astype("int64")
     return frame

@@ -27,8 +27,11 @@ voucher: the opening voucher would not balance, and closekit never plugs).
   (revaluation, allocation...), including any prior years' P&L not closed yet (it belongs in
   retained earnings too).
 
-Amounts are in the accounting currency only: the transaction-currency carry-forward of §5 rule 10
-is not done (the runner's Adjustments carry accounting amounts).
+Balance-sheet lines are carried **per transaction currency** (§5 rule 10), so that revaluation
+keeps working next year: the 1110 Bank USD balance opens as USD 100,000.00 with its accounting
+value, not as a euro amount. Accounting-currency lines of an account and dimensions that hold
+exactly one foreign currency (revaluation lines) count in that currency's line, as revaluation
+reads them. P&L goes to retained earnings in the accounting currency.
 
 **The closing voucher** (optional, ``YearEndClosingVoucher`` = Yes; §5 rule 1, example 5.1 (c)),
 journal ``CLOSING``, dated the year's last day: the mirror image of every balance, bringing all
@@ -76,12 +79,36 @@ def next_year_start(ctx: CloseContext) -> pd.Timestamp:
 
 
 def _key_frame(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
-    """Sum ``amount`` per account and dimensions, drop zeros, sort."""
-    keys = ["account", *dims]
+    """Sum ``amount`` (accounting) and ``amount_txn`` (transaction) per account, dimensions and
+    currency, drop the keys where both are zero, sort."""
+    keys = ["account", *dims, "currency"]
     if frame.empty:
-        return pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, "amount": pd.Series([], dtype="int64")})
-    out = frame.groupby(keys, sort=True, dropna=False)["amount"].sum().reset_index()
-    return out[out["amount"] != 0].astype({"amount": "int64"}).reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                **{k: pd.Series([], dtype=object) for k in keys},
+                "amount": pd.Series([], dtype="int64"),
+                "amount_txn": pd.Series([], dtype="int64"),
+            }
+        )
+    out = frame.groupby(keys, sort=True, dropna=False)[["amount", "amount_txn"]].sum().reset_index()
+    out = out[(out["amount"] != 0) | (out["amount_txn"] != 0)]
+    return out.astype({"amount": "int64", "amount_txn": "int64"}).reset_index(drop=True)
+
+
+def _one_foreign_currency(frame: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.DataFrame:
+    """Accounting-currency amounts of an account and dimensions that hold exactly one foreign
+    currency belong to that currency's key (revaluation lines, a bank fee: as revaluation reads
+    them), so that the carried line has the currency's balance and its accounting value."""
+    group = ["account", *dims]
+    foreign = frame[frame["currency"] != accounting].groupby(group, sort=False)["currency"].agg(["nunique", "first"])
+    if foreign.empty:
+        return frame
+    joined = frame.join(foreign, on=group)
+    move = (joined["currency"] == accounting) & (joined["nunique"] == 1)
+    out = frame.copy()
+    out.loc[move, "currency"] = joined.loc[move, "first"]
+    out.loc[move, "amount_txn"] = 0
+    return out
 
 
 def opening_target(
@@ -89,14 +116,16 @@ def opening_target(
     types: dict[str, str],
     retained_earnings: str,
     dims: tuple[str, ...],
+    accounting: str,
     *,
     keep_balance_dimensions: bool = True,
     keep_result_dimensions: bool = True,
 ) -> pd.DataFrame:
-    """The opening balances of the next year (§5 rules 1–3) from the closing balances
-    (``account``, dimensions, ``amount`` in minor units): balance-sheet accounts carried forward,
-    P&L summed into ``retained_earnings``. Returns ``account``, dimensions, ``amount``."""
-    frame = balances[["account", *dims, "amount"]].copy()
+    """The opening balances of the next year (§5 rules 1–3, 10) from the closing balances
+    (``account``, dimensions, ``currency``, ``amount`` in accounting and ``amount_txn`` in
+    transaction minor units): balance-sheet accounts carried forward per transaction currency, P&L
+    summed into ``retained_earnings`` in the accounting currency. Same columns out."""
+    frame = balances[["account", *dims, "currency", "amount", "amount_txn"]].copy()
     frame["account"] = frame["account"].astype(str)
     is_pl = frame["account"].map(types).isin(tbm.PROFIT_AND_LOSS).to_numpy(dtype=bool)
     for dim in dims:
@@ -106,74 +135,90 @@ def opening_target(
         if not keep_result_dimensions:
             frame.loc[is_pl, dim] = ""
     frame.loc[is_pl, "account"] = retained_earnings
-    return _key_frame(frame, dims)
+    frame.loc[is_pl, "currency"] = accounting
+    frame.loc[is_pl, "amount_txn"] = frame.loc[is_pl, "amount"]
+    return _key_frame(_one_foreign_currency(frame, dims, accounting), dims)
 
 
 def difference(target: pd.DataFrame, existing: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
-    """``target − existing`` per account and dimensions, zeros dropped (the Adjust rerun, §5 rule 5)."""
-    both = pd.concat([target, existing.assign(amount=-existing["amount"])], ignore_index=True)
-    return _key_frame(both, dims)
+    """``target − existing`` per account, dimensions and currency, zeros dropped (the Adjust rerun,
+    §5 rule 5)."""
+    negated = existing.assign(amount=-existing["amount"], amount_txn=-existing["amount_txn"])
+    return _key_frame(pd.concat([target, negated], ignore_index=True), dims)
+
+
+def _negated(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(amount=-frame["amount"], amount_txn=-frame["amount_txn"])
+
+
+def closing_balances(lines: pd.DataFrame, ctx: CloseContext) -> pd.DataFrame:
+    """Per line of the year's closing balance (``account``, dimensions, ``currency``, ``amount``,
+    ``amount_txn``): the lines up to ``ctx.end``; only those from the fiscal year's start when the
+    year was opened by an opening voucher, else every earlier line too (the prior years' balances
+    and P&L not closed yet), as :func:`closekit.trial_balance.balances` reads them."""
+    dims = tuple(ctx.dimensions)
+    closed = tbm.year_closed(lines, ctx)
+    date = lines["date"]
+    keep = lines["amount_accounting"].notna() & date.notna() & lines["account"].notna() & (date <= ctx.end)
+    if closed:
+        keep &= date >= ctx.fiscal_year_start
+    return _amounts(lines[keep.to_numpy(dtype=bool, na_value=False)], dims, ctx.accounting_currency)
 
 
 def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
     """The year-end close of the fiscal year that ends with ``ctx`` (module doc)."""
     settings = book.settings
     dims = tuple(ctx.dimensions)
+    accounting = ctx.accounting_currency
     blocked = _blocked(book, ctx)
     if blocked:
         return StepResult(STEP, findings=fnd.frame([blocked]))
     first_day, last_day = next_year_start(ctx), year_end(ctx)
     journal = lines["journal"].astype("string").fillna("").str.strip().str.upper()
     earlier_closing = ((journal == CLOSING_JOURNAL) & (lines["date"] == last_day)).to_numpy(dtype=bool, na_value=False)
-    next_ctx = CloseContext(ctx.period, first_day, first_day, first_day, ctx.accounting_currency, dims)
+    next_ctx = CloseContext(ctx.period, first_day, first_day, first_day, accounting, dims)
     earlier_opening = tbm.opening_journal_lines(lines, next_ctx)
 
-    sums = tbm.balances(lines[~earlier_closing], None, book, ctx, dims)
-    sums["amount"] = sums["opening"] + sums["debit"] - sums["credit"] + sums["prior_pl"]
+    balances = closing_balances(lines[~earlier_closing], ctx)
     types = tbm.account_types(book)
     target = opening_target(
-        sums,
+        balances,
         types,
         settings.retained_earnings_account,
         dims,
+        accounting,
         keep_balance_dimensions=settings.year_end_balance_dimensions == "Keep",
         keep_result_dimensions=settings.year_end_dimensions == "Keep",
     )
-    posted = _key_frame(_amounts(lines[earlier_opening], dims), dims)
+    posted = _key_frame(
+        _one_foreign_currency(_amounts(lines[earlier_opening], dims, accounting), dims, accounting), dims
+    )
     replace = settings.year_end_rerun == "Replace"
     year = f"{last_day:%Y}"
     rows: list[dict] = []
     if replace:
-        rows += _rows(
-            posted.assign(amount=-posted["amount"]),
-            "reversal",
-            OPENING_JOURNAL,
-            first_day,
-            dims,
-            f"Year-end close {year}: reversal of the earlier opening voucher",
-        )
+        text = f"Year-end close {year}: reversal of the earlier opening voucher"
+        rows += _rows(_negated(posted), "reversal", OPENING_JOURNAL, first_day, dims, text)
         opening = target
     else:
         opening = difference(target, posted, dims)
     rows += _rows(opening, "opening", OPENING_JOURNAL, first_day, dims, f"Year-end close {year}: opening balance")
     if settings.year_end_closing_voucher:
-        closing_target = _key_frame(sums.assign(amount=-sums["amount"]), dims)
-        closing_posted = _key_frame(_amounts(lines[earlier_closing], dims), dims)
+        closing_target = _negated(_key_frame(_one_foreign_currency(balances, dims, accounting), dims))
+        closing_posted = _key_frame(
+            _one_foreign_currency(_amounts(lines[earlier_closing], dims, accounting), dims, accounting), dims
+        )
         if replace:
-            rows += _rows(
-                closing_posted.assign(amount=-closing_posted["amount"]),
-                "closing-reversal",
-                CLOSING_JOURNAL,
-                last_day,
-                dims,
-                f"Year-end close {year}: reversal of the earlier closing",
-            )
+            text = f"Year-end close {year}: reversal of the earlier closing"
+            rows += _rows(_negated(closing_posted), "closing-reversal", CLOSING_JOURNAL, last_day, dims, text)
             closing = closing_target
         else:
             closing = difference(closing_target, closing_posted, dims)
         rows += _rows(closing, "closing", CLOSING_JOURNAL, last_day, dims, f"Year-end close {year}: closing")
     table = _table(target, posted, opening, book, dims)
     proposed = adjustment_frame(rows, dims)
+    if len(proposed) == 0:
+        return StepResult(STEP, proposed, tables={"opening_balances": table})
     off = proposed.groupby("voucher_key", sort=False)["amount_accounting"].sum()
     if (off != 0).any():  # bad input (an unbalanced ledger), not a bug: refuse, never plug
         key = off[off != 0].index[0]
@@ -182,7 +227,7 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
             "Adjustments",
             f"the year's balances (or the earlier {'closing' if 'closing' in key else 'opening'} voucher in the "
             f"ledger) do not add up to zero: the {key} voucher would be off by "
-            f"{money.display(int(off[key]), ctx.accounting_currency)} {ctx.accounting_currency}; nothing was closed",
+            f"{money.display(int(off[key]), accounting)} {accounting}; nothing was closed",
             column="AmountAccounting",
             fix="Correct the unbalanced vouchers the unbalanced-voucher findings list, then close the year again.",
         )
@@ -190,19 +235,26 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
     return StepResult(STEP, proposed, tables={"opening_balances": table})
 
 
-def _amounts(lines: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
-    out = pd.DataFrame(
+def _amounts(lines: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.DataFrame:
+    """Lines as ``account``, dimensions, ``currency``, ``amount`` (accounting) and ``amount_txn``
+    (transaction; an accounting-currency line's is its accounting amount, an unreadable one 0)."""
+    currency = lines["currency"].astype("string").fillna(accounting).astype(object).to_numpy()
+    accounting_amount = lines["amount_accounting"].fillna(0).to_numpy(dtype=np.int64)
+    txn = lines["amount"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
+    return pd.DataFrame(
         {
             "account": lines["account"].astype("string").fillna("").astype(object).to_numpy(),
             **{d: lines[d].astype("string").fillna("").astype(object).to_numpy() for d in dims},
-            "amount": lines["amount_accounting"].fillna(0).to_numpy(dtype=np.int64),
+            "currency": currency,
+            "amount": accounting_amount,
+            "amount_txn": np.where(currency == accounting, accounting_amount, txn),
         }
     )
-    return out
 
 
 def _rows(frame: pd.DataFrame, key: str, journal: str, date, dims, text: str) -> list[dict]:
-    """Proposed lines of one voucher, debits first (then by account), as the worked examples list them."""
+    """Proposed lines of one voucher, debits first (then by account), as the worked examples list
+    them; each line in its transaction currency (``currency``, ``amount``) and accounting amount."""
     if frame.empty:
         return []
     ordered = frame.assign(_credit=frame["amount"] < 0).sort_values(["_credit", "account", *dims], kind="stable")
@@ -217,18 +269,21 @@ def _rows(frame: pd.DataFrame, key: str, journal: str, date, dims, text: str) ->
             "text": text,
             "rule": STEP,
             "revalued_currency": "",
+            "currency": rec["currency"],
+            "amount": int(rec["amount_txn"]),
         }
         for rec in ordered.to_dict("records")
     ]
 
 
 def _table(target, posted, opening, book, dims) -> pd.DataFrame:
-    """The OpeningBalances sheet: per account and dimensions the next year's opening balance, what
-    the ledger already holds of it, and what this run posts."""
-    keys = ["account", *dims]
-    merged = target.rename(columns={"amount": "Opening"})
+    """The OpeningBalances sheet: per account, dimensions and transaction currency the next year's
+    opening balance (accounting currency), what the ledger already holds of it, and what this run
+    posts."""
+    keys = ["account", *dims, "currency"]
+    merged = target[[*keys, "amount"]].rename(columns={"amount": "Opening"})
     for name, frame in (("AlreadyPosted", posted), ("ThisRun", opening)):
-        merged = merged.merge(frame.rename(columns={"amount": name}), on=keys, how="outer")
+        merged = merged.merge(frame[[*keys, "amount"]].rename(columns={"amount": name}), on=keys, how="outer")
     merged = merged.fillna({"Opening": 0, "AlreadyPosted": 0, "ThisRun": 0}).sort_values(keys, kind="stable")
     names = tbm.account_types(book, "name")
     types = tbm.account_types(book)
@@ -238,6 +293,7 @@ def _table(target, posted, opening, book, dims) -> pd.DataFrame:
             "Name": merged["account"].map(names).fillna("").astype(object),
             "Type": merged["account"].map(types).fillna("").astype(object),
             **{d: merged[d].astype(object) for d in dims},
+            "Currency": merged["currency"].astype(object),
             "Opening": merged["Opening"].astype("int64"),
             "AlreadyPosted": merged["AlreadyPosted"].astype("int64"),
             "ThisRun": merged["ThisRun"].astype("int64"),
