@@ -19,6 +19,7 @@ What xlwings Lite does inside Excel, done here on a file:
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import re
 import shutil
@@ -176,7 +177,9 @@ def _hyperlink(wb, action):
 def _font(wb, action):
     prop, value = action["args"]
     for cell, _, _ in _cells(wb, action):
-        cell.font = cell.font.copy(**{{"bold": "b", "italic": "i", "size": "sz"}.get(prop, prop): value})
+        font = copy.copy(cell.font)
+        setattr(font, prop, value)
+        cell.font = font
 
 
 def _column_width(wb, action):
