@@ -219,3 +219,19 @@ def test_a_run_that_cannot_start_says_why_in_the_close_sheet(lite, tmp_path):
     status = cells(excel)["Close"][3][1]
     assert "Settings" in status and "Traceback" not in status
 
+
+
+def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
+    """The classic add-in's run (excelapp with the workbook's folder) on the sample company whose
+    ledger and journal are files listed in Sources: the same sheets as the file adapter."""
+    import xlwings as xw
+
+    path = sample.write(tmp_path / "close.xlsx")
+    book = xw.Book(json=payload(path))
+    message = excelapp.run_close(book, folder=tmp_path)
+    assert message.startswith("close: 0 errors")
+    excel = apply_actions(path, book.json()["actions"], tmp_path / "excel-classic.xlsx")
+    assert_same_workbook(excel, through_files(path, tmp_path, "close"))
+    exported = xw.Book(json=payload(excel))
+    assert "upload-generic.csv" in excelapp.export_upload(exported, folder=tmp_path)
+    assert (tmp_path / "upload-generic.csv").read_bytes().startswith(b"\xef\xbb\xbfJournal,Voucher")
