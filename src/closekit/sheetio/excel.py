@@ -14,7 +14,7 @@ Excel's error values as their text (``#N/A``), so that a table reads to the same
 
 **Writing.** Each output sheet is cleared (or added after the last sheet) and its header and rows
 are written in one call; the number formats follow the columns' formats (amounts ``#,##0.00``,
-dates ``yyyy-mm-dd``, text ``@``). Cell ``updates`` (the Checklist's Status, the Close sheet's
+dates ``yyyy-mm-dd``). Cell ``updates`` (the Checklist's Status, the Close sheet's
 status cells) are set one cell each. Nothing is written before everything was computed: with
 xlwings Lite and Server the writes are *actions* that Excel applies only after the script
 returned, so a run that fails writes nothing.
@@ -22,9 +22,10 @@ returned, so a run that fails writes nothing.
 **No text becomes a formula.** Writing a value into Excel is like typing it: ``=cmd|' /C
 calc'!A0`` would become a formula, ``0100`` the number 100, ``2026-10`` a date. Every text is
 therefore written with a leading apostrophe, Excel's "this is text" prefix, which Excel keeps as
-the cell's quote-prefix style and does not show or return as part of the value; the JSON actions
-of xlwings carry the value unchanged (``setValues``), unlike a number format, which is a separate
-action that a client may apply after the values (tests/test_excel_lite.py checks both).
+the cell's quote-prefix style and does not show or return as part of the value. The JSON actions
+of xlwings carry the value unchanged in ``setValues``; a text number format would be a separate
+``setNumberFormat`` action, whose effect on a value written afterwards depends on the client, so
+texts get the apostrophe and no number format (tests/test_excel_lite.py checks the actions).
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class ExcelBook:
             raise KeyError(f"{self.where} has no sheet {name!r} to update")
         return sheet
 
-    def _write_sheet(self, out: OutputSheet, values: list[list[object]], formats: list[str]) -> None:
+    def _write_sheet(self, out: OutputSheet, values: list[list[object]], formats: list[str | None]) -> None:
         sheet = self._sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
@@ -147,7 +148,7 @@ class ExcelBook:
         if not width:
             return
         for j, fmt in enumerate(formats, start=1):  # formats first: a client applies actions in order
-            if rows > 1:
+            if rows > 1 and fmt is not None:  # texts need none: the apostrophe makes them text
                 sheet.range((2, j), (rows, j)).number_format = fmt
         sheet.range((1, 1), (rows, width)).value = values
         header = sheet.range((1, 1), (1, width))
@@ -158,9 +159,9 @@ class ExcelBook:
                 sheet.range((1, j)).column_width = width_chars
 
 
-def sheet_values(out: OutputSheet) -> tuple[list[list[object]], list[str]]:
-    """The rows of an output sheet as Excel values (header first), and each column's number format;
-    the same cell kinds the file adapter writes (:mod:`closekit.sheetio.xlsx_sheet`)."""
+def sheet_values(out: OutputSheet) -> tuple[list[list[object]], list[str | None]]:
+    """The rows of an output sheet as Excel values (header first), and each column's number format
+    (None for a column of texts only); the cell kinds the file adapter writes (:mod:`.xlsx_sheet`)."""
     plan = xs.plan_sheet(out, date1904=False)
     header = [as_text(c.header) for c in plan.columns]
     columns, formats = [], []
@@ -185,7 +186,8 @@ def sheet_values(out: OutputSheet) -> tuple[list[list[object]], list[str]]:
                 cells.append("#NUM!")
         columns.append(cells)
         kind = col.date_fmt if (col.codes == xs.TEMPORAL).any() else col.fmt
-        formats.append(NUMBER_FORMATS.get(kind, "General") if (col.codes != xs.TEXT).any() else "@")
+        text_only = not ((col.codes != xs.TEXT) & (col.codes != xs.MISSING)).any()
+        formats.append(None if text_only else NUMBER_FORMATS.get(kind, "General"))
     rows = [header] + [list(r) for r in zip(*columns, strict=True)] if columns else [header]
     return rows, formats
 
