@@ -167,8 +167,10 @@ def test_formula_text_in_a_journal_arrives_in_excel_as_text(lite, tmp_path):
     assert formulas == []
 
 
-def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path):
-    path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+@pytest.mark.parametrize("case", ["sample", "findings"])
+def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path, case):
+    ledger = sample.ledger_rows() if case == "sample" else findings_ledger()
+    path = lite_workbook(tmp_path, ledger, sample.journal_rows())
     closed, _ = through_lite(lite, "run_close", path, tmp_path)
     excel, _ = through_lite(lite, "export_upload", closed, tmp_path)
     upload = tmp_path / "upload.csv"
@@ -181,7 +183,8 @@ def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path):
     want = excelapp.parse_upload(upload.read_bytes())
     got = cells(excel)["Upload"]
     assert got == [r + [""] * (len(got[0]) - len(r)) for r in want]
-    assert len(got) == 6 and got[0][:2] == ["Journal", "Voucher"]
+    assert got[0][:2] == ["Journal", "Voucher"]
+    assert len(got) == 6  # the revaluation and allocation lines, in both cases
     assert cells(excel)["Close"][3][1].startswith("export generic:")
 
 
