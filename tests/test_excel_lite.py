@@ -206,8 +206,13 @@ def test_payload_is_what_the_adapter_reads_like_the_file_adapter(lite, tmp_path)
     from closekit.sheetio.excel import ExcelBook
 
     path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+    wb = openpyxl.load_workbook(path)
+    wb["LedgerImport"]["I3"].value = "#N/A"  # an error value where an amount belongs
+    wb["LedgerImport"]["I3"].data_type = "e"
+    wb.save(path)
     live, files = ExcelBook(xw.Book(json=payload(path))), FileWorkbook(path)
-    for name in ("Settings", "Periods", "Rates", "LedgerImport", "JournalImport", "Checklist"):
+    assert live.read_sheet("LedgerImport").frame.loc[1, "Debit"] == "#N/A"
+    for name in ("Settings", "Accounts", "Periods", "Rates", "LedgerImport", "JournalImport", "Checklist"):
         a, b = live.read_sheet(name), files.read_sheet(name)
         assert a.columns == b.columns and a.rows.tolist() == b.rows.tolist(), name
         assert a.frame.to_dict("list") == b.frame.to_dict("list"), name

@@ -24,7 +24,7 @@ import pandas as pd
 from closekit import api, closesheet, outputs
 from closekit.errors import CloseKitError
 from closekit.sheetio.base import OutputSheet
-from closekit.sheetio.excel import ExcelBook, link_findings
+from closekit.sheetio.excel import ExcelBook, cell_value, link_findings
 
 UPLOAD_SHEET = "Upload"
 _USER = "Excel"
@@ -133,15 +133,15 @@ def _guarded(book: object, folder: str | Path | None, run: Callable[[ExcelBook],
         text, findings = run(io)
     except CloseKitError as problem:
         message = str(problem)
-        sheet = io._sheet(closesheet.SHEET)
+        sheet = io.sheet(closesheet.SHEET)
         if sheet is not None:
-            sheet.range(closesheet.CELLS["status"]).value = "'" + message
+            sheet.range(closesheet.CELLS["status"]).value = cell_value(message)
             sheet.activate()
         return message
     if len(findings):
         link_findings(io, findings.reset_index(drop=True))
     target = "Findings" if (findings["Severity"] == "Error").any() else closesheet.SHEET
-    sheet = io._sheet(target)
+    sheet = io.sheet(target)
     if sheet is not None:
         sheet.activate()
     return text

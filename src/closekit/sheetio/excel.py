@@ -86,14 +86,15 @@ class ExcelBook:
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]  # type: ignore[attr-defined]
 
-    def _sheet(self, name: str):
+    def sheet(self, name: str):
+        """The xlwings sheet of that name (any case), or None."""
         for sheet in self.book.sheets:  # type: ignore[attr-defined]
             if sheet.name.lower() == name.lower():
                 return sheet
         return None
 
     def read_sheet(self, name: str) -> RawTable | None:
-        sheet = self._sheet(name)
+        sheet = self.sheet(name)
         if sheet is None:
             return None
         if sheet.name not in self._cache:
@@ -132,13 +133,13 @@ class ExcelBook:
                 del self._cache[cached]
 
     def _existing(self, name: str):
-        sheet = self._sheet(name)
+        sheet = self.sheet(name)
         if sheet is None:
             raise KeyError(f"{self.where} has no sheet {name!r} to update")
         return sheet
 
     def _write_sheet(self, out: OutputSheet, values: list[list[object]], formats: list[str | None]) -> None:
-        sheet = self._sheet(out.name)
+        sheet = self.sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
             sheet = sheets.add(out.name, after=sheets[len(sheets) - 1])
@@ -241,7 +242,7 @@ def finding_links(io: ExcelBook, findings: pd.DataFrame) -> list[tuple[int, str]
 
 def link_findings(io: ExcelBook, findings: pd.DataFrame) -> int:
     """Make each Findings row's Where cell (column C) a link to the cell the finding points at."""
-    sheet = io._sheet("Findings")
+    sheet = io.sheet("Findings")
     links = finding_links(io, findings) if sheet is not None else []
     where_column = 3
     for row, address in links:
