@@ -47,6 +47,7 @@ docs: $(STAMP)
 
 templates: $(STAMP)
 	$(BIN)/python -m closekit.template workbook_templates/close.xlsx
+	$(BIN)/python -c "from closekit import sample; sample.write_lite('workbook_templates/sample-lite.xlsx', force=True)"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

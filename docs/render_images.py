@@ -22,10 +22,7 @@ RESOLUTION = 100  # dots per inch: readable on GitHub, small in the repository
 
 
 def workbooks(folder: Path) -> dict[str, Path]:
-    rows = sample.workbook_rows()
-    rows["Sources"] = []
-    rows["LedgerImport"] = [sample.HEADER, *sample.ledger_rows()]
-    rows["JournalImport"] = [sample.HEADER, *sample.journal_rows()]
+    rows = sample.lite_workbook_rows()
     blank = template.write(folder / "template.xlsx", force=True)
     closed = template.write(folder / "closed.xlsx", rows, force=True)
     api.write_close(api.close(closed), command="closekit close closed.xlsx", user="accountant")

@@ -98,3 +98,12 @@ def test_hold_sets_the_period_on_hold_through_the_file_adapter(tmp_path):
 def _members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist()}
+
+
+def test_committed_lite_sample_is_what_the_code_generates(tmp_path):
+    committed = REPO / "workbook_templates" / "sample-lite.xlsx"
+    fresh = sample.write_lite(tmp_path / "sample-lite.xlsx")
+    with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(committed) as b:
+        parts = [n for n in a.namelist() if n != "docProps/core.xml"]
+        assert parts == [n for n in b.namelist() if n != "docProps/core.xml"]
+        assert all(a.read(n) == b.read(n) for n in parts), "run `make templates` and commit sample-lite.xlsx"
