@@ -243,3 +243,18 @@ def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
     exported = xw.Book(json=payload(excel))
     assert "upload-generic.csv" in excelapp.export_upload(exported, folder=tmp_path)
     assert (tmp_path / "upload-generic.csv").read_bytes().startswith(b"\xef\xbb\xbfJournal,Voucher")
+
+
+def test_classic_entry_points_run_on_the_caller_book(lite, tmp_path, monkeypatch):
+    """addin/classic/closekit_addin.py as RunPython calls it, on a real xlwings book (the JSON
+    engine stands in for the Excel that ``Book.caller()`` would return)."""
+    import xlwings as xw
+
+    path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+    book = xw.Book(json=payload(path))
+    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
+    monkeypatch.syspath_prepend(str(REPO / "addin" / "classic"))
+    addin = importlib.import_module("closekit_addin")
+    assert addin.close().startswith("close: 0 errors")
+    excel = apply_actions(path, book.json()["actions"], tmp_path / "classic.xlsx")
+    assert_same_workbook(excel, through_files(path, tmp_path, "close"))

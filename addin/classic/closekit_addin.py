@@ -10,6 +10,8 @@ from the LedgerImport / JournalImport sheets. Put this file beside the workbook 
 the workbook's folder to the Python path) or name its folder in the xlwings.conf sheet's PYTHONPATH.
 """
 
+import contextlib
+
 import xlwings as xw
 
 from closekit import excelapp
@@ -28,7 +30,8 @@ def _folder(book):
 def _run(action):
     book = _book()
     message = action(book, folder=_folder(book))
-    book.app.status_bar = message[:250]  # Excel's status bar shows what happened
+    with contextlib.suppress(Exception):  # engines without a status bar (xlwings Server, JSON)
+        book.app.status_bar = message[:250]  # Excel's status bar shows what happened
     return message
 
 
