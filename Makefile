@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench templates fuzz clean
+.PHONY: demo test lint bench templates fuzz clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/closekit demo --dir build/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff check src tests bench fuzz addin docs
 
 test: lint
 	$(BIN)/python -m pytest
@@ -40,8 +40,14 @@ fuzz: $(STAMP)
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crashes in$$failed (logs and inputs in build/fuzz/)"; exit 1; fi
 
+# The pictures of README.md and docs/excel.md: the template and the closed sample rendered to PNG
+# by LibreOffice headless (soffice) and pdftoppm (poppler-utils). Commit docs/images/ afterwards.
+docs: $(STAMP)
+	$(BIN)/python docs/render_images.py docs/images
+
 templates: $(STAMP)
 	$(BIN)/python -m closekit.template workbook_templates/close.xlsx
+	$(BIN)/python -c "from closekit import sample; sample.write_lite('workbook_templates/sample-lite.xlsx', force=True)"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, checklist, closing, exporters, outputs, schema, sourcefiles, validation
+from closekit import __version__, checklist, closesheet, closing, exporters, outputs, schema, sourcefiles, validation
 from closekit import findings as fnd
 from closekit.book import CloseBook, read_book
 from closekit.checklist import StepOutcome
@@ -141,7 +141,17 @@ def write_validation(
         outputs=written,
         result="ok" if result.ok else "errors",
     )
-    result.io.write_sheets([outputs.findings_sheet(result.findings), outputs.runlog_sheet(result.io, entry)])
+    front = closesheet.updates(
+        result.io.sheet_names(),
+        command="validate",
+        period=result.book.settings.period if result.book.settings else "",
+        counts=result.counts,
+        now=now,
+        outcomes={"validate": StepOutcome(True, result.ok)},
+    )
+    result.io.write_sheets(
+        [outputs.findings_sheet(result.findings), outputs.runlog_sheet(result.io, entry)], front or None
+    )
     return written
 
 
@@ -289,6 +299,12 @@ def write_close(
         result="ok" if result.ok else "errors",
     )
     sheets.append(outputs.runlog_sheet(io, entry))
+    updates.update(
+        closesheet.updates(
+            io.sheet_names(), command="close", period=result.period, counts=result.counts, now=now,
+            outcomes=result.outcomes,
+        )
+    )
     io.write_sheets(sheets, updates or None)
     return written
 
@@ -446,3 +462,73 @@ def write_export(result: ExportResult, out: str | Path) -> list[Path]:
             temporary.unlink(missing_ok=True)
             raise WriteError(f"{target} could not be written ({exc.strerror or exc}).") from None
     return targets
+
+
+@dataclass
+class HoldResult(_Counted):
+    """Whether :func:`hold_period` may put the period on hold, and why not."""
+
+    validation: ValidationResult
+    period: str
+    cell: str | None
+    reason: str
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.validation.findings
+
+    @property
+    def held(self) -> bool:
+        return self.cell is not None and not self.reason
+
+
+def hold_period(workbook: str | Path | SheetIO, *, period: str | None = None) -> HoldResult:
+    """Validate, and find the Periods row of ``period`` (default Settings ``Period``) to put On
+    hold; never over errors. Nothing is written: see :func:`write_hold`."""
+    from closekit import periodhold
+
+    checked = validate(workbook)
+    code = period or (checked.book.settings.period if checked.book.settings else "")
+    cell, why = periodhold.status_cell(checked.io.read_sheet("Periods"), code)
+    if cell is not None and not checked.ok:
+        why = "the validation found errors; the period is never put on hold over errors"
+    return HoldResult(checked, code, cell, why)
+
+
+def write_hold(
+    result: HoldResult, *, command: str = "period-hold", now: dt.datetime | None = None, user: str | None = None
+) -> list[str]:
+    """Write Findings and a RunLog row, and (when allowed) the period's Status ``On hold``, ticking
+    the Checklist's ``period-hold`` task, in one atomic write."""
+    from closekit import periodhold
+
+    now = now or dt.datetime.now(dt.UTC)
+    io, book = result.validation.io, result.validation.book
+    outcome = {"period-hold": StepOutcome(True, result.held, result.reason)}
+    updates: dict[str, dict[str, object]] = {}
+    if result.held:
+        updates["Periods"] = {result.cell: periodhold.ON_HOLD}
+    cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), outcome, now)
+    if cells:
+        updates["Checklist"] = cells
+    status = f"period {result.period} put on hold" if result.held else f"not put on hold: {result.reason}"
+    updates.update(
+        closesheet.updates(
+            io.sheet_names(), command=command, period=result.period, counts=result.counts, now=now,
+            outcomes=outcome, status=status,
+        )
+    )
+    written = [outputs.FINDINGS, outputs.RUNLOG, *(f"{name} (cells)" for name in updates)]
+    entry = outputs.runlog_entry(
+        now=now,
+        command=command,
+        period=result.period,
+        user=user or _user(),
+        version=__version__,
+        hashes=result.validation.input_hashes(),
+        counts=result.counts,
+        outputs=written,
+        result="ok" if result.held else "errors",
+    )
+    io.write_sheets([outputs.findings_sheet(result.findings), outputs.runlog_sheet(io, entry)], updates or None)
+    return written

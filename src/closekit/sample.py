@@ -365,3 +365,18 @@ def write(path: str | Path, *, force: bool = False) -> Path:
     (path.parent / LEDGER_FILE).write_text(csv_text(ledger_rows()), encoding="utf-8")
     (path.parent / JOURNAL_FILE).write_text(csv_text(journal_rows()), encoding="utf-8")
     return workbook
+
+
+def lite_workbook_rows() -> dict[str, list[list[object]]]:
+    """The sample company as an xlwings Lite user has it: no Sources, the ledger pasted into
+    LedgerImport and the adjustments into JournalImport (Lite has no file system)."""
+    rows = workbook_rows()
+    rows["Sources"] = []
+    rows["LedgerImport"] = [HEADER, *ledger_rows()]
+    rows["JournalImport"] = [HEADER, *journal_rows()]
+    return rows
+
+
+def write_lite(path: str | Path, *, force: bool = False) -> Path:
+    """``workbook_templates/sample-lite.xlsx``: the sample close workbook for xlwings Lite (``make templates``)."""
+    return template.write(path, lite_workbook_rows(), force=force)

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from closekit import schema
+from closekit import closesheet, schema
 from closekit.errors import UsageError
 
 #: Fixed document dates keep the generated package identical from run to run.
@@ -58,6 +58,9 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
                 for c, value in enumerate(row, start=1):
                     _put(ws, r, c, value)
     _help_sheet(wb.create_sheet("Help"))
+    _close_sheet(wb.create_sheet(closesheet.SHEET, 0))
+    _xlwings_conf_sheet(wb.create_sheet(XLWINGS_CONF))
+    wb.active = 0
     wb.properties.creator = "closekit"
     wb.properties.created = _EPOCH
     wb.properties.modified = _EPOCH
@@ -148,6 +151,73 @@ def _help_sheet(ws) -> None:
     ws.freeze_panes = "A2"
 
 
+#: The classic xlwings add-in reads its settings from a sheet of this name (key in A, value in B).
+XLWINGS_CONF = "xlwings.conf"
+#: The settings of the classic add-in (docs/excel.md "Classic add-in"): empty values fall back to
+#: the add-in's own settings; RunPython adds the workbook's folder to the Python path.
+XLWINGS_SETTINGS = (
+    ("Interpreter_Win", ""),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", ""),
+    ("Debug UDFs", False),
+    ("Use UDF Server", False),
+    ("Show Console", False),
+)
+_CLOSE_STEPS = (
+    "1. Paste the ledger export (with its header) into LedgerImport, journals to post into JournalImport;",
+    "   with the classic add-in, list export files in Sources instead.",
+    "2. Validate: Findings lists what is wrong, each row a link to the cell (Errors stop the close).",
+    "3. Run close: Adjustments, Settlements, TrialBalance, BalanceSheet, IncomeStatement; the Checklist ticks.",
+    "4. Export upload journal: the Adjustments in the ERP's layout (Settings ExportFormat), as the Upload sheet.",
+    "5. Put period on hold: Periods Status becomes On hold (never over errors).",
+    "Help lists every sheet and column. Each run replaces the output sheets and adds a RunLog row.",
+)
+
+
+def _close_sheet(ws) -> None:
+    ws["A1"] = "closekit: period-end close"
+    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    for key, ref in closesheet.CELLS.items():
+        row = int(ref[1:])
+        label = ws.cell(row=row, column=1, value=closesheet.LABELS[key])
+        label.font = Font(bold=True)
+        ws.cell(row=row, column=2).alignment = Alignment(
+            horizontal="left", vertical="center", wrap_text=key in ("status", "progress")
+        )
+        ws.row_dimensions[row].height = 24
+    for offset, line in enumerate(_CLOSE_STEPS, start=12):
+        ws.cell(row=offset, column=1, value=line)
+    ws.cell(row=11, column=1, value="How to close").font = Font(bold=True)
+    for letter, width in zip("ABCDEF", (12, 56, 2, 2, 14, 14), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+
+
+def _xlwings_conf_sheet(ws) -> None:
+    for key, value in XLWINGS_SETTINGS:
+        ws.append([key, value])
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 50
+    ws.sheet_state = "visible"
+
+
+def package(sample: dict[str, list[list[object]]] | None = None) -> bytes:
+    """The template as .xlsx bytes, the Close sheet's buttons included."""
+    import io
+
+    from closekit import template_buttons
+
+    buffer = io.BytesIO()
+    build(sample).save(buffer)
+    buttons = [(shape, caption, cell) for _, shape, caption, cell in closesheet.BUTTONS]
+    return template_buttons.add_buttons(buffer.getvalue(), closesheet.SHEET, buttons)
+
+
 def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None, *, force: bool = False) -> Path:
     """Write a new close workbook at ``path`` (refuses to overwrite unless ``force``)."""
     path = Path(path)
@@ -159,7 +229,7 @@ def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".~closekit-{path.name}")
-    build(sample).save(temporary)
+    temporary.write_bytes(package(sample))
     temporary.replace(path)
     return path
 

@@ -1,0 +1,201 @@
+"""Run the xlwings Lite scripts on a real .xlsx without Excel, through xlwings' own JSON engine.
+
+What xlwings Lite does inside Excel, done here on a file:
+
+1. :func:`payload` builds the Office.js-shaped book xlwings Lite sends to Python ("client",
+   "version", "book", "names", "sheets" with each sheet's "values" from A1 to the used range's
+   last cell; dates as ISO strings, numbers as floats, empty cells as "").
+2. :func:`run_script` gives ``xw.Book(json=payload)`` to the script through
+   ``xlwings.server.custom_scripts_call`` (the engine in xlwings' ``pro`` folder: it needs
+   ``XLWINGS_LICENSE_KEY``; the tests set ``noncommercial``, see CONTRIBUTING.md) and returns the
+   actions the book recorded, the JSON xlwings Lite hands to Office.js.
+3. :func:`apply_actions` applies those actions to a copy of the .xlsx with openpyxl, the way
+   Excel applies them: a value written into a cell is *typed* into it, so ``'text`` is the text
+   ``text``, ``=...`` becomes a formula, ``0100`` the number 100 and ``2026-10-31`` a date. An
+   action this harness does not know fails the test, so a script can use only actions whose
+   effect is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def payload(path: Path) -> dict:
+    """The book xlwings Lite would send for the workbook at ``path``."""
+    import xlwings as xw
+
+    wb = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for ws in wb.worksheets:
+        grid = [[_json_value(c.value) for c in row] for row in ws.iter_rows()]
+        while grid and not any(v != "" for v in grid[-1]):  # the used range of values
+            grid.pop()
+        width = max((max((j + 1 for j, v in enumerate(r) if v != ""), default=0) for r in grid), default=0)
+        values = [r[:width] for r in grid] if width else [[""]]
+        sheets.append(
+            {
+                "name": ws.title,
+                "values": values,
+                "pictures": [],
+                "shapes": [],
+                "charts": [],
+                "notes": [],
+                "tables": [],
+                "visibility": "Visible",
+                "print_area": None,
+            }
+        )
+    return {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": path.name, "active_sheet_index": wb.index(wb.active), "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+
+
+def _json_value(v: object) -> object:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime | dt.date):
+        if not isinstance(v, dt.datetime):
+            v = dt.datetime(v.year, v.month, v.day)
+        return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return float(v)
+    return str(v)
+
+
+def run_script(module: object, name: str, path: Path) -> list[dict]:
+    """Run the ``@script`` ``name`` of ``module`` on the workbook at ``path``; its actions."""
+    import xlwings as xw
+    from xlwings.server import custom_scripts_call
+
+    book = xw.Book(json=payload(path))
+    result = asyncio.run(custom_scripts_call(module, name, typehint_to_value={xw.Book: book}))
+    return result.json()["actions"]
+
+
+def apply_actions(path: Path, actions: list[dict], out: Path) -> Path:
+    """Apply xlwings actions to a copy of ``path`` saved as ``out``, as Excel would."""
+    shutil.copyfile(path, out)
+    wb = openpyxl.load_workbook(out)
+    for action in actions:
+        func = action["func"]
+        handler = _HANDLERS.get(func)
+        if handler is None:
+            raise AssertionError(f"the harness does not know the xlwings action {func!r}: {action}")
+        handler(wb, action)
+    wb.save(out)
+    return out
+
+
+def _cells(wb, action):
+    ws = wb.worksheets[action["sheet_position"]]
+    r0, c0 = action["start_row"] + 1, action["start_column"] + 1
+    for i in range(action["row_count"]):
+        for j in range(action["column_count"]):
+            yield ws.cell(row=r0 + i, column=c0 + j), i, j
+
+
+def typed(cell, value: object) -> None:
+    """``value`` typed into ``cell`` as Excel takes what xlwings sends (range.values)."""
+    cell.quotePrefix = False
+    if value is None or value == "":
+        cell.value = None
+    elif isinstance(value, str) and value.startswith("'"):
+        cell.value = value[1:]
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif isinstance(value, str) and value.startswith("="):
+        cell.value = value  # openpyxl stores it as a formula, as Excel would
+    elif isinstance(value, str) and _ISO_DATE.match(value):
+        cell.value = dt.datetime.fromisoformat(value)
+        if cell.number_format == "General":
+            cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, str) and _ISO_DATETIME.match(value):
+        cell.value = dt.datetime.fromisoformat(value)
+        if cell.number_format == "General":
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    elif isinstance(value, str) and value in ("TRUE", "FALSE"):
+        cell.value = value == "TRUE"
+    elif isinstance(value, str) and _NUMBER.match(value) and cell.number_format != "@":
+        cell.value = float(value)
+    else:
+        cell.value = value
+
+
+def _set_values(wb, action):
+    for cell, i, j in _cells(wb, action):
+        typed(cell, action["values"][i][j])
+
+
+def _number_format(wb, action):
+    for cell, _, _ in _cells(wb, action):
+        cell.number_format = action["args"][0]
+
+
+def _add_sheet(wb, action):
+    index, name = action["args"]
+    wb.create_sheet(name, index)
+
+
+def _sheet_clear(wb, action):
+    ws = wb.worksheets[action["sheet_position"]]
+    index, title = action["sheet_position"], ws.title
+    wb.remove(ws)
+    wb.create_sheet(title, index)
+
+
+def _activate(wb, action):
+    wb.active = int(action["args"][0])
+
+
+def _hyperlink(wb, action):
+    address, text, tip = action["args"]
+    for cell, _, _ in _cells(wb, action):
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=address.lstrip("#"), tooltip=tip, display=text)
+        if text is not None:
+            cell.value = text
+
+
+def _font(wb, action):
+    prop, value = action["args"]
+    for cell, _, _ in _cells(wb, action):
+        font = copy.copy(cell.font)
+        setattr(font, prop, value)
+        cell.font = font
+
+
+def _column_width(wb, action):
+    ws = wb.worksheets[action["sheet_position"]]
+    for j in range(action["column_count"]):
+        letter = openpyxl.utils.get_column_letter(action["start_column"] + 1 + j)
+        ws.column_dimensions[letter].width = action["args"][0]
+
+
+_HANDLERS = {
+    "setValues": _set_values,
+    "setNumberFormat": _number_format,
+    "addSheet": _add_sheet,
+    "sheetClear": _sheet_clear,
+    "activateSheet": _activate,
+    "addHyperlink": _hyperlink,
+    "setFontProperty": _font,
+    "setColumnWidth": _column_width,
+}

@@ -1,0 +1,260 @@
+"""The xlwings Lite scripts give the same workbook as the command line, without Excel.
+
+Each test builds a close workbook whose ledger is pasted into LedgerImport (as a Lite user does),
+runs a script of ``addin/lite/main.py`` through xlwings' JSON engine (tests/lite_harness.py),
+applies the actions it returns to a copy of the file as Excel would, and compares every sheet with
+what the file adapter writes for the same inputs (the code ``closekit close`` runs), sheet by
+sheet and cell by cell. Only the run's clock, user and input hashes differ.
+
+xlwings' JSON engine is in its ``pro`` folder (PolyForm Noncommercial): the fixture sets
+``XLWINGS_LICENSE_KEY=noncommercial`` for these tests only (CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from closekit import api, excelapp, sample, tables, template
+from closekit.sheetio.files import FileWorkbook
+from lite_harness import apply_actions, payload, run_script
+
+REPO = Path(__file__).resolve().parents[1]
+INJECTION = "=cmd|' /C calc'!A0"
+TIMED = {"Checklist": {"Completed"}, "RunLog": {"TimeUTC", "Command", "User", "InputHashes", "PreviousHash", "RowHash"}}
+
+
+@pytest.fixture
+def lite(monkeypatch):
+    """addin/lite/main.py, loaded the way xlwings Lite loads it (xlwings' server-side ``script``)."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    monkeypatch.setenv("XLWINGS_ON_SERVER", "true")
+    import xlwings
+    import xlwings.server
+
+    if xlwings.script is not xlwings.server.script:  # imported before the variable was set
+        importlib.reload(xlwings)
+    spec = importlib.util.spec_from_file_location("closekit_lite_main", REPO / "addin/lite/main.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def lite_workbook(folder: Path, ledger: list[list[object]], journal: list[list[object]] | None = None) -> Path:
+    """The sample company's workbook with no Sources: the ledger pasted into LedgerImport."""
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["LedgerImport"] = [sample.HEADER, *ledger]
+    if journal:
+        rows["JournalImport"] = [sample.HEADER, *journal]
+    return template.write(folder / "close.xlsx", rows, force=True)
+
+
+def cells(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet's values as closekit reads them (calamine), trailing blanks trimmed."""
+    book = tables.open_workbook(path.read_bytes(), path.name)
+    out = {}
+    for name in book.sheet_names:
+        grid = [list(r) for r in book.read(name)]
+        while grid and not any(tables.is_filled(c) for c in grid[-1]):
+            grid.pop()
+        width = max((max((j + 1 for j, c in enumerate(r) if tables.is_filled(c)), default=0) for r in grid), default=0)
+        out[name] = [r[:width] + [""] * (width - len(r[:width])) for r in grid]
+    return out
+
+
+def masked(name: str, grid: list[list[object]]) -> list[list[object]]:
+    """A sheet without the cells that hold the run's time, user or hashes."""
+    if name == "Close":
+        return [[("<time>" if (i, j) == (4, 1) else v) for j, v in enumerate(r)] for i, r in enumerate(grid)]
+    drop = TIMED.get(name)
+    if not drop or not grid:
+        return grid
+    keep = [j for j, h in enumerate(grid[0]) if h not in drop]
+    return [[r[j] for j in keep] for r in grid]
+
+
+def assert_same_workbook(excel: Path, file: Path) -> None:
+    got, want = cells(excel), cells(file)
+    assert list(got) == list(want), "the same sheets, in the same order"
+    for name in want:
+        assert masked(name, got[name]) == masked(name, want[name]), f"sheet {name} differs"
+
+
+def through_lite(lite, script: str, path: Path, tmp_path: Path) -> tuple[Path, list[dict]]:
+    actions = run_script(lite, script, path)
+    return apply_actions(path, actions, tmp_path / f"excel-{script}.xlsx"), actions
+
+
+def through_files(path: Path, tmp_path: Path, step: str) -> Path:
+    out = tmp_path / f"file-{step}.xlsx"
+    out.write_bytes(path.read_bytes())
+    if step == "validate":
+        api.write_validation(api.validate(FileWorkbook(out)), user="Excel")
+    else:
+        api.write_close(api.close(FileWorkbook(out)), user="Excel")
+    return out
+
+
+def findings_ledger() -> list[list[object]]:
+    """The sample ledger with an unknown account and an unbalanced voucher."""
+    rows = [list(r) for r in sample.ledger_rows()]
+    account = sample.HEADER.index("Account")
+    rows[3][account] = "9999"
+    debit, amount = sample.HEADER.index("Debit"), sample.HEADER.index("AmountAccounting")
+    if rows[5][debit] not in ("", None):
+        rows[5][debit] = Decimal(str(rows[5][debit])) + 1
+        rows[5][amount] = Decimal(str(rows[5][amount])) + 1
+    return rows
+
+
+def journal_with_injection() -> list[list[object]]:
+    rows = [list(r) for r in sample.journal_rows()]
+    text = sample.HEADER.index("Text")
+    for row in rows:
+        row[text] = INJECTION
+    return rows
+
+
+@pytest.mark.parametrize("script, step", [("validate", "validate"), ("run_close", "close")])
+@pytest.mark.parametrize("case", ["sample", "findings"])
+def test_lite_writes_what_the_command_line_writes(lite, tmp_path, script, step, case):
+    ledger = sample.ledger_rows() if case == "sample" else findings_ledger()
+    path = lite_workbook(tmp_path, ledger, sample.journal_rows())
+    excel, _ = through_lite(lite, script, path, tmp_path)
+    assert_same_workbook(excel, through_files(path, tmp_path, step))
+    wb = openpyxl.load_workbook(excel)
+    errors = any(r[0] == "Error" for r in cells(excel)["Findings"][1:])
+    assert errors == (case == "findings")
+    assert wb.active.title == ("Findings" if errors else "Close")
+
+
+def test_findings_link_to_the_offending_cell(lite, tmp_path):
+    path = lite_workbook(tmp_path, findings_ledger())
+    excel, _ = through_lite(lite, "validate", path, tmp_path)
+    wb = openpyxl.load_workbook(excel)
+    findings = wb["Findings"]
+    header = [c.value for c in findings[1]]
+    rows = [
+        dict(zip(header, [c.value for c in r], strict=True)) | {"_link": r[2].hyperlink}
+        for r in findings.iter_rows(min_row=2)
+    ]
+    unknown = next(r for r in rows if r["Code"] == "unknown-account")
+    assert unknown["Where"] == "LedgerImport" and unknown["Row"] == 5
+    account_column = openpyxl.utils.get_column_letter(sample.HEADER.index("Account") + 1)
+    assert unknown["_link"].location == f"LedgerImport!{account_column}5"
+    assert all(r["_link"] is None for r in rows if r["Where"] not in wb.sheetnames)
+
+
+def test_formula_text_in_a_journal_arrives_in_excel_as_text(lite, tmp_path):
+    path = lite_workbook(tmp_path, sample.ledger_rows(), journal_with_injection())
+    excel, actions = through_lite(lite, "run_close", path, tmp_path)
+    sent = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    assert "'" + INJECTION in sent and INJECTION not in sent  # the JSON action keeps the apostrophe
+    wb = openpyxl.load_workbook(excel)
+    outputs = [ws for ws in wb.worksheets if ws.title not in ("JournalImport",)]  # the input stays as pasted
+    texts = [c for ws in outputs for row in ws.iter_rows() for c in row if c.value == INJECTION]
+    assert texts, "the journal's text reached an output sheet"
+    assert all(c.data_type == "s" and c.quotePrefix for c in texts)
+    formulas = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+
+
+@pytest.mark.parametrize("case", ["sample", "findings"])
+def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path, case):
+    ledger = sample.ledger_rows() if case == "sample" else findings_ledger()
+    path = lite_workbook(tmp_path, ledger, sample.journal_rows())
+    closed, _ = through_lite(lite, "run_close", path, tmp_path)
+    excel, _ = through_lite(lite, "export_upload", closed, tmp_path)
+    upload = tmp_path / "upload.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "closekit.cli", "export", str(closed), "--format", "generic", "--out", str(upload)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    want = excelapp.parse_upload(upload.read_bytes())
+    got = cells(excel)["Upload"]
+    assert got == [r + [""] * (len(got[0]) - len(r)) for r in want]
+    assert got[0][:2] == ["Journal", "Voucher"]
+    assert len(got) == 6  # the revaluation and allocation lines, in both cases
+    assert cells(excel)["Close"][3][1].startswith("export generic:")
+
+
+def test_hold_puts_the_period_on_hold_and_never_over_errors(lite, tmp_path):
+    clean = lite_workbook(tmp_path, sample.ledger_rows())
+    held, _ = through_lite(lite, "hold_period", clean, tmp_path)
+    periods = cells(held)["Periods"]
+    assert [r[3] for r in periods if r[0] == sample.PERIOD] == ["On hold"]
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    refused, _ = through_lite(lite, "hold_period", lite_workbook(broken, findings_ledger()), broken)
+    assert [r[3] for r in cells(refused)["Periods"] if r[0] == sample.PERIOD] == ["Open"]
+    assert "never put on hold over errors" in cells(refused)["Close"][3][1]
+
+
+def test_payload_is_what_the_adapter_reads_like_the_file_adapter(lite, tmp_path):
+    import xlwings as xw
+
+    from closekit.sheetio.excel import ExcelBook
+
+    path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+    wb = openpyxl.load_workbook(path)
+    wb["LedgerImport"]["I3"].value = "#N/A"  # an error value where an amount belongs
+    wb["LedgerImport"]["I3"].data_type = "e"
+    wb.save(path)
+    live, files = ExcelBook(xw.Book(json=payload(path))), FileWorkbook(path)
+    assert live.read_sheet("LedgerImport").frame.loc[1, "Debit"] == "#N/A"
+    for name in ("Settings", "Accounts", "Periods", "Rates", "LedgerImport", "JournalImport", "Checklist"):
+        a, b = live.read_sheet(name), files.read_sheet(name)
+        assert a.columns == b.columns and a.rows.tolist() == b.rows.tolist(), name
+        assert a.frame.to_dict("list") == b.frame.to_dict("list"), name
+
+
+def test_a_run_that_cannot_start_says_why_in_the_close_sheet(lite, tmp_path):
+    path = lite_workbook(tmp_path, [["not", "a", "ledger"]])
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb["Settings"])
+    wb.save(path)
+    excel, _ = through_lite(lite, "export_upload", path, tmp_path)
+    status = cells(excel)["Close"][3][1]
+    assert "Settings" in status and "Traceback" not in status
+
+
+
+def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
+    """The classic add-in's run (excelapp with the workbook's folder) on the sample company whose
+    ledger and journal are files listed in Sources: the same sheets as the file adapter."""
+    import xlwings as xw
+
+    path = sample.write(tmp_path / "close.xlsx")
+    book = xw.Book(json=payload(path))
+    message = excelapp.run_close(book, folder=tmp_path)
+    assert message.startswith("close: 0 errors")
+    excel = apply_actions(path, book.json()["actions"], tmp_path / "excel-classic.xlsx")
+    assert_same_workbook(excel, through_files(path, tmp_path, "close"))
+    exported = xw.Book(json=payload(excel))
+    assert "upload-generic.csv" in excelapp.export_upload(exported, folder=tmp_path)
+    assert (tmp_path / "upload-generic.csv").read_bytes().startswith(b"\xef\xbb\xbfJournal,Voucher")
+
+
+def test_classic_entry_points_run_on_the_caller_book(lite, tmp_path, monkeypatch):
+    """addin/classic/closekit_addin.py as RunPython calls it, on a real xlwings book (the JSON
+    engine stands in for the Excel that ``Book.caller()`` would return)."""
+    import xlwings as xw
+
+    path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+    book = xw.Book(json=payload(path))
+    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
+    monkeypatch.syspath_prepend(str(REPO / "addin" / "classic"))
+    addin = importlib.import_module("closekit_addin")
+    assert addin.close().startswith("close: 0 errors")
+    excel = apply_actions(path, book.json()["actions"], tmp_path / "classic.xlsx")
+    assert_same_workbook(excel, through_files(path, tmp_path, "close"))
