@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 from collections.abc import Iterable, Iterator
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, checklist, closing, exporters, outputs, schema, sourcefiles, validation
+from closekit import __version__, checklist, closing, exporters, outputs, period_status, schema, sourcefiles, validation
 from closekit import findings as fnd
-from closekit.book import CloseBook, read_book
+from closekit.book import CloseBook, read_book, read_settings
 from closekit.checklist import StepOutcome
 from closekit.closing import CloseRun
 from closekit.errors import UsageError, WriteError
@@ -423,3 +424,65 @@ def write_export(result: ExportResult, out: str | Path) -> list[Path]:
             temporary.unlink(missing_ok=True)
             raise WriteError(f"{target} could not be written ({exc.strerror or exc}).") from None
     return targets
+
+
+# ------------------------------------------------------------------ period status (issue 7)
+
+
+def set_period_status(
+    workbook: str | Path | SheetIO,
+    period: str,
+    status: str,
+    *,
+    confirm: bool = False,
+    dry_run: bool = False,
+    command: str = "period",
+    now: dt.datetime | None = None,
+    user: str | None = None,
+) -> period_status.PeriodChange:
+    """Set the Status of ``period`` in the workbook's Periods sheet (domain.md §4): Open <-> On hold
+    freely, to Permanently closed only with ``confirm``, never back from Permanently closed.
+
+    A change writes that one Status cell and a RunLog row (who, when, old -> new) in one atomic
+    write; a refused or unchanged request writes nothing (the file stays byte for byte as it was).
+    Unreadable workbooks raise :class:`~closekit.errors.CloseKitError` as everywhere else."""
+    new = period_status.parse_status(status)
+    with locked(workbook):
+        io = open_workbook(workbook)
+        change = period_status.plan(io.read_sheet("Periods"), period, new, where=io.where, confirmed=confirm)
+        settings = read_settings(io.read_sheet("Settings"))[0]
+        change = dataclasses.replace(change, company=settings.company if settings else "")
+        if change.changed and not dry_run:
+            now = now or dt.datetime.now(dt.UTC)
+            entry = outputs.runlog_entry(
+                now=now,
+                command=command,
+                period=period,
+                user=user or _user(),
+                version=__version__,
+                hashes={io.where: io.fingerprint() or ""},
+                counts={},
+                outputs=[f"Periods!{change.cell} (Status)", outputs.RUNLOG],
+                result=f"period {period}: {change.old} -> {change.new}",
+            )
+            io.write_sheets([outputs.runlog_sheet(io, entry)], {"Periods": {change.cell: change.new}})
+    return change
+
+
+def set_period_statuses(
+    workbooks: Iterable[str | Path], period: str, status: str, **options
+) -> list[period_status.PeriodChange]:
+    """:func:`set_period_status` for many companies' workbooks (the mass period close of domain.md
+    §4 rule 5): each workbook on its own, so a refusal or an unreadable file in one leaves the
+    others' changes in place; unreadable workbooks come back refused with the reason."""
+    from closekit.errors import CloseKitError
+
+    new = period_status.parse_status(status)
+    changes = []
+    for workbook in workbooks:
+        try:
+            changes.append(set_period_status(workbook, period, new, **options))
+        except CloseKitError as problem:
+            name = workbook.name if isinstance(workbook, Path) else Path(str(workbook)).name
+            changes.append(period_status.PeriodChange(name, period, "", new, period_status.REFUSED, str(problem)))
+    return changes

@@ -17,10 +17,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from closekit import __version__, api, money, outputs, sample, template
-from closekit.errors import CloseKitError
+from closekit.errors import CloseKitError, UsageError
 
 app = typer.Typer(
     name="closekit",
@@ -191,6 +192,73 @@ def export_command(
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+@app.command("period")
+def period_command(
+    targets: Annotated[
+        list[str], typer.Argument(help="WORKBOOK PERIOD, or with --all: WORKBOOK... PERIOD (the period comes last).")
+    ],
+    status: Annotated[str, typer.Option("--status", help="open, on-hold or permanently-closed.")],
+    all_workbooks: Annotated[
+        bool, typer.Option("--all", help="Change the period in every workbook named (one per company).")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm a change to permanently-closed without a prompt.")
+    ] = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Set a period's status: Open <-> On hold; Permanently closed (with confirmation) is never reopened."""
+    from closekit import period_status
+
+    if len(targets) < 2 or (len(targets) > 2 and not all_workbooks):
+        raise UsageError(
+            "closekit period takes WORKBOOK PERIOD --status S, or --all WORKBOOK... PERIOD --status S for many "
+            f"workbooks (got {len(targets)} arguments: {' '.join(targets)})."
+        )
+    try:
+        new = period_status.CLI_NAMES.get(status.strip().lower()) or period_status.parse_status(status)
+    except ValueError as problem:
+        raise UsageError(f"--status: {problem}.") from None
+    *workbooks, period = targets
+    if new == period_status.PERMANENTLY_CLOSED and not yes and not dry_run and sys.stdin.isatty():
+        yes = typer.confirm(
+            f"Permanently close {period} in {', '.join(workbooks)}? This can never be undone.", default=False
+        )
+    options = {"confirm": yes, "dry_run": dry_run, "command": _command_line()}
+    changes = (
+        api.set_period_statuses(workbooks, period, new, **options)
+        if all_workbooks
+        else [api.set_period_status(workbooks[0], period, new, **options)]
+    )
+    _print_period_changes(changes, dry_run=dry_run)
+    raise typer.Exit(EXIT_BAD_INPUT if any(c.refused for c in changes) else EXIT_OK)
+
+
+def _print_period_changes(changes, *, dry_run: bool) -> None:
+    if len(changes) == 1 and changes[0].refused:
+        change = changes[0]
+        err.print(
+            f"closekit: {change.workbook}: period {change.period} was not changed: {change.reason}.", markup=False
+        )
+        return
+    table = Table(header_style="bold", title=f"Period status{' (dry run: nothing written)' if dry_run else ''}")
+    for column in ("Workbook", "Company", "Period", "Old", "New", "Result"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        result = {"changed": "[green]changed[/]", "unchanged": "unchanged", "refused": "[bold red]refused[/]"}[
+            change.outcome
+        ]
+        detail = f": {escape(change.reason)}" if change.reason else ""
+        table.add_row(
+            escape(change.workbook),
+            escape(change.company),
+            escape(change.period),
+            change.old or "?",
+            change.new,
+            result + detail,
+        )
+    out.print(table)
 
 
 @app.command("verify-log")
