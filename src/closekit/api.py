@@ -17,7 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, checklist, closing, exporters, outputs, period_status, schema, sourcefiles, validation
+from closekit import (
+    __version__,
+    checklist,
+    closing,
+    exporters,
+    outputs,
+    period_status,
+    review,
+    schema,
+    sourcefiles,
+    validation,
+)
 from closekit import findings as fnd
 from closekit.book import CloseBook, read_book, read_settings
 from closekit.checklist import StepOutcome
@@ -158,6 +169,9 @@ class CloseResult(_Counted):
     validation: ValidationResult
     run: CloseRun | None
     outcomes: dict[str, StepOutcome]
+    #: Issue 7: Checklist sign-off cells ((strong, weak) updates) and the period-hold change.
+    signoff_cells: tuple[dict[str, object], dict[str, object]] = ({}, {})
+    hold: period_status.PeriodChange | None = None
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -209,13 +223,21 @@ def close(
     if ctx is None:
         return CloseResult(checked, None, outcomes)
     result = closing.run(checked.ledger, book, ctx, chosen, checked.findings, by_dimensions=by_dimensions)
+    review.explain_flux(result, checked.io)
     for step in chosen:
         if step in ("import", "validate"):
             continue
         if step not in closing.AVAILABLE:
             continue
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
-    return CloseResult(checked, result, outcomes)
+    closed = CloseResult(checked, result, outcomes)
+    *cells, result.findings_by_step["signoffs"] = review.check_signoffs(closed)
+    closed.signoff_cells = tuple(cells)
+    if review.PERIOD_HOLD in chosen:
+        outcomes[review.PERIOD_HOLD], closed.hold, result.findings_by_step[review.PERIOD_HOLD] = review.hold_period(
+            closed
+        )
+    return closed
 
 
 def _import_errors(found: pd.DataFrame) -> bool:
@@ -253,13 +275,25 @@ def write_close(
             ("balance_sheet", "BalanceSheet"),
             ("income_statement", "IncomeStatement"),
             ("general_journal", "GeneralJournal"),
+            ("flux", "Flux"),
         ):
             if key in run.tables:
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
         cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
+        strong, weak = result.signoff_cells
+        cells = {**weak, **cells, **strong}
         if cells:
             updates["Checklist"] = cells
-    written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates else [])
+        if result.hold is not None:
+            updates["Periods"] = {result.hold.cell: result.hold.new}
+        board = review.dashboard_cells(result, review.statuses_after(result, cells), _stamp(now))
+        if board:
+            updates["Dashboard"] = board
+    written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates.get("Checklist") else [])
+    if result.hold is not None:
+        written.append(f"Periods!{result.hold.cell} (Status {result.period}: {result.hold.old} -> {result.hold.new})")
+    if updates.get("Dashboard"):
+        written.append("Dashboard (data)")
     entry = outputs.runlog_entry(
         now=now,
         command=command,
@@ -274,6 +308,10 @@ def write_close(
     sheets.append(outputs.runlog_sheet(io, entry))
     io.write_sheets(sheets, updates or None)
     return written
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def close_json(result: CloseResult) -> dict:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit import allocation, ledger, reports, revaluation, schema, settlement, validation
+from closekit import allocation, flux, ledger, reports, revaluation, schema, settlement, validation
 from closekit import findings as fnd
 from closekit.book import CloseBook
 from closekit.ledger import Ledger, SourceInfo
@@ -28,6 +28,9 @@ from closekit.steps import CloseContext, StepResult
 ORDER = schema.STEPS
 #: The steps this release runs; the others are accepted in --steps and reported as not available yet.
 AVAILABLE = ("import", "validate", "settlement", "revaluation", "allocation", "trial-balance", "statements")
+AVAILABLE += ("flux", "period-hold")  # issue 7: flux review; the period goes on hold (api.close, review.py)
+#: Steps that run only when asked for by name (--steps): putting the period on hold is a decision.
+ON_REQUEST = ("period-hold",)
 GENERATORS = {"settlement": settlement.run, "revaluation": revaluation.run, "allocation": allocation.run}
 PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET"}
 ADJUSTMENTS_SHEET = "Adjustments"
@@ -79,7 +82,7 @@ def context_for(book: CloseBook, period: str | None = None) -> CloseContext | No
 def selected(steps: list[str] | None) -> list[str]:
     """The steps to run, in the fixed order, from a user's list (None = all available)."""
     if steps is None:
-        return list(AVAILABLE)
+        return [s for s in AVAILABLE if s not in ON_REQUEST]
     return [s for s in ORDER if s in steps]
 
 
@@ -139,6 +142,8 @@ def run(
     if "statements" in steps:
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
+    if "flux" in steps:
+        result.tables["flux"] = flux.movements(ledger_.lines, posted_adjustments, book, ctx)
     return result
 
 
