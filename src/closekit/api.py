@@ -524,3 +524,63 @@ def set_period_statuses(
             name = workbook.name if isinstance(workbook, Path) else Path(str(workbook)).name
             changes.append(period_status.PeriodChange(name, period, "", new, period_status.REFUSED, str(problem)))
     return changes
+
+
+# ---------------------------------------------------------------------- sign-offs (issue 7)
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A sign-off written by :func:`signoff`: who signed which task's figures, as what, when."""
+
+    task: str
+    role: str
+    name: str
+    at: str
+    figures: str  # SHA-256 of the figures signed (the task's FiguresHash)
+
+
+def signoff(
+    workbook: str | Path | SheetIO,
+    task: str,
+    role: str,
+    *,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    command: str = "signoff",
+) -> SignOff:
+    """Sign a Checklist task as ``preparer`` or ``reviewer``: the name (default: the user logged
+    in), the time (UTC) and the hash of the figures the last close computed for the task (its
+    ``FiguresHash``), plus a RunLog row, in one atomic write. A later close that computes other
+    figures suspends the sign-off (docs/close.md "Sign-offs")."""
+    from closekit import signoffs
+    from closekit.book import read_rows
+
+    now = now or dt.datetime.now(dt.UTC)
+    who = (name or _user()).strip()
+    if not who:
+        raise UsageError("closekit signoff: say who signs (--name), the user name could not be found.")
+    with locked(workbook):
+        io = open_workbook(workbook)
+        sheet = io.read_sheet("Checklist")
+        if sheet is None or len(sheet) == 0:
+            raise UsageError(f"{io.where} has no Checklist tasks to sign.")
+        rows, _ = read_rows(sheet, schema.ChecklistRow)
+        try:
+            found, cells = signoffs.signed_cells(rows, sheet, task, role, who, _stamp(now))
+        except ValueError as problem:
+            raise UsageError(f"{io.where}: {problem}.") from None
+        settings = read_settings(io.read_sheet("Settings"))[0]
+        entry = outputs.runlog_entry(
+            now=now,
+            command=command,
+            period=settings.period if settings else "",
+            user=_user(),
+            version=__version__,
+            hashes={io.where: io.fingerprint() or ""},
+            counts={},
+            outputs=[f"Checklist ({role} sign-off)", outputs.RUNLOG],
+            result=f"task {found.task!r} signed by {who} as {role} (figures {found.figures_hash})",
+        )
+        io.write_sheets([outputs.runlog_sheet(io, entry)], {"Checklist": cells})
+    return SignOff(found.task, role, who, _stamp(now), found.figures_hash or "")

@@ -171,6 +171,11 @@ def _print_close(result: api.CloseResult) -> None:
             f"settlement: {settled['SettlementId'].nunique() if len(settled) else 0} settlements, "
             f"{0 if open_items is None else len(open_items)} open items."
         )
+    hold = result.outcomes.get("period-hold")
+    if hold is not None:
+        change = result.hold
+        held = f"{change.old} -> {change.new}" if change else "already held"
+        out.print(f"period-hold: {run.ctx.period} {held}." if hold.clean else f"period-hold: {hold.reason}.")
     ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
 
@@ -259,6 +264,20 @@ def _print_period_changes(changes, *, dry_run: bool) -> None:
             result + detail,
         )
     out.print(table)
+
+
+@app.command("signoff")
+def signoff_command(
+    workbook: WorkbookArgument,
+    task: Annotated[str, typer.Argument(help="The Checklist task, as its Task cell reads.")],
+    role: Annotated[str, typer.Option("--as", help="preparer or reviewer.")],
+    name: Annotated[str | None, typer.Option("--name", help="Who signs (default: the user logged in).")] = None,
+) -> None:
+    """Sign a Checklist task's figures as preparer or reviewer (a later change suspends the sign-off)."""
+    done = api.signoff(workbook, task, role.strip().lower(), name=name, command=_command_line())
+    out.print(
+        f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}.", markup=False
+    )
 
 
 @app.command("verify-log")
