@@ -121,3 +121,28 @@ def test_the_sample_settings_read_materiality():
     book = close_book(dict(sample.settings_rows()), ACCOUNTS, periods=PERIODS)
     assert book.settings.materiality_percent == Decimal("25")
     assert book.settings.materiality_test == "Both"
+
+
+def test_bad_materiality_settings_are_findings_not_tracebacks():
+    book = close_book(
+        {
+            "AccountingCurrency": "EUR",
+            "Period": "2026-10",
+            "MaterialityAmount": "ten",
+            "MaterialityPercent": "x%",
+            "MaterialityTest": "Maybe",
+        },
+        ACCOUNTS,
+        periods=PERIODS,
+    )
+    assert book.findings[["Code", "Row", "Message"]].values.tolist() == [
+        ["bad-number", 4, "MaterialityAmount: 'ten' is not a number"],
+        ["bad-number", 5, "MaterialityPercent: 'x' is not a number"],
+        ["bad-setting", 6, "MaterialityTest: 'Maybe' is not one of: Either, Both"],
+    ]
+
+
+def test_a_flux_sheet_without_an_account_column_gives_no_explanations():
+    previous = from_rows("Flux", [["Something"], ["typed by hand"]])
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), previous, "EUR")
+    assert (explained["Explanation"] == "").all() and len(found) == 2

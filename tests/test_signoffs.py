@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -159,3 +160,22 @@ def test_signoff_refusals_exit_2_and_write_nothing(sample_workbook, capsys, args
 def test_signoff_before_any_close_is_refused(sample_workbook, capsys):
     assert cli.main(["signoff", str(sample_workbook), TB_TASK, "--as", "preparer", "--name", "anna"]) == 2
     assert "run closekit close first" in capsys.readouterr().err
+
+
+def test_a_checklist_without_the_sign_off_columns_is_ticked_as_before(make, capsys):
+    """A workbook made before sign-offs: its Checklist has the contract's eight columns only."""
+    old = ["Task", "Step", "Owner", "Due", "DependsOn", "Status", "Completed", "Notes"]
+    workbook = make.workbook()
+    wb = openpyxl.load_workbook(workbook)
+    del wb["Checklist"]
+    ws = wb.create_sheet("Checklist")
+    ws.append(old)
+    ws.append([TB_TASK, "trial-balance", "Controller", None, None, "Not started", None, None])
+    wb.save(workbook)
+    result = close(workbook)
+    assert suspended(result).empty
+    checklist = FileWorkbook(workbook).read_sheet("Checklist")
+    assert checklist.columns == old
+    assert checklist.frame["Status"].tolist() == ["Done"]
+    assert cli.main(["signoff", str(workbook), TB_TASK, "--as", "preparer", "--name", "anna"]) == 2
+    assert "has no column Preparer, PreparedAt, PreparedHash, FiguresHash" in capsys.readouterr().err
