@@ -52,4 +52,4 @@ dashboard-image: $(STAMP)
 	$(BIN)/closekit demo --dir build/dashboard > /dev/null
 	soffice --headless -env:UserInstallation=file://$(CURDIR)/build/lo-profile --convert-to pdf \
 		--outdir build/dashboard build/dashboard/close.xlsx > /dev/null
-	pdftoppm -f 1 -l 1 -png -r 110 -x 70 -y 90 -W 1010 -H 430 -singlefile build/dashboard/close.pdf docs/images/dashboard
+	pdftoppm -f 1 -l 1 -png -r 110 -x 70 -y 90 -W 1030 -H 430 -singlefile build/dashboard/close.pdf docs/images/dashboard
