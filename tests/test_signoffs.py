@@ -90,6 +90,10 @@ def test_a_sign_off_is_suspended_when_its_figures_change_and_until_signed_again(
     assert found[["Severity", "Where", "Column"]].values.tolist() == [["Warning", "Checklist", "Preparer"]]
     message = found["Message"].iloc[0]
     assert TB_TASK in message and "anna" in message and "the TrialBalance changed" in message
+    assert message.endswith(
+        "2900 Accrued expenses ClosingAfter -4,500.00 -> -4,600.00; "
+        "6400 Audit and legal fees ClosingAfter 4,500.00 -> 4,600.00"
+    )
     row = task(sample_workbook)
     assert row["Status"] == "Sign-off suspended"
     assert (row["Preparer"], row["PreparedAt"], row["PreparedHash"]) == ("anna", "", "")

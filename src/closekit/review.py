@@ -11,11 +11,12 @@ updates to :func:`closekit.api.write_close`, which writes everything in one atom
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from closekit import dashboard, flux, period_status, schema, signoffs
+from closekit import dashboard, flux, money, period_status, schema, signoffs
 from closekit import findings as fnd
 from closekit.checklist import StepOutcome
 from closekit.closing import CloseRun
@@ -79,8 +80,51 @@ def check_signoffs(result: CloseResult) -> tuple[dict[str, object], dict[str, ob
     if result.run is None or not book.checklist:
         return {}, {}, fnd.frame()
     sheet = result.validation.io.read_sheet("Checklist")
-    updates, weak, found = signoffs.review(book.checklist, sheet, step_figures(result))
+    updates, weak, found = signoffs.review(book.checklist, sheet, step_figures(result), lambda s: moved(result, s))
     return updates, weak, fnd.frame(found)
+
+
+#: step -> (output sheet, its table in the run, the amount compared per account).
+_COMPARED = {"flux": ("Flux", "flux", "Current"), "": ("TrialBalance", "trial_balance", "ClosingAfter")}
+
+
+def moved(result: CloseResult, step: str, most: int = 3) -> str:
+    """What changed between the output sheet still in the workbook (the previous run's) and this
+    run's table, per account: ``1100 Bank EUR ClosingAfter 619,630.17 -> 619,730.17``. Empty where
+    the figures are not an account table, or nothing comparable changed."""
+    key = step if step in _COMPARED else ("" if signoffs.figures_of(step) == signoffs.DEFAULT_FIGURES else None)
+    if key is None:
+        return ""
+    name, table_key, column = _COMPARED[key]
+    run = result.run
+    old = result.validation.io.read_sheet(name)
+    new = run.tables.get(table_key)
+    if old is None or new is None or "Account" not in old.columns or column not in old.columns:
+        return ""
+    dims = [d for d in run.ctx.dimensions if d in old.columns and d in new.columns]
+    ccy = run.ctx.accounting_currency
+
+    def keyed(frame: pd.DataFrame, amount) -> dict[tuple, Decimal]:
+        keys = zip(*(frame[c].map(flux._text) for c in ["Account", *dims]), strict=True)
+        return {k: amount(v) for k, v in zip(keys, frame[column], strict=True) if k[0] != "Total"}
+
+    def from_sheet(value: object) -> Decimal:
+        text = flux._text(value)
+        return Decimal(text or "0").quantize(Decimal(1).scaleb(-money.exponent(ccy)))
+
+    before = keyed(old.frame, from_sheet)
+    after = keyed(new, lambda v: money.to_decimal(0 if pd.isna(v) else int(v), ccy))
+    names = dict(zip(new["Account"].astype(str), new["Name"].astype(str), strict=True)) if "Name" in new else {}
+    changes = []
+    for k in sorted(set(before) | set(after)):
+        was, now = before.get(k, Decimal(0)), after.get(k, Decimal(0))
+        if was != now:
+            label = " ".join([k[0], names.get(k[0], ""), *[v for v in k[1:] if v]]).replace("  ", " ").strip()
+            changes.append(f"{label} {column} {was:,.{money.exponent(ccy)}f} -> {now:,.{money.exponent(ccy)}f}")
+    if not changes:
+        return ""
+    more = f" (and {len(changes) - most} more)" if len(changes) > most else ""
+    return "; ".join(changes[:most]) + more
 
 
 def hold_period(result: CloseResult) -> tuple[StepOutcome, period_status.PeriodChange | None, pd.DataFrame]:

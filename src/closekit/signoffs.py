@@ -76,11 +76,13 @@ def review(
     checklist: list[tuple[int, schema.ChecklistRow]],
     sheet: RawTable | None,
     figures: Callable[[str], str | None] | Mapping[str, str],
+    moved: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, object], dict[str, object], list[dict]]:
     """(cell updates for the Checklist, weak updates, findings). ``figures(step)`` is this run's
     fingerprint of a step's figures (None: not computed this run; the step ``""`` is a task
-    without a step). Weak updates (a task signed again goes back from Sign-off suspended) give way
-    to the ticking of the same run."""
+    without a step). ``moved(step)`` describes what changed against the previous run's output
+    (asked only for sign-offs of the previous run's figures). Weak updates (a task signed again
+    goes back from Sign-off suspended) give way to the ticking of the same run."""
     columns = columns_of(sheet)
     lookup = figures.get if isinstance(figures, Mapping) else figures
     updates: dict[str, object] = {}
@@ -125,6 +127,7 @@ def review(
             suspended = True
             what = figures_of(step)
             when = f" on {at}" if at else ""
+            detail = moved(step) if moved is not None and signed == (task.figures_hash or "") else ""
             found.append(
                 _finding(
                     row,
@@ -133,7 +136,7 @@ def review(
                     name,
                     name_col,
                     f"signed by {name}{when} is suspended: {what} changed since (signed {signed[:12]}, now "
-                    f"{current[:12]})",
+                    f"{current[:12]}){': ' + detail if detail else ''}",
                 )
             )
             notes.append(f"{role.title()} sign-off of {name}{when} suspended: {what} changed")
