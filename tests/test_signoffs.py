@@ -52,6 +52,25 @@ def test_fingerprint_is_the_sha256_of_the_tables_and_moves_with_one_minor_unit()
     assert len(signoffs.fingerprint(tb)) == 64
 
 
+def test_the_ledger_fingerprint_moves_with_an_amount_a_date_or_a_text():
+    lines = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-10-01", "2026-10-02"]),
+            "account": ["1000", "2000"],
+            "amount": pd.array([100, None], dtype="Int64"),
+        }
+    )
+    same = signoffs.fingerprint_columns(lines.copy())
+    assert signoffs.fingerprint_columns(lines) == same
+    for column, values in (
+        ("amount", pd.array([101, None], dtype="Int64")),
+        ("amount", pd.array([100, 0], dtype="Int64")),  # an empty amount is not a zero
+        ("date", pd.to_datetime(["2026-10-01", "2026-10-03"])),
+        ("account", ["1000", "2001"]),
+    ):
+        assert signoffs.fingerprint_columns(lines.assign(**{column: values})) != same, column
+
+
 def test_a_run_stamps_the_figures_of_every_task(sample_workbook):
     close(sample_workbook)
     checklist = FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task")

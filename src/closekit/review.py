@@ -47,10 +47,6 @@ def step_figures(result: CloseResult) -> Callable[[str], str | None]:
     cache: dict[str, str | None] = {}
 
     def frames(step: str) -> list[pd.DataFrame] | None:
-        if step in ("import", "validate"):
-            columns = ["journal", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting"]
-            picked = lines[columns].astype({"amount": "Int64", "amount_accounting": "Int64"})
-            return [picked.sort_values(columns, kind="stable", na_position="last").reset_index(drop=True)]
         if step == "settlement":
             return [tables[k] for k in ("settlements", "open_items") if k in tables] or None
         if step in ("revaluation", "allocation"):
@@ -66,6 +62,11 @@ def step_figures(result: CloseResult) -> Callable[[str], str | None]:
         return [tables["trial_balance"]] if "trial_balance" in tables else None
 
     def figures(step: str) -> str | None:
+        if step in ("import", "validate"):  # the ledger lines read, in the order read
+            step = "ledger"
+            if step not in cache:
+                columns = ["journal", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting"]
+                cache[step] = signoffs.fingerprint_columns(lines[columns])
         if step not in cache:
             parts = frames(step)
             cache[step] = signoffs.fingerprint(*parts) if parts else None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from closekit import findings as fnd
@@ -58,6 +59,29 @@ def fingerprint(*frames: pd.DataFrame) -> str:
         text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
         digest.update(text.encode("utf-8"))
         digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def fingerprint_columns(frame: pd.DataFrame) -> str:
+    """SHA-256 of a large table column by column, for the ledger lines (a million lines in well
+    under a second, where :func:`fingerprint` would take seconds): integers and dates as their
+    little-endian int64 bytes with a mask of the empty ones, anything else as text."""
+    digest = hashlib.sha256()
+    for name in frame.columns:
+        values = frame[name]
+        digest.update(f"\x1d{name}\x1d".encode())
+        if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
+            missing = values.isna().to_numpy(dtype=bool)
+            numbers = values.astype("Int64") if not pd.api.types.is_datetime64_any_dtype(values.dtype) else values
+            as_int = (
+                numbers.to_numpy(dtype="datetime64[ns]").view("int64")
+                if pd.api.types.is_datetime64_any_dtype(values.dtype)
+                else numbers.fillna(0).to_numpy(dtype="int64")
+            )
+            digest.update(np.where(missing, 0, as_int).astype("<i8").tobytes())
+            digest.update(np.packbits(missing).tobytes())
+        else:
+            digest.update("\x1f".join(values.astype("string").fillna("\x00").tolist()).encode("utf-8"))
     return digest.hexdigest()
 
 
