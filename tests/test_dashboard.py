@@ -81,3 +81,15 @@ def test_a_workbook_without_a_dashboard_gets_none(sample_workbook):
     wb.save(sample_workbook)
     assert cli.main(["close", str(sample_workbook)]) == 0
     assert "Dashboard" not in FileWorkbook(sample_workbook).sheet_names()
+
+
+def test_a_dashboard_sheet_of_the_users_own_is_never_written(sample_workbook):
+    wb = openpyxl.load_workbook(sample_workbook)
+    del wb["Dashboard"]
+    mine = wb.create_sheet("Dashboard")
+    mine.append(["My KPIs", "Target"])
+    mine.append(["Days to close", 5])
+    wb.save(sample_workbook)
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    ws = openpyxl.load_workbook(sample_workbook)["Dashboard"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [["My KPIs", "Target"], ["Days to close", 5]]

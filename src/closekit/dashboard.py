@@ -5,7 +5,8 @@ native Excel charts (checklist progress, findings by severity, largest variances
 the data cells laid out here. Each close writes only those data cells, as cell updates in the
 same atomic write as the outputs; Excel and LibreOffice redraw the charts from the cells. The
 charts carry no cached values, so no stale picture survives a run. A workbook without a
-Dashboard sheet (made before it existed) gets none: nothing else changes.
+Dashboard sheet (made before it existed) gets none, and a sheet named Dashboard whose A1 is not
+:data:`TITLE` is the user's own and is never written.
 
 Pure: the run's figures in, ``{A1 reference: value}`` out.
 """

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from closekit import dashboard, flux, money, period_status, schema, signoffs
+from closekit import dashboard, flux, money, period_status, signoffs
 from closekit import findings as fnd
 from closekit.checklist import StepOutcome
 from closekit.closing import CloseRun
@@ -166,7 +166,8 @@ def statuses_after(result: CloseResult, cells: dict[str, object]) -> list[str]:
 def dashboard_cells(result: CloseResult, statuses: list[str], when: str) -> dict[str, object]:
     """The Dashboard's data cells, or {} when the workbook has no Dashboard sheet."""
     io = result.validation.io
-    if not any(schema.header_key(n) == schema.header_key(dashboard.SHEET) for n in io.sheet_names()):
+    sheet = io.read_sheet(dashboard.SHEET)
+    if sheet is None or dashboard.TITLE not in sheet.columns:  # none, or a sheet of the user's own
         return {}
     settings = result.validation.book.settings
     run = result.run
