@@ -80,7 +80,7 @@ def context_for(book: CloseBook, period: str | None = None) -> CloseContext | No
 
 
 def selected(steps: list[str] | None) -> list[str]:
-    """The steps to run, in the fixed order, from a user's list (None = all available)."""
+    """The steps to run, in the fixed order, from a user's list (None = all available but ON_REQUEST)."""
     if steps is None:
         return [s for s in AVAILABLE if s not in ON_REQUEST]
     return [s for s in ORDER if s in steps]
