@@ -146,3 +146,43 @@ def test_a_flux_sheet_without_an_account_column_gives_no_explanations():
     previous = from_rows("Flux", [["Something"], ["typed by hand"]])
     explained, found = flux.explain(table({"MaterialityAmount": "1000"}), previous, "EUR")
     assert (explained["Explanation"] == "").all() and len(found) == 2
+
+
+def test_by_dimensions_one_row_per_account_and_values_and_explanations_keyed_alike():
+    book = close_book(
+        {"AccountingCurrency": "EUR", "Period": "2026-10", "Dimensions": "Department", "MaterialityAmount": "100"},
+        ACCOUNTS,
+        periods=PERIODS,
+    )
+    ctx = context("2026-10", "2026-10-01", "2026-10-31", dimensions=("Department",))
+    ledger = lines(
+        [
+            {"date": "2026-09-10", "account": "6100", "Department": "SALES", "amount": "100.00", "voucher": "A"},
+            {"date": "2026-09-10", "account": "1100", "amount": "-100.00", "voucher": "A"},
+            {"date": "2026-10-10", "account": "6100", "Department": "SALES", "amount": "150.00", "voucher": "B"},
+            {"date": "2026-10-10", "account": "6100", "Department": "PROD", "amount": "500.00", "voucher": "B"},
+            {"date": "2026-10-10", "account": "1100", "amount": "-650.00", "voucher": "B"},
+        ],
+        dimensions=("Department",),
+    )
+    out = flux.movements(ledger, None, book, ctx, by_dimensions=True)
+    assert list(out.columns[:5]) == ["Account", "Name", "Type", "Department", "Current"]
+    assert out[["Account", "Department", "Current", "Prior", "NeedsExplanation"]].values.tolist() == [
+        ["1100", "", -65000, -10000, "Yes"],
+        ["6100", "PROD", 50000, 0, "Yes"],
+        ["6100", "SALES", 15000, 10000, "No"],
+    ]
+    previous = from_rows(
+        "Flux", [["Account", "Department", "Explanation"], ["6100", "PROD", "New production line"], ["6100", "", "x"]]
+    )
+    explained, found = flux.explain(out, previous, "EUR")
+    assert explained["Explanation"].tolist() == ["", "New production line", ""]
+    assert found["Row"].tolist() == [2]
+
+
+def test_close_by_dimensions_writes_the_dimension_columns(sample_workbook):
+    closekit.write_close(closekit.close(sample_workbook, by_dimensions=True))
+    frame = FileWorkbook(sample_workbook).read_sheet("Flux").frame
+    assert list(frame.columns[3:5]) == ["Department", "CostCenter"]
+    revenue = frame[frame["Account"] == "4000"]
+    assert sorted(revenue["Department"]) == ["PROD", "SALES"]

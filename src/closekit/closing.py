@@ -143,7 +143,9 @@ def run(
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
     if "flux" in steps:
-        result.tables["flux"] = flux.movements(ledger_.lines, posted_adjustments, book, ctx)
+        result.tables["flux"] = flux.movements(
+            ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
+        )
     return result
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from closekit import money, schema
+from closekit.flux import COLUMNS as FLUX_COLUMNS  # any other column of the Flux table is a dimension
 
 SHEET = "Dashboard"
 TITLE = "Close dashboard"
@@ -55,7 +56,11 @@ def largest_variances(flux: pd.DataFrame | None, top: int = TOP) -> pd.DataFrame
     if flux is None or flux.empty:
         return pd.DataFrame(columns=["Account", "Name", "Variance"])
     rows = flux[flux["Variance"].notna() & (flux["Variance"] != 0)].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=["Account", "Name", "Variance"])
     rows["_size"] = rows["Variance"].abs()
+    dims = [c for c in rows.columns if c not in FLUX_COLUMNS and c != "_size"]  # flux --by-dimensions
+    rows["Name"] = rows[["Name", *dims]].astype(str).agg(" ".join, axis=1).str.split().str.join(" ")
     return rows.sort_values(["_size", "Account"], ascending=[False, True]).head(top)[["Account", "Name", "Variance"]]
 
 

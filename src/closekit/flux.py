@@ -69,10 +69,18 @@ def comparison_periods(book: CloseBook, ctx: CloseContext) -> dict[str, tuple[pd
 
 
 def movements(
-    lines: pd.DataFrame, adjustments: pd.DataFrame | None, book: CloseBook, ctx: CloseContext
+    lines: pd.DataFrame,
+    adjustments: pd.DataFrame | None,
+    book: CloseBook,
+    ctx: CloseContext,
+    *,
+    by_dimensions: bool = False,
 ) -> pd.DataFrame:
-    """The Flux table without explanations (``Explanation`` and ``ExplainedBy`` empty)."""
+    """The Flux table without explanations (``Explanation`` and ``ExplainedBy`` empty); with
+    ``by_dimensions`` one row per account and dimension values (the columns follow ``Type``)."""
     ranges = comparison_periods(book, ctx)
+    dims = list(ctx.dimensions) if by_dimensions else []
+    keys = ["account", *dims]
     dated = lines[lines["date"].notna() & lines["account"].notna() & lines["amount_accounting"].notna()]
     journal = dated["journal"].astype("string").fillna("").str.strip().str.upper()
     dated = dated[~journal.isin(OPENING_JOURNALS).to_numpy(dtype=bool)]
@@ -80,21 +88,27 @@ def movements(
     covered = {
         name: name == "Current" or (pd.notna(first_day) and first_day <= end) for name, (_, end) in ranges.items()
     }
+
+    def summed(frame: pd.DataFrame) -> pd.Series:
+        keyed = frame[keys].astype("string").fillna("").astype(str)
+        return frame["amount_accounting"].astype("int64").groupby([keyed[k] for k in keys]).sum()
+
     sums = {}
     for name, (start, end) in ranges.items():
-        inside = dated[(dated["date"] >= start) & (dated["date"] <= end)]
-        sums[name] = inside.groupby(inside["account"].astype(str))["amount_accounting"].sum().astype("int64")
+        sums[name] = summed(dated[(dated["date"] >= start) & (dated["date"] <= end)])
     if adjustments is not None and len(adjustments):
         adj = adjustment_lines(adjustments, ctx)
         adj = adj[adj["date"].notna() & (adj["date"] <= ctx.end)]
-        extra = adj.groupby(adj["account"].astype(str))["amount_accounting"].sum().astype("int64")
-        sums["Current"] = sums["Current"].add(extra, fill_value=0).astype("int64")
+        sums["Current"] = sums["Current"].add(summed(adj), fill_value=0).astype("int64")
     table = pd.concat([s.rename(n) for n, s in sums.items() if covered[n]], axis=1).fillna(0).astype("int64")
     table = table[(table != 0).any(axis=1)].sort_index()
-    out = pd.DataFrame({"Account": table.index.astype(str)})
+    index = table.index.to_frame(index=False) if len(table) else pd.DataFrame(columns=keys)
+    out = pd.DataFrame({"Account": index.iloc[:, 0].astype(str).to_numpy() if len(table) else []}, dtype=object)
     names, types = account_types(book, "name"), account_types(book)
     out["Name"] = out["Account"].map(names).fillna("")
     out["Type"] = out["Account"].map(types).fillna("")
+    for i, dim in enumerate(dims, start=1):
+        out[dim] = index.iloc[:, i].astype(str).to_numpy() if len(table) else []
     for name in ranges:
         values = table[name].to_numpy(dtype=np.int64) if covered[name] else [pd.NA] * len(out)
         out[name] = pd.array(values, dtype="Int64")
@@ -109,7 +123,7 @@ def movements(
     out["NeedsExplanation"] = np.where(needs, "Yes", "No")
     for column in TYPED:
         out[column] = ""
-    return out[COLUMNS].reset_index(drop=True)
+    return out[[*COLUMNS[:3], *dims, *COLUMNS[3:]]].reset_index(drop=True)
 
 
 def _percent(variance: pd.Series, base: pd.Series) -> list[Decimal | None]:
@@ -144,19 +158,22 @@ def _material(variance: pd.Series, base: pd.Series, settings: schema.Settings | 
 
 
 def explain(table: pd.DataFrame, previous: RawTable | None, currency: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The Flux table with the explanations of the sheet it replaces (by Account), and a
-    ``flux-unexplained`` warning for each variance that needs an explanation and has none."""
+    """The Flux table with the explanations of the sheet it replaces (by Account, and by the
+    dimension columns both have), and a ``flux-unexplained`` warning for each variance that needs
+    an explanation and has none."""
     out = table.copy()
     if previous is not None and len(previous):
         by_key = {schema.header_key(c): c for c in previous.columns}
-        if "account" in by_key:
+        keys = [c for c in out.columns if (c == "Account" or c not in COLUMNS) and schema.header_key(c) in by_key]
+        if "Account" in keys:
             old = previous.frame
-            accounts = old[by_key["account"]].map(_text)
+            old_keys = list(zip(*(old[by_key[schema.header_key(k)]].map(_text) for k in keys), strict=True))
+            new_keys = list(zip(*(out[k].map(_text) for k in keys), strict=True))
             for column in TYPED:
                 source = by_key.get(schema.header_key(column))
                 if source is not None:
-                    typed = dict(zip(accounts, old[source].map(_text), strict=True))
-                    out[column] = out["Account"].map(typed).fillna("")
+                    typed = dict(zip(old_keys, old[source].map(_text), strict=True))
+                    out[column] = [typed.get(k, "") for k in new_keys]
     records = []
     for index, rec in enumerate(out.to_dict("records")):
         if rec["NeedsExplanation"] != "Yes" or rec["Explanation"]:
