@@ -143,11 +143,11 @@ def close_command(
     else:
         _print_findings(result.findings)
         _print_summary(result.validation, written, counts=result.counts)
-        _print_close(result)
+        _print_close(result, dry_run=dry_run)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
-def _print_close(result: api.CloseResult) -> None:
+def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
     run = result.run
     if run is None:
         out.print("Nothing was closed: the settings or the period could not be read (see the findings).")
@@ -174,7 +174,9 @@ def _print_close(result: api.CloseResult) -> None:
     hold = result.outcomes.get("period-hold")
     if hold is not None:
         change = result.hold
-        held = f"{change.old} -> {change.new}" if change else "already held"
+        held = (
+            f"{change.old} -> {change.new}{' (dry run: not written)' if dry_run else ''}" if change else "already held"
+        )
         out.print(f"period-hold: {run.ctx.period} {held}." if hold.clean else f"period-hold: {hold.reason}.")
     ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
