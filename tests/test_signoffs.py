@@ -202,3 +202,15 @@ def test_a_checklist_without_the_sign_off_columns_is_ticked_as_before(make, caps
     assert checklist.frame["Status"].tolist() == ["Done"]
     assert cli.main(["signoff", str(workbook), TB_TASK, "--as", "preparer", "--name", "anna"]) == 2
     assert "has no column Preparer, PreparedAt, PreparedHash, FiguresHash" in capsys.readouterr().err
+
+
+def test_an_edited_old_trial_balance_only_loses_the_detail(sample_workbook):
+    close(sample_workbook)
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    tb = FileWorkbook(sample_workbook).read_sheet("TrialBalance")
+    FileWorkbook(sample_workbook).write_sheets(
+        [], {"TrialBalance": {a1(2, tb.columns.index("ClosingAfter") + 1): "see note"}}
+    )
+    move_the_figures(sample_workbook)
+    message = suspended(close(sample_workbook))["Message"].iloc[0]
+    assert "the TrialBalance changed since" in message and "ClosingAfter" not in message

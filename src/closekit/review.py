@@ -113,7 +113,10 @@ def moved(result: CloseResult, step: str, most: int = 3) -> str:
         text = flux._text(value)
         return Decimal(text or "0").quantize(Decimal(1).scaleb(-money.exponent(ccy)))
 
-    before = keyed(old.frame, from_sheet)
+    try:
+        before = keyed(old.frame, from_sheet)
+    except ArithmeticError:  # a cell of the old sheet edited into something that is not a number
+        return ""
     after = keyed(new, lambda v: money.to_decimal(0 if pd.isna(v) else int(v), ccy))
     names = dict(zip(new["Account"].astype(str), new["Name"].astype(str), strict=True)) if "Name" in new else {}
     changes = []
