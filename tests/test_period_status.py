@@ -4,6 +4,7 @@ confirmation, never back; one Status cell and a RunLog row per change; many comp
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -129,3 +130,29 @@ def test_all_reports_an_unreadable_workbook_and_changes_the_others(tmp_path):
 def test_many_workbooks_need_all(sample_workbook, capsys):
     assert cli.main(["period", str(sample_workbook), str(sample_workbook), "2026-10", "--status", "open"]) == 2
     assert "--all" in capsys.readouterr().err
+
+
+def test_period_json_for_scripts(tmp_path, capsys):
+    books = [sample.write(tmp_path / name) for name in ("nl.xlsx", "be.xlsx")]
+    closekit.set_period_status(books[1], "2026-10", "on-hold")
+    assert cli.main(["period", "--all", *map(str, books), "2026-10", "--status", "on-hold", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "workbook": "nl.xlsx",
+            "company": sample.COMPANY,
+            "period": "2026-10",
+            "old": "Open",
+            "new": "On hold",
+            "outcome": "changed",
+            "reason": "",
+        },
+        {
+            "workbook": "be.xlsx",
+            "company": sample.COMPANY,
+            "period": "2026-10",
+            "old": "On hold",
+            "new": "On hold",
+            "outcome": "unchanged",
+            "reason": "it is already On hold",
+        },
+    ]

@@ -214,6 +214,7 @@ def period_command(
         bool, typer.Option("--yes", help="Confirm a change to permanently-closed without a prompt.")
     ] = False,
     dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Set a period's status: Open <-> On hold; Permanently closed (with confirmation) is never reopened."""
     from closekit import period_status
@@ -238,7 +239,11 @@ def period_command(
         if all_workbooks
         else [api.set_period_status(workbooks[0], period, new, **options)]
     )
-    _print_period_changes(changes, dry_run=dry_run)
+    if as_json:
+        keys = ("workbook", "company", "period", "old", "new", "outcome", "reason")
+        sys.stdout.write(json.dumps([{k: getattr(c, k) for k in keys} for c in changes], ensure_ascii=False) + "\n")
+    else:
+        _print_period_changes(changes, dry_run=dry_run)
     raise typer.Exit(EXIT_BAD_INPUT if any(c.refused for c in changes) else EXIT_OK)
 
 
