@@ -320,7 +320,10 @@ def demo(
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     _print_close(result)
-    out.print(f"Open {workbook} in Excel: Adjustments, TrialBalance, BalanceSheet, IncomeStatement, Checklist.")
+    out.print(
+        f"Open {workbook} in Excel: Dashboard, Adjustments, TrialBalance, BalanceSheet, IncomeStatement, "
+        f"Flux, Checklist."
+    )
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
