@@ -79,6 +79,7 @@ def test_write_close_writes_every_output_and_ticks_the_checklist(sample_workbook
         "allocation",
         "trial-balance",
         "statements",
+        "flux",
     }
     assert all(str(c).endswith("Z") for c in done["Completed"])
     untouched = checklist[checklist["Step"].isin(["consolidation", "export", "period-hold", ""])]

@@ -60,12 +60,15 @@ def test_xlwings_conf_sheet_has_the_add_in_settings_without_header(tmp_path):
 def test_close_writes_the_status_cells_and_keeps_the_buttons(tmp_path):
     path = sample.write(tmp_path / "close.xlsx")
     drawing_before = {n: d for n, d in _members(path).items() if n.startswith("xl/drawings/drawing_buttons")}
-    api.write_close(api.close(path))
+    result = api.close(path)
+    api.write_close(result)
     close = openpyxl.load_workbook(path)["Close"]
     assert close["B3"].value == sample.PERIOD
-    assert close["B4"].value == "close: done, no errors"
+    # the sample's flux review asks for explanations of its material movements: warnings, no errors
+    assert result.counts["Error"] == 0 and result.counts["Warning"] > 0
+    assert close["B4"].value == "close: done, with warnings (see Findings)"
     assert close["B5"].value.endswith("Z close")
-    assert (close["B6"].value, close["B7"].value) == (0, 0)
+    assert (close["B6"].value, close["B7"].value) == (0, result.counts["Warning"])
     assert close["B9"].value.startswith("import ✓  validate ✓  settlement ✓")
     after = _members(path)
     assert all(after[n] == d for n, d in drawing_before.items()) and drawing_before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 
@@ -44,3 +45,66 @@ def test_libreoffice_reads_the_closed_workbook(tmp_path):
             theirs.read_sheet(name).frame.astype(str).values.tolist()
             == ours.read_sheet(name).frame.astype(str).values.tolist()
         ), name
+
+
+def dashboard_page_text(workbook, tmp_path) -> str:
+    """The text of page 2 of LibreOffice's PDF of ``workbook``: the Dashboard, the second sheet
+    (the one-page Close sheet comes first)."""
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "pdf" / (workbook.stem + ".pdf")
+    return subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+NO_PDFTOTEXT = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
+
+
+@NO_PDFTOTEXT
+def test_libreoffice_draws_the_dashboard_charts_from_the_run(tmp_path):
+    """Each data label appears once in the cells and once more in its chart."""
+    assert cli.main(["demo", "--dir", str(tmp_path)]) == 0
+    page = dashboard_page_text(tmp_path / "close.xlsx", tmp_path)
+    for title in ("Checklist progress", "Findings by severity", "Largest variances against the prior period"):
+        assert title in page
+    assert page.count("-21,259.74") == 2 and page.count("16,108.08") == 2
+    assert page.count("4000 Revenue") == 2
+
+
+@NO_PDFTOTEXT
+def test_stale_chart_caches_are_not_drawn(tmp_path):
+    """Excel stores the values it last drew in the chart part; closekit changes only the cells, so
+    after a run that cache is stale. LibreOffice draws the cells, not the cache."""
+    assert cli.main(["demo", "--dir", str(tmp_path)]) == 0
+    source, stale = tmp_path / "close.xlsx", tmp_path / "stale.xlsx"
+    cache = "".join(f'<pt idx="{i}"><v>{v}</v></pt>' for i, v in enumerate((4242, 4343, 4444)))
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename.startswith("xl/charts/") and b"$B$16:$B$18</f>" in data:
+                data = data.replace(
+                    b"$B$16:$B$18</f>",
+                    f'$B$16:$B$18</f><numCache><ptCount val="3"/>{cache}</numCache>'.encode(),
+                )
+                assert b"4242" in data
+            zout.writestr(item, data)
+    page = dashboard_page_text(stale, tmp_path)
+    assert "Findings by severity" in page
+    assert "4242" not in page and "4343" not in page

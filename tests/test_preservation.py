@@ -35,11 +35,11 @@ EDITED = {CT, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
 
 
 def decorated_close_workbook(folder: Path, macro: bool = False) -> Path:
-    """The sample close workbook with a Dashboard sheet (chart, comment, text box), a defined
+    """The sample close workbook with an Overview sheet (chart, comment, text box), a defined
     name, and a form button on the Help sheet, as a user would have made it in Excel."""
     path = sample.write(folder / "close.xlsx")
     wb = openpyxl.load_workbook(path)
-    dash = wb.create_sheet("Dashboard")
+    dash = wb.create_sheet("Overview")
     dash.append(["Step", "Done"])
     for row in [("import", 1), ("validate", 1), ("close", 0)]:
         dash.append(row)
@@ -103,9 +103,9 @@ def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
     workbook_xml = after["xl/workbook.xml"].decode()
     assert "ClosePeriod" in workbook_xml and 'name="Findings"' in workbook_xml and 'name="RunLog"' in workbook_xml
     reopened = openpyxl.load_workbook(workbook, keep_vba=macro)
-    assert reopened["Dashboard"]["A2"].comment.text == "Owner: controller"
+    assert reopened["Overview"]["A2"].comment.text == "Owner: controller"
     assert reopened["Close"]["B4"].value == "validate: done, no errors"
-    assert len(reopened["Dashboard"]._charts) == 1
+    assert len(reopened["Overview"]._charts) == 1
     assert reopened["Periods"].data_validations.dataValidation  # drop-downs of the template kept
     assert reopened.sheetnames[-2:] == ["Findings", "RunLog"]
     assert FileWorkbook(workbook).read_sheet("Findings").columns == [

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 from collections.abc import Iterable, Iterator
@@ -16,9 +17,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import __version__, checklist, closesheet, closing, exporters, outputs, schema, sourcefiles, validation
+from closekit import (
+    __version__,
+    checklist,
+    closesheet,
+    closing,
+    exporters,
+    outputs,
+    period_status,
+    review,
+    schema,
+    sourcefiles,
+    validation,
+)
 from closekit import findings as fnd
-from closekit.book import CloseBook, read_book
+from closekit.book import CloseBook, read_book, read_settings
 from closekit.checklist import StepOutcome
 from closekit.closing import CloseRun
 from closekit.errors import UsageError, WriteError
@@ -169,6 +182,9 @@ class CloseResult(_Counted):
     validation: ValidationResult
     run: CloseRun | None
     outcomes: dict[str, StepOutcome]
+    #: Issue 7: Checklist sign-off cells ((strong, weak) updates) and the period-hold change.
+    signoff_cells: tuple[dict[str, object], dict[str, object]] = ({}, {})
+    hold: period_status.PeriodChange | None = None
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -229,13 +245,21 @@ def close(
     )
     if subsidiaries is not None:
         checked.extra_hashes.update(subsidiaries.hashes)
+    review.explain_flux(result, checked.io)
     for step in chosen:
         if step in ("import", "validate"):
             continue
         if step not in closing.AVAILABLE:
             continue
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
-    return CloseResult(checked, result, outcomes)
+    closed = CloseResult(checked, result, outcomes)
+    *cells, result.findings_by_step["signoffs"] = review.check_signoffs(closed)
+    closed.signoff_cells = tuple(cells)
+    if review.PERIOD_HOLD in chosen:
+        outcomes[review.PERIOD_HOLD], closed.hold, result.findings_by_step[review.PERIOD_HOLD] = review.hold_period(
+            closed
+        )
+    return closed
 
 
 def _import_errors(found: pd.DataFrame) -> bool:
@@ -276,6 +300,7 @@ def write_close(
             ("opening_balances", "OpeningBalances"),
             ("group_balance_sheet", "GroupBalanceSheet"),
             ("group_income_statement", "GroupIncomeStatement"),
+            ("flux", "Flux"),
         ):
             if key in run.tables:
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
@@ -284,9 +309,20 @@ def write_close(
 
             sheets.append(consolidation.sheet(run.tables["consolidated_trial_balance"], ccy))
         cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
+        strong, weak = result.signoff_cells
+        cells = {**weak, **cells, **strong}
         if cells:
             updates["Checklist"] = cells
-    written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates else [])
+        if result.hold is not None:
+            updates["Periods"] = {result.hold.cell: result.hold.new}
+        board = review.dashboard_cells(result, review.statuses_after(result, cells), _stamp(now))
+        if board:
+            updates["Dashboard"] = board
+    written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates.get("Checklist") else [])
+    if result.hold is not None:
+        written.append(f"Periods!{result.hold.cell} (Status {result.period}: {result.hold.old} -> {result.hold.new})")
+    if updates.get("Dashboard"):
+        written.append("Dashboard (data)")
     entry = outputs.runlog_entry(
         now=now,
         command=command,
@@ -307,6 +343,10 @@ def write_close(
     )
     io.write_sheets(sheets, updates or None)
     return written
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def close_json(result: CloseResult) -> dict:
@@ -483,13 +523,17 @@ class HoldResult(_Counted):
 
 
 def hold_period(workbook: str | Path | SheetIO, *, period: str | None = None) -> HoldResult:
-    """Validate, and find the Periods row of ``period`` (default Settings ``Period``) to put On
-    hold; never over errors. Nothing is written: see :func:`write_hold`."""
-    from closekit import periodhold
-
+    """Validate, and plan putting ``period`` (default Settings ``Period``) On hold by the rules of
+    :mod:`closekit.period_status` (a Permanently closed period is never touched); never over
+    errors. Nothing is written: see :func:`write_hold`."""
     checked = validate(workbook)
     code = period or (checked.book.settings.period if checked.book.settings else "")
-    cell, why = periodhold.status_cell(checked.io.read_sheet("Periods"), code)
+    change = period_status.plan(
+        checked.io.read_sheet("Periods"), code, period_status.ON_HOLD, where=checked.io.where
+    )
+    cell, why = (change.cell or None), change.reason
+    if change.outcome == period_status.UNCHANGED:
+        cell, why = None, f"period {code} is already On hold"
     if cell is not None and not checked.ok:
         why = "the validation found errors; the period is never put on hold over errors"
     return HoldResult(checked, code, cell, why)
@@ -500,14 +544,12 @@ def write_hold(
 ) -> list[str]:
     """Write Findings and a RunLog row, and (when allowed) the period's Status ``On hold``, ticking
     the Checklist's ``period-hold`` task, in one atomic write."""
-    from closekit import periodhold
-
     now = now or dt.datetime.now(dt.UTC)
     io, book = result.validation.io, result.validation.book
     outcome = {"period-hold": StepOutcome(True, result.held, result.reason)}
     updates: dict[str, dict[str, object]] = {}
     if result.held:
-        updates["Periods"] = {result.cell: periodhold.ON_HOLD}
+        updates["Periods"] = {result.cell: period_status.ON_HOLD}
     cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), outcome, now)
     if cells:
         updates["Checklist"] = cells
@@ -532,3 +574,125 @@ def write_hold(
     )
     io.write_sheets([outputs.findings_sheet(result.findings), outputs.runlog_sheet(io, entry)], updates or None)
     return written
+
+
+# ------------------------------------------------------------------ period status (issue 7)
+
+
+def set_period_status(
+    workbook: str | Path | SheetIO,
+    period: str,
+    status: str,
+    *,
+    confirm: bool = False,
+    dry_run: bool = False,
+    command: str = "period",
+    now: dt.datetime | None = None,
+    user: str | None = None,
+) -> period_status.PeriodChange:
+    """Set the Status of ``period`` in the workbook's Periods sheet (domain.md §4): Open <-> On hold
+    freely, to Permanently closed only with ``confirm``, never back from Permanently closed.
+
+    A change writes that one Status cell and a RunLog row (who, when, old -> new) in one atomic
+    write; a refused or unchanged request writes nothing (the file stays byte for byte as it was).
+    Unreadable workbooks raise :class:`~closekit.errors.CloseKitError` as everywhere else."""
+    new = period_status.parse_status(status)
+    with locked(workbook):
+        io = open_workbook(workbook)
+        change = period_status.plan(io.read_sheet("Periods"), period, new, where=io.where, confirmed=confirm)
+        settings = read_settings(io.read_sheet("Settings"))[0]
+        change = dataclasses.replace(change, company=settings.company if settings else "")
+        if change.changed and not dry_run:
+            now = now or dt.datetime.now(dt.UTC)
+            entry = outputs.runlog_entry(
+                now=now,
+                command=command,
+                period=period,
+                user=user or _user(),
+                version=__version__,
+                hashes={io.where: io.fingerprint() or ""},
+                counts={},
+                outputs=[f"Periods!{change.cell} (Status)", outputs.RUNLOG],
+                result=f"period {period}: {change.old} -> {change.new}",
+            )
+            io.write_sheets([outputs.runlog_sheet(io, entry)], {"Periods": {change.cell: change.new}})
+    return change
+
+
+def set_period_statuses(
+    workbooks: Iterable[str | Path], period: str, status: str, **options
+) -> list[period_status.PeriodChange]:
+    """:func:`set_period_status` for many companies' workbooks (the mass period close of domain.md
+    §4 rule 5): each workbook on its own, so a refusal or an unreadable file in one leaves the
+    others' changes in place; unreadable workbooks come back refused with the reason."""
+    from closekit.errors import CloseKitError
+
+    new = period_status.parse_status(status)
+    changes = []
+    for workbook in workbooks:
+        try:
+            changes.append(set_period_status(workbook, period, new, **options))
+        except CloseKitError as problem:
+            name = workbook.name if isinstance(workbook, Path) else Path(str(workbook)).name
+            changes.append(period_status.PeriodChange(name, period, "", new, period_status.REFUSED, str(problem)))
+    return changes
+
+
+# ---------------------------------------------------------------------- sign-offs (issue 7)
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A sign-off written by :func:`signoff`: who signed which task's figures, as what, when."""
+
+    task: str
+    role: str
+    name: str
+    at: str
+    figures: str  # SHA-256 of the figures signed (the task's FiguresHash)
+
+
+def signoff(
+    workbook: str | Path | SheetIO,
+    task: str,
+    role: str,
+    *,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    command: str = "signoff",
+) -> SignOff:
+    """Sign a Checklist task as ``preparer`` or ``reviewer``: the name (default: the user logged
+    in), the time (UTC) and the hash of the figures the last close computed for the task (its
+    ``FiguresHash``), plus a RunLog row, in one atomic write. A later close that computes other
+    figures suspends the sign-off (docs/close.md "Sign-offs")."""
+    from closekit import signoffs
+    from closekit.book import read_rows
+
+    now = now or dt.datetime.now(dt.UTC)
+    who = (name or _user()).strip()
+    if not who:
+        raise UsageError("closekit signoff: say who signs (--name), the user name could not be found.")
+    with locked(workbook):
+        io = open_workbook(workbook)
+        sheet = io.read_sheet("Checklist")
+        if sheet is None or len(sheet) == 0:
+            raise UsageError(f"{io.where} has no Checklist tasks to sign.")
+        rows, _ = read_rows(sheet, schema.ChecklistRow)
+        try:
+            found, cells = signoffs.signed_cells(rows, sheet, task, role, who, _stamp(now))
+        except ValueError as problem:
+            raise UsageError(f"{io.where}: {problem}.") from None
+        settings = read_settings(io.read_sheet("Settings"))[0]
+        entry = outputs.runlog_entry(
+            now=now,
+            command=command,
+            period=settings.period if settings else "",
+            user=_user(),
+            version=__version__,
+            hashes={io.where: io.fingerprint() or ""},
+            counts={},
+            outputs=[f"Checklist ({role} sign-off)", outputs.RUNLOG],
+            result=f"task {found.task!r} signed by {who} as {role} (figures {found.figures_hash})",
+        )
+        io.write_sheets([outputs.runlog_sheet(io, entry)], {"Checklist": cells})
+    return SignOff(found.task, role, who, _stamp(now), found.figures_hash or "")

@@ -204,8 +204,9 @@ def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[
         settings = schema.Settings.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            name = str(err["loc"][0])
-            alias = schema.Settings.model_fields[name].alias
+            name = str(err["loc"][0])  # the alias (the Settings key as typed), or the field's name
+            field_ = schema.Settings.model_fields.get(name)
+            alias = field_.alias if field_ is not None else name
             if err["type"] == "missing":
                 message = f"the setting {alias} is missing; it is required"
             else:

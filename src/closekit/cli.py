@@ -17,10 +17,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from closekit import __version__, api, money, outputs, sample, sample_group, template
-from closekit.errors import CloseKitError
+from closekit.errors import CloseKitError, UsageError
 
 app = typer.Typer(
     name="closekit",
@@ -148,11 +149,11 @@ def close_command(
     else:
         _print_findings(result.findings)
         _print_summary(result.validation, written, counts=result.counts)
-        _print_close(result)
+        _print_close(result, dry_run=dry_run)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
-def _print_close(result: api.CloseResult) -> None:
+def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
     run = result.run
     if run is None:
         out.print("Nothing was closed: the settings or the period could not be read (see the findings).")
@@ -191,6 +192,13 @@ def _print_close(result: api.CloseResult) -> None:
     opening = run.tables.get("opening_balances")
     if opening is not None:
         out.print(f"year-end: {len(opening)} opening balances for the next fiscal year (OpeningBalances).")
+    hold = result.outcomes.get("period-hold")
+    if hold is not None:
+        change = result.hold
+        held = (
+            f"{change.old} -> {change.new}{' (dry run: not written)' if dry_run else ''}" if change else "already held"
+        )
+        out.print(f"period-hold: {run.ctx.period} {held}." if hold.clean else f"period-hold: {hold.reason}.")
     ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
 
@@ -212,6 +220,92 @@ def export_command(
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
+
+
+@app.command("period")
+def period_command(
+    targets: Annotated[
+        list[str], typer.Argument(help="WORKBOOK PERIOD, or with --all: WORKBOOK... PERIOD (the period comes last).")
+    ],
+    status: Annotated[str, typer.Option("--status", help="open, on-hold or permanently-closed.")],
+    all_workbooks: Annotated[
+        bool, typer.Option("--all", help="Change the period in every workbook named (one per company).")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm a change to permanently-closed without a prompt.")
+    ] = False,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a period's status: Open <-> On hold; Permanently closed (with confirmation) is never reopened."""
+    from closekit import period_status
+
+    if len(targets) < 2 or (len(targets) > 2 and not all_workbooks):
+        raise UsageError(
+            "closekit period takes WORKBOOK PERIOD --status S, or --all WORKBOOK... PERIOD --status S for many "
+            f"workbooks (got {len(targets)} arguments: {' '.join(targets)})."
+        )
+    try:
+        new = period_status.CLI_NAMES.get(status.strip().lower()) or period_status.parse_status(status)
+    except ValueError as problem:
+        raise UsageError(f"--status: {problem}.") from None
+    *workbooks, period = targets
+    if new == period_status.PERMANENTLY_CLOSED and not yes and not dry_run and sys.stdin.isatty():
+        yes = typer.confirm(
+            f"Permanently close {period} in {', '.join(workbooks)}? This can never be undone.", default=False
+        )
+    options = {"confirm": yes, "dry_run": dry_run, "command": _command_line()}
+    changes = (
+        api.set_period_statuses(workbooks, period, new, **options)
+        if all_workbooks
+        else [api.set_period_status(workbooks[0], period, new, **options)]
+    )
+    if as_json:
+        keys = ("workbook", "company", "period", "old", "new", "outcome", "reason")
+        sys.stdout.write(json.dumps([{k: getattr(c, k) for k in keys} for c in changes], ensure_ascii=False) + "\n")
+    else:
+        _print_period_changes(changes, dry_run=dry_run)
+    raise typer.Exit(EXIT_BAD_INPUT if any(c.refused for c in changes) else EXIT_OK)
+
+
+def _print_period_changes(changes, *, dry_run: bool) -> None:
+    if len(changes) == 1 and changes[0].refused:
+        change = changes[0]
+        err.print(
+            f"closekit: {change.workbook}: period {change.period} was not changed: {change.reason}.", markup=False
+        )
+        return
+    table = Table(header_style="bold", title=f"Period status{' (dry run: nothing written)' if dry_run else ''}")
+    for column in ("Workbook", "Company", "Period", "Old", "New", "Result"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        result = {"changed": "[green]changed[/]", "unchanged": "unchanged", "refused": "[bold red]refused[/]"}[
+            change.outcome
+        ]
+        detail = f": {escape(change.reason)}" if change.reason else ""
+        table.add_row(
+            escape(change.workbook),
+            escape(change.company),
+            escape(change.period),
+            change.old or "?",
+            change.new,
+            result + detail,
+        )
+    out.print(table)
+
+
+@app.command("signoff")
+def signoff_command(
+    workbook: WorkbookArgument,
+    task: Annotated[str, typer.Argument(help="The Checklist task, as its Task cell reads.")],
+    role: Annotated[str, typer.Option("--as", help="preparer or reviewer.")],
+    name: Annotated[str | None, typer.Option("--name", help="Who signs (default: the user logged in).")] = None,
+) -> None:
+    """Sign a Checklist task's figures as preparer or reviewer (a later change suspends the sign-off)."""
+    done = api.signoff(workbook, task, role.strip().lower(), name=name, command=_command_line())
+    out.print(
+        f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}.", markup=False
+    )
 
 
 @app.command("verify-log")
@@ -247,7 +341,10 @@ def demo(
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     _print_close(result)
-    out.print(f"Open {workbook} in Excel: Adjustments, TrialBalance, BalanceSheet, IncomeStatement, Checklist.")
+    out.print(
+        f"Open {workbook} in Excel: Dashboard, Adjustments, TrialBalance, BalanceSheet, IncomeStatement, "
+        f"Flux, Checklist."
+    )
     group = sample_group.write(folder, force=True)
     out.print(f"\nSample group workbook: {group} ({sample_group.GROUP} with {sample.COMPANY} and {sample_group.US})")
     group_result = api.close(group, steps=[*api.closing.selected(None), "consolidation"])

@@ -20,6 +20,7 @@ import pandas as pd
 from closekit import (
     allocation,
     consolidation,
+    flux,
     ledger,
     opening_check,
     reports,
@@ -48,6 +49,8 @@ AVAILABLE = (
     "statements",
     "consolidation",
     "year-end",
+    "flux",
+    "period-hold",
 )
 GENERATORS = {
     "settlement": settlement.run,
@@ -107,8 +110,9 @@ def context_for(book: CloseBook, period: str | None = None) -> CloseContext | No
 
 
 #: The steps of a close when none are named: the period's own close. ``consolidation`` and
-#: ``year-end`` run only when asked for (``--steps``): they are the group's and the year's.
-ON_REQUEST = ("consolidation", "year-end")
+#: ``year-end`` run only when asked for (``--steps``): they are the group's and the year's;
+#: ``period-hold`` too, since putting the period on hold is a decision (it would block re-runs).
+ON_REQUEST = ("consolidation", "year-end", "period-hold")
 
 
 def selected(steps: list[str] | None) -> list[str]:
@@ -188,6 +192,10 @@ def run(
         found, tables = consolidation.run_step(ledger_.lines, posted_adjustments, book, ctx, subsidiaries)
         result.findings_by_step["consolidation"] = found
         result.tables.update(tables)
+    if "flux" in steps:
+        result.tables["flux"] = flux.movements(
+            ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
+        )
     return result
 
 

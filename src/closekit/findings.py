@@ -210,6 +210,25 @@ _CODES = [
         "Run closekit close on the subsidiary workbook and fix its errors first.",
     ),
     Code(
+        "flux-unexplained",
+        Severity.WARNING,
+        "an account's movement differs from the prior period or the same period last year by more than "
+        "MaterialityAmount (or MaterialityPercent), and the Flux sheet gives no explanation",
+        "Type the reason in the Explanation column of the Flux sheet (and your name in ExplainedBy).",
+    ),
+    Code(
+        "signoff-suspended",
+        Severity.WARNING,
+        "a preparer or reviewer sign-off on a Checklist task whose figures changed after it was signed",
+        "Review the figures again and sign again: type the date in PreparedAt/ReviewedAt, or run closekit signoff.",
+    ),
+    Code(
+        "period-hold-skipped",
+        Severity.INFO,
+        "the period-hold step did not put the period on hold: the close had errors, or the period cannot be held",
+        "Fix the errors the other findings list and run the close again with the period-hold step.",
+    ),
+    Code(
         "format-detected",
         Severity.INFO,
         "the format closekit recognised for a source",

@@ -83,6 +83,8 @@ def settings_rows() -> list[list[object]]:
         ["ExportFormat", "generic"],
         ["JournalName", "GenJrn"],
         ["MaterialityAmount", 5000],
+        ["MaterialityPercent", 25],
+        ["MaterialityTest", "Both"],
     ]
 
 
@@ -148,6 +150,7 @@ def checklist_rows() -> list[list[object]]:
         ("Review the ledger journal report and trial balance", "trial-balance", "Controller", 4),
         ("Consolidate subsidiaries", "consolidation", "Group reporting", 5),
         ("Produce the financial statements", "statements", "Controller", 5),
+        ("Review the flux analysis and explain material variances", "flux", "Controller", 5),
         ("Export the adjustments for upload", "export", "GL accountant", 5),
         ("Put the period on hold", "period-hold", "Controller", 6),
     ]

@@ -135,12 +135,13 @@ STEPS = (
     "allocation",
     "trial-balance",
     "statements",
+    "flux",
     "consolidation",
     "year-end",
     "export",
     "period-hold",
 )
-TASK_STATUSES = ("Not started", "In progress", "Done", "Blocked", "Skipped")
+TASK_STATUSES = ("Not started", "In progress", "Done", "Blocked", "Skipped", "Sign-off suspended")
 
 
 def col(alias: str, help: str, *, excel: str = "text", default: Any = ..., width: float | None = None) -> Any:
@@ -254,6 +255,17 @@ class ChecklistRow(SheetRow):
     status: OptionalText = col("Status", "Not started, In progress, Done...", default=None)
     completed: OptionalText = col("Completed", "When it was done (UTC).", default=None)
     notes: OptionalText = col("Notes", "Notes.", default=None, width=30)
+    preparer: OptionalText = col("Preparer", "Sign-off: who prepared it (type your name and PreparedAt).", default=None)
+    prepared_at: OptionalText = col("PreparedAt", "Sign-off: when it was prepared.", default=None)
+    reviewer: OptionalText = col("Reviewer", "Sign-off: who reviewed it (type your name and ReviewedAt).", default=None)
+    reviewed_at: OptionalText = col("ReviewedAt", "Sign-off: when it was reviewed.", default=None)
+    figures_hash: OptionalText = col("FiguresHash", "closekit: SHA-256 of the task's figures, last run.", default=None)
+    prepared_hash: OptionalText = col(
+        "PreparedHash", "closekit: SHA-256 of the figures the preparer signed.", default=None
+    )
+    reviewed_hash: OptionalText = col(
+        "ReviewedHash", "closekit: SHA-256 of the figures the reviewer signed.", default=None
+    )
 
 
 class ConsolidationRow(SheetRow):
@@ -335,6 +347,14 @@ class Settings(SheetRow):
     )
     intercompany_difference_account: OptionalText = col(
         "IntercompanyDifferenceAccount", "Eliminations: where an intercompany mismatch goes.", default=None
+    )
+    materiality_percent: Annotated[Decimal | None, BeforeValidator(lambda v: _decimal(_text(v).rstrip("%")))] = col(
+        "MaterialityPercent",
+        "Flux: variances above this percentage need a note (10 or 10% = ten percent).",
+        default=None,
+    )
+    materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
+        "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
     )
 
 

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from closekit import closesheet, schema
+from closekit import closesheet, dashboard, schema
 from closekit.errors import UsageError
 
 #: Fixed document dates keep the generated package identical from run to run.
@@ -58,6 +58,7 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
                 for c, value in enumerate(row, start=1):
                     _put(ws, r, c, value)
     _help_sheet(wb.create_sheet("Help"))
+    _dashboard_sheet(wb.create_sheet(dashboard.SHEET, 0))
     _close_sheet(wb.create_sheet(closesheet.SHEET, 0))
     _xlwings_conf_sheet(wb.create_sheet(XLWINGS_CONF))
     wb.active = 0
@@ -216,6 +217,53 @@ def package(sample: dict[str, list[list[object]]] | None = None) -> bytes:
     build(sample).save(buffer)
     buttons = [(shape, caption, cell) for _, shape, caption, cell in closesheet.BUTTONS]
     return template_buttons.add_buttons(buffer.getvalue(), closesheet.SHEET, buttons)
+
+
+def _dashboard_sheet(ws) -> None:
+    """Titles, labels and three native charts over the data cells each close fills
+    (:mod:`closekit.dashboard`); the charts carry no cached values, so they always show the cells."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.label import DataLabelList
+
+    ws["A1"] = dashboard.TITLE
+    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    for label, ref in dashboard.HEADER:
+        ws.cell(row=int(ref[1:]), column=1, value=label).font = Font(bold=True)
+        ws[ref].number_format = "@"
+    blocks = [
+        (dashboard.CHECKLIST_ROW, "Checklist", "Tasks", dashboard.CHECKLIST_STATUSES, "Checklist progress", "D2"),
+        (dashboard.FINDINGS_ROW, "Findings", "Count", dashboard.SEVERITIES, "Findings by severity", "L2"),
+        (dashboard.VARIANCES_ROW, "Largest variances", "Variance", ("",) * dashboard.TOP, None, "D19"),
+    ]
+    for row, title, measure, labels, chart_title, anchor in blocks:
+        for column, text in ((1, title), (2, measure)):
+            cell = ws.cell(row=row, column=column, value=text)
+            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        for i, label in enumerate(labels, start=row + 1):
+            if label:
+                ws.cell(row=i, column=1, value=label)
+        chart = BarChart()
+        chart.type = "bar" if chart_title is None else "col"
+        chart.title = chart_title or "Largest variances against the prior period"
+        chart.style = 10
+        chart.legend = None
+        chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=row + len(labels)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=row + 1, max_row=row + len(labels)))
+        chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
+        chart.width, chart.height = (31, 9) if chart_title is None else (15, 8)
+        if chart_title is None:
+            chart.y_axis.number_format = "#,##0"
+            chart.x_axis.scaling.orientation = "maxMin"  # largest on top
+            chart.x_axis.tickLblPos = "low"  # account names left of the bars, also for negative variances
+        ws.add_chart(chart, anchor)
+    for row in range(dashboard.VARIANCES_ROW + 1, dashboard.VARIANCES_ROW + 1 + dashboard.TOP):
+        ws.cell(row=row, column=1).number_format = "@"
+        ws.cell(row=row, column=2).number_format = "#,##0.00"
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 22
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None, *, force: bool = False) -> Path:

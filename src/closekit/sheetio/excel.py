@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,9 @@ def cell_value(v: object) -> object:
         return as_text(v) if v else None
     if isinstance(v, bool | int | float | dt.date):
         return v
+    if isinstance(v, Decimal | np.integer | np.floating):
+        # a number cell, as the file adapter writes it (Excel keeps every number as a double)
+        return int(v) if isinstance(v, np.integer) else float(v)
     return as_text(xs._to_text(v))
 
 

@@ -1,0 +1,188 @@
+"""Flux review: movements against the prior period and last year, materiality by amount and by
+percent, and explanations that survive a re-run."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import closekit
+from closefixtures import close_book, context, lines
+from closekit import flux, sample
+from closekit.sheetio.files import FileWorkbook
+from closekit.tables import from_rows
+
+ACCOUNTS = [["1100", "Bank", "Asset"], ["4000", "Revenue", "Revenue"], ["6100", "Rent", "Expense"]]
+PERIODS = [
+    ["2025-10", "2025-10-01", "2025-10-31", "On hold"],
+    ["2026-09", "2026-09-01", "2026-09-30", "On hold"],
+    ["2026-10", "2026-10-01", "2026-10-31", "Open"],
+]
+CTX = context("2026-10", "2026-10-01", "2026-10-31")
+
+
+def ledger(first_year: bool = True) -> pd.DataFrame:
+    rows = [
+        ("2025-10-15", "6100", "500.00"),  # last year
+        ("2026-09-10", "6100", "1000.00"),  # prior period
+        ("2026-10-10", "6100", "2500.00"),  # current period
+    ]
+    if not first_year:
+        rows = rows[1:]
+    records = []
+    for date, account, amount in rows:
+        records += [
+            {"date": date, "account": account, "amount": amount, "voucher": date},
+            {"date": date, "account": "1100", "amount": f"-{amount}", "voucher": date},
+        ]
+    records += [
+        {"date": "2026-10-12", "account": "4000", "amount": "-300.00", "voucher": "S1"},
+        {"date": "2026-10-12", "account": "1100", "amount": "300.00", "voucher": "S1"},
+    ]
+    return lines(records)
+
+
+def table(settings: dict, first_year: bool = True) -> pd.DataFrame:
+    book = close_book({"AccountingCurrency": "EUR", "Period": "2026-10", **settings}, ACCOUNTS, periods=PERIODS)
+    return flux.movements(ledger(first_year), None, book, CTX)
+
+
+def test_movements_against_prior_period_and_last_year():
+    out = table({"MaterialityAmount": "1000"})
+    assert out[["Account", "Current", "Prior", "Variance", "LastYear", "VarianceLY"]].values.tolist() == [
+        ["1100", -220000, -100000, -120000, -50000, -170000],
+        ["4000", -30000, 0, -30000, 0, -30000],
+        ["6100", 250000, 100000, 150000, 50000, 200000],
+    ]
+    assert out["Variance %"].tolist() == [Decimal("-120.0"), None, Decimal("150.0")]
+    assert out["VarianceLY %"].tolist() == [Decimal("-340.0"), None, Decimal("400.0")]
+
+
+@pytest.mark.parametrize(
+    ("settings", "needs"),
+    [
+        ({"MaterialityAmount": "1000"}, ["Yes", "No", "Yes"]),  # 1,200 and 1,500 are above 1,000; 300 is not
+        ({"MaterialityAmount": "2000"}, ["No", "No", "No"]),  # 2,000 against last year is not above 2,000
+        ({"MaterialityPercent": "350"}, ["No", "Yes", "Yes"]),  # 4000 grows from 0; 6100 is 400 % up on last year
+        ({"MaterialityPercent": "350%"}, ["No", "Yes", "Yes"]),
+        ({"MaterialityAmount": "1000", "MaterialityPercent": "350", "MaterialityTest": "Both"}, ["No", "No", "Yes"]),
+        ({}, ["No", "No", "No"]),  # no threshold: nothing to explain
+    ],
+)
+def test_materiality_by_amount_and_by_percent(settings, needs):
+    assert table(settings)["NeedsExplanation"].tolist() == needs
+
+
+def test_a_comparison_the_ledger_cannot_make_is_left_empty_and_not_judged():
+    out = table({"MaterialityAmount": "1000"}, first_year=False)  # the ledger starts in 2026-09
+    assert out["LastYear"].isna().all() and out["VarianceLY"].isna().all()
+    assert out["NeedsExplanation"].tolist() == ["Yes", "No", "Yes"]  # judged on the prior period only
+
+
+def test_explanations_are_carried_over_by_account_and_the_rest_is_flagged():
+    out = table({"MaterialityAmount": "1000"})
+    previous = from_rows(
+        "Flux",
+        [["Account", "Explanation", "ExplainedBy"], ["6100", "Rent indexed in October", "anna"], ["9999", "gone", "x"]],
+    )
+    explained, found = flux.explain(out, previous, "EUR")
+    assert explained[["Account", "Explanation", "ExplainedBy"]].values.tolist() == [
+        ["1100", "", ""],
+        ["4000", "", ""],
+        ["6100", "Rent indexed in October", "anna"],
+    ]
+    assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
+        ["Warning", "flux-unexplained", "Flux", 2, "Explanation"]
+    ]
+    assert "account 1100 Bank moved -1,200.00 EUR against the prior period, -120.0%" in found["Message"].iloc[0]
+
+
+def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
+    closekit.write_close(closekit.close(sample_workbook))
+    io = FileWorkbook(sample_workbook)
+    sheet = io.read_sheet("Flux")
+    needing = sheet.frame[sheet.frame["NeedsExplanation"] == "Yes"]
+    assert needing["Account"].tolist() == ["1100", "1200", "4000"]
+    row = int(sheet.rows[needing.index[needing["Account"] == "4000"][0]])
+    column = sheet.columns.index("Explanation") + 1
+    io.write_sheets([], {"Flux": {f"{chr(64 + column)}{row}": "October export order delayed to November"}})
+
+    result = closekit.close(sample_workbook)
+    closekit.write_close(result)
+    again = FileWorkbook(sample_workbook).read_sheet("Flux").frame.set_index("Account")
+    assert again.loc["4000", "Explanation"] == "October export order delayed to November"
+    unexplained = result.findings[result.findings["Code"] == "flux-unexplained"]
+    assert len(unexplained) == 2 and not unexplained["Message"].str.contains("account 4000").any()
+
+
+def test_the_sample_settings_read_materiality():
+    book = close_book(dict(sample.settings_rows()), ACCOUNTS, periods=PERIODS)
+    assert book.settings.materiality_percent == Decimal("25")
+    assert book.settings.materiality_test == "Both"
+
+
+def test_bad_materiality_settings_are_findings_not_tracebacks():
+    book = close_book(
+        {
+            "AccountingCurrency": "EUR",
+            "Period": "2026-10",
+            "MaterialityAmount": "ten",
+            "MaterialityPercent": "x%",
+            "MaterialityTest": "Maybe",
+        },
+        ACCOUNTS,
+        periods=PERIODS,
+    )
+    assert book.findings[["Code", "Row", "Message"]].values.tolist() == [
+        ["bad-number", 4, "MaterialityAmount: 'ten' is not a number"],
+        ["bad-number", 5, "MaterialityPercent: 'x' is not a number"],
+        ["bad-setting", 6, "MaterialityTest: 'Maybe' is not one of: Either, Both"],
+    ]
+
+
+def test_a_flux_sheet_without_an_account_column_gives_no_explanations():
+    previous = from_rows("Flux", [["Something"], ["typed by hand"]])
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), previous, "EUR")
+    assert (explained["Explanation"] == "").all() and len(found) == 2
+
+
+def test_by_dimensions_one_row_per_account_and_values_and_explanations_keyed_alike():
+    book = close_book(
+        {"AccountingCurrency": "EUR", "Period": "2026-10", "Dimensions": "Department", "MaterialityAmount": "100"},
+        ACCOUNTS,
+        periods=PERIODS,
+    )
+    ctx = context("2026-10", "2026-10-01", "2026-10-31", dimensions=("Department",))
+    ledger = lines(
+        [
+            {"date": "2026-09-10", "account": "6100", "Department": "SALES", "amount": "100.00", "voucher": "A"},
+            {"date": "2026-09-10", "account": "1100", "amount": "-100.00", "voucher": "A"},
+            {"date": "2026-10-10", "account": "6100", "Department": "SALES", "amount": "150.00", "voucher": "B"},
+            {"date": "2026-10-10", "account": "6100", "Department": "PROD", "amount": "500.00", "voucher": "B"},
+            {"date": "2026-10-10", "account": "1100", "amount": "-650.00", "voucher": "B"},
+        ],
+        dimensions=("Department",),
+    )
+    out = flux.movements(ledger, None, book, ctx, by_dimensions=True)
+    assert list(out.columns[:5]) == ["Account", "Name", "Type", "Department", "Current"]
+    assert out[["Account", "Department", "Current", "Prior", "NeedsExplanation"]].values.tolist() == [
+        ["1100", "", -65000, -10000, "Yes"],
+        ["6100", "PROD", 50000, 0, "Yes"],
+        ["6100", "SALES", 15000, 10000, "No"],
+    ]
+    previous = from_rows(
+        "Flux", [["Account", "Department", "Explanation"], ["6100", "PROD", "New production line"], ["6100", "", "x"]]
+    )
+    explained, found = flux.explain(out, previous, "EUR")
+    assert explained["Explanation"].tolist() == ["", "New production line", ""]
+    assert found["Row"].tolist() == [2]
+
+
+def test_close_by_dimensions_writes_the_dimension_columns(sample_workbook):
+    closekit.write_close(closekit.close(sample_workbook, by_dimensions=True))
+    frame = FileWorkbook(sample_workbook).read_sheet("Flux").frame
+    assert list(frame.columns[3:5]) == ["Department", "CostCenter"]
+    revenue = frame[frame["Account"] == "4000"]
+    assert sorted(revenue["Department"]) == ["PROD", "SALES"]

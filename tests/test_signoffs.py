@@ -1,0 +1,216 @@
+"""Sign-offs: a preparer or reviewer signs the figures a task covers; a later run that changes
+those figures suspends the sign-off, one that does not keeps it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import closekit
+from closekit import cli, outputs, sample, signoffs
+from closekit.sheetio.base import a1
+from closekit.sheetio.files import FileWorkbook
+
+TB_TASK = "Review the ledger journal report and trial balance"
+NOW = dt.datetime(2026, 11, 3, 10, 0, tzinfo=dt.UTC)
+
+
+def close(workbook) -> closekit.CloseResult:
+    result = closekit.close(workbook)
+    closekit.write_close(result)
+    return result
+
+
+def task(workbook, name=TB_TASK) -> pd.Series:
+    frame = FileWorkbook(workbook).read_sheet("Checklist").frame
+    return frame.set_index("Task").loc[name]
+
+
+def cell_of(workbook, name: str, column: str) -> str:
+    sheet = FileWorkbook(workbook).read_sheet("Checklist")
+    row = int(sheet.rows[sheet.frame.index[sheet.frame["Task"] == name][0]])
+    return a1(row, sheet.meta["column_numbers"][column])
+
+
+def move_the_figures(workbook) -> None:
+    """The accrual of the manual adjustments file goes from 4,500.00 to 4,600.00."""
+    path = workbook.parent / sample.JOURNAL_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("4500.00", "4600.00"), encoding="utf-8")
+
+
+def suspended(result) -> pd.DataFrame:
+    return result.findings[result.findings["Code"] == "signoff-suspended"]
+
+
+def test_fingerprint_is_the_sha256_of_the_tables_and_moves_with_one_minor_unit():
+    tb = pd.DataFrame({"Account": ["1000", "2000"], "Closing": [100, -100]})
+    assert signoffs.fingerprint(tb) == signoffs.fingerprint(tb.copy())
+    assert signoffs.fingerprint(tb) != signoffs.fingerprint(tb.assign(Closing=[101, -101]))
+    assert len(signoffs.fingerprint(tb)) == 64
+
+
+def test_the_ledger_fingerprint_moves_with_an_amount_a_date_or_a_text():
+    lines = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-10-01", "2026-10-02"]),
+            "account": ["1000", "2000"],
+            "amount": pd.array([100, None], dtype="Int64"),
+        }
+    )
+    same = signoffs.fingerprint_columns(lines.copy())
+    assert signoffs.fingerprint_columns(lines) == same
+    for column, values in (
+        ("amount", pd.array([101, None], dtype="Int64")),
+        ("amount", pd.array([100, 0], dtype="Int64")),  # an empty amount is not a zero
+        ("date", pd.to_datetime(["2026-10-01", "2026-10-03"])),
+        ("account", ["1000", "2001"]),
+    ):
+        assert signoffs.fingerprint_columns(lines.assign(**{column: values})) != same, column
+
+
+def test_a_run_stamps_the_figures_of_every_task(sample_workbook):
+    close(sample_workbook)
+    checklist = FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task")
+    hashes = checklist["FiguresHash"]
+    assert hashes.str.fullmatch("[0-9a-f]{64}").all()
+    # tasks without a step, and steps without figures of their own, cover the trial balance
+    assert hashes["Post manual period-end adjustments"] == hashes[TB_TASK] == hashes["Put the period on hold"]
+    assert hashes["Import the general-ledger export"] != hashes[TB_TASK]
+
+
+def test_a_sign_off_is_kept_when_nothing_changed(sample_workbook):
+    close(sample_workbook)
+    signed = closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    assert (signed.name, signed.at) == ("anna", "2026-11-03 10:00:00Z")
+    assert signed.figures == task(sample_workbook)["FiguresHash"]
+    result = close(sample_workbook)
+    assert suspended(result).empty
+    row = task(sample_workbook)
+    assert (row["Status"], row["Preparer"], row["PreparedAt"], row["PreparedHash"]) == (
+        "Done",
+        "anna",
+        "2026-11-03 10:00:00Z",
+        signed.figures,
+    )
+    assert outputs.verify_runlog(FileWorkbook(sample_workbook).read_sheet("RunLog"), "close.xlsx").ok
+
+
+def test_a_sign_off_is_suspended_when_its_figures_change_and_until_signed_again(sample_workbook):
+    close(sample_workbook)
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    closekit.signoff(sample_workbook, "Run foreign-currency revaluation", "preparer", name="anna", now=NOW)
+    move_the_figures(sample_workbook)
+
+    result = close(sample_workbook)
+    found = suspended(result)
+    assert found[["Severity", "Where", "Column"]].values.tolist() == [["Warning", "Checklist", "Preparer"]]
+    message = found["Message"].iloc[0]
+    assert TB_TASK in message and "anna" in message and "the TrialBalance changed" in message
+    assert message.endswith(
+        "2900 Accrued expenses ClosingAfter -4,500.00 -> -4,600.00; "
+        "6400 Audit and legal fees ClosingAfter 4,500.00 -> 4,600.00"
+    )
+    row = task(sample_workbook)
+    assert row["Status"] == "Sign-off suspended"
+    assert (row["Preparer"], row["PreparedAt"], row["PreparedHash"]) == ("anna", "", "")
+    assert "Preparer sign-off of anna on 2026-11-03 10:00:00Z suspended" in row["Notes"]
+    # the revaluation did not move (the accrual is not revalued): its sign-off stands
+    assert task(sample_workbook, "Run foreign-currency revaluation")["PreparedHash"] != ""
+
+    again = close(sample_workbook)  # still suspended, still reported
+    assert "still suspended" in suspended(again)["Message"].iloc[0]
+    assert task(sample_workbook)["Status"] == "Sign-off suspended"
+
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    assert task(sample_workbook)["Status"] == "Done"
+    assert suspended(close(sample_workbook)).empty
+
+
+def test_a_typed_sign_off_is_stamped_with_the_figures_the_signer_saw(sample_workbook):
+    close(sample_workbook)
+    seen = task(sample_workbook)["FiguresHash"]
+    FileWorkbook(sample_workbook).write_sheets(
+        [],
+        {
+            "Checklist": {
+                cell_of(sample_workbook, TB_TASK, "Reviewer"): "ben",
+                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): "2026-11-04",
+            }
+        },
+    )
+    result = close(sample_workbook)
+    assert suspended(result).empty
+    row = task(sample_workbook)
+    assert (row["Reviewer"], row["ReviewedAt"], row["ReviewedHash"]) == ("ben", "2026-11-04", seen)
+
+
+def test_a_typed_sign_off_on_figures_that_moved_since_is_suspended_at_once(sample_workbook):
+    close(sample_workbook)
+    FileWorkbook(sample_workbook).write_sheets(
+        [],
+        {
+            "Checklist": {
+                cell_of(sample_workbook, TB_TASK, "Reviewer"): "ben",
+                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): "2026-11-04",
+            }
+        },
+    )
+    move_the_figures(sample_workbook)
+    result = close(sample_workbook)
+    assert "reviewer sign-off signed by ben on 2026-11-04 is suspended" in suspended(result)["Message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["No such task", "--as", "preparer"], "has no task 'No such task'"),
+        ([TB_TASK, "--as", "approver"], "--as must be preparer or reviewer"),
+        ([TB_TASK, "--as", "reviewer", "--name", "anna"], "preparer and reviewer must differ"),
+    ],
+)
+def test_signoff_refusals_exit_2_and_write_nothing(sample_workbook, capsys, args, message):
+    close(sample_workbook)
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    before = sample_workbook.read_bytes()
+    assert cli.main(["signoff", str(sample_workbook), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert sample_workbook.read_bytes() == before
+
+
+def test_signoff_before_any_close_is_refused(sample_workbook, capsys):
+    assert cli.main(["signoff", str(sample_workbook), TB_TASK, "--as", "preparer", "--name", "anna"]) == 2
+    assert "run closekit close first" in capsys.readouterr().err
+
+
+def test_a_checklist_without_the_sign_off_columns_is_ticked_as_before(make, capsys):
+    """A workbook made before sign-offs: its Checklist has the contract's eight columns only."""
+    old = ["Task", "Step", "Owner", "Due", "DependsOn", "Status", "Completed", "Notes"]
+    workbook = make.workbook()
+    wb = openpyxl.load_workbook(workbook)
+    del wb["Checklist"]
+    ws = wb.create_sheet("Checklist")
+    ws.append(old)
+    ws.append([TB_TASK, "trial-balance", "Controller", None, None, "Not started", None, None])
+    wb.save(workbook)
+    result = close(workbook)
+    assert suspended(result).empty
+    checklist = FileWorkbook(workbook).read_sheet("Checklist")
+    assert checklist.columns == old
+    assert checklist.frame["Status"].tolist() == ["Done"]
+    assert cli.main(["signoff", str(workbook), TB_TASK, "--as", "preparer", "--name", "anna"]) == 2
+    assert "has no column Preparer, PreparedAt, PreparedHash, FiguresHash" in capsys.readouterr().err
+
+
+def test_an_edited_old_trial_balance_only_loses_the_detail(sample_workbook):
+    close(sample_workbook)
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    tb = FileWorkbook(sample_workbook).read_sheet("TrialBalance")
+    FileWorkbook(sample_workbook).write_sheets(
+        [], {"TrialBalance": {a1(2, tb.columns.index("ClosingAfter") + 1): "see note"}}
+    )
+    move_the_figures(sample_workbook)
+    message = suspended(close(sample_workbook))["Message"].iloc[0]
+    assert "the TrialBalance changed since" in message and "ClosingAfter" not in message
