@@ -75,7 +75,7 @@ def masked(name: str, grid: list[list[object]]) -> list[list[object]]:
     if name == "Close":
         return [[("<time>" if (i, j) == (4, 1) else v) for j, v in enumerate(r)] for i, r in enumerate(grid)]
     if name == "Dashboard":  # the row labelled "Last run (UTC)" holds the run's time
-        return [[r[0], "<time>"] + list(r[2:]) if str(r[0]).startswith("Last run") else r for r in grid]
+        return [[r[0], "<time>", *r[2:]] if str(r[0]).startswith("Last run") else r for r in grid]
     drop = TIMED.get(name)
     if not drop or not grid:
         return grid
