@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench templates fuzz clean docs dashboard-image
+.PHONY: demo test lint bench templates fuzz clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,10 +52,3 @@ templates: $(STAMP)
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
 
-# docs/images/dashboard.png: the sample close's Dashboard as LibreOffice renders it (needs soffice, pdftoppm).
-dashboard-image: $(STAMP)
-	rm -rf build/dashboard && mkdir -p build/dashboard docs/images
-	$(BIN)/closekit demo --dir build/dashboard > /dev/null
-	soffice --headless -env:UserInstallation=file://$(CURDIR)/build/lo-profile --convert-to pdf \
-		--outdir build/dashboard build/dashboard/close.xlsx > /dev/null
-	pdftoppm -f 1 -l 1 -png -r 110 -x 70 -y 90 -W 1030 -H 430 -singlefile build/dashboard/close.pdf docs/images/dashboard

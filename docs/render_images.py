@@ -68,6 +68,7 @@ PICTURES = (
     ("template", "Close", "template-close.png"),
     ("closed", "LedgerImport", "closed-ledgerimport.png"),
     ("closed", "Close", "closed-close.png"),
+    ("closed", "Dashboard", "dashboard.png"),
     ("closed", "TrialBalance", "closed-trialbalance.png"),
     ("closed", "Checklist", "closed-checklist.png"),
     ("closed", "Adjustments", "closed-adjustments.png"),
