@@ -270,6 +270,8 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     if values.empty:
         return result, pd.Series(False, index=index), date_format
+    if values.dtype != object and len(values) > 10_000:
+        return _parse_distinct_dates(values, date_format)
     is_object = values.dtype == object
     if is_object:
         typed = values.map(_date_cell, na_action="ignore")
@@ -293,6 +295,32 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     return result, ~blank & result.isna().to_numpy(), used
 
 
+def _parse_distinct_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, pd.Series, str | None]:
+    """:func:`parse_dates` for a long text column: each distinct text is parsed once (a ledger has
+    a few hundred dates over a million lines). Same results, format detection included."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    texts = as_text(pd.Series(distinct)).str.replace(_TIME_SUFFIX, "", regex=True)
+    blank = (texts == "").to_numpy()
+    used = date_format
+    if used is None and not blank.all():
+        filled = codes[~blank[codes]]  # the lines' texts in order, for the same sample as line by line
+        used = _detect_format(
+            texts.take(filled[:2000]).reset_index(drop=True),
+            counts=lambda fmt: int(np.bincount(filled, minlength=len(texts))[_readable(texts, fmt)].sum()),
+        )
+    parsed = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
+    if not blank.all():
+        read = pd.to_datetime(texts[~blank], format=DATE_FORMATS[used], errors="coerce")
+        parsed[~blank] = read.where((read >= _FIRST_DAY) & (read <= _LAST_DAY)).astype("datetime64[ns]").to_numpy()
+    result = pd.Series(parsed.to_numpy()[codes], index=values.index)
+    bad = pd.Series((~blank & parsed.isna().to_numpy())[codes], index=values.index)
+    return result, bad, used
+
+
+def _readable(texts: pd.Series, fmt: str) -> np.ndarray:
+    return pd.to_datetime(texts, format=DATE_FORMATS[fmt], errors="coerce").notna().to_numpy()
+
+
 def _date_cell(value: object) -> object:
     if isinstance(value, dt.datetime | dt.date):
         try:
@@ -307,7 +335,9 @@ def _date_cell(value: object) -> object:
     return value
 
 
-def _detect_format(texts: pd.Series) -> str:
+def _detect_format(texts: pd.Series, counts=None) -> str:
+    """The format reading the most of the first 2000 texts; ``counts(format)`` counts the lines a
+    format reads in the whole column (by default: in ``texts``)."""
     sample = texts.head(2000)
     best, best_count = _DETECT_ORDER[0], -1
     for name in _DETECT_ORDER:
@@ -315,11 +345,8 @@ def _detect_format(texts: pd.Series) -> str:
         if count > best_count:
             best, best_count = name, count
     if best in ("MM/DD/YYYY", "DD/MM/YYYY"):  # the sample may not show a day above 12
-        counts = {
-            n: int(pd.to_datetime(texts, format=DATE_FORMATS[n], errors="coerce").notna().sum())
-            for n in ("MM/DD/YYYY", "DD/MM/YYYY")
-        }
-        best = "DD/MM/YYYY" if counts["DD/MM/YYYY"] > counts["MM/DD/YYYY"] else "MM/DD/YYYY"
+        count = counts or (lambda fmt: int(_readable(texts, fmt).sum()))
+        best = "DD/MM/YYYY" if count("DD/MM/YYYY") > count("MM/DD/YYYY") else "MM/DD/YYYY"
     return best
 
 
