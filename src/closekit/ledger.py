@@ -310,6 +310,6 @@ def canonical_lines(
                 parsing.looks_like_formula(out[name]),
                 name,
                 "'{value}' would run as a formula in Excel",
-                out[name].str.slice(0, 60),
+                lambda name=name: out[name].str.slice(0, 60),
             )
     return _typed(out, dimensions), fnd.combine(found)

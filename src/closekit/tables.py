@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from closekit import accel, xlsx_scan
 from closekit import findings as fnd
-from closekit import xlsx_scan
 from closekit.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -382,11 +382,11 @@ def _delimiter(given: str | None, header_line: str, where: str) -> str:
 
 
 def _read_fast(body: str, names: list[str], delimiter: str) -> pd.DataFrame | None:
-    try:
-        import pyarrow as pa
-        from pyarrow import csv as pacsv
-    except ImportError:
+    if accel.arrow() is None:
         return None
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
     data = body.encode("utf-8")
     try:
         table = pacsv.read_csv(

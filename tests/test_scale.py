@@ -1,0 +1,75 @@
+"""Large-ledger paths: the optional accelerators change nothing, Excel's row limit, Parquet sources,
+the progress hook. Every table here is small: the limits are monkeypatched, never reached."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zipfile
+from decimal import Decimal
+
+import pandas as pd
+
+import closekit
+from closekit import accel, sample
+from closekit.sheetio import xlsx_sheet
+from closekit.sheetio.base import OutputSheet
+
+NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+
+
+def _parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_the_close_is_the_same_with_and_without_accelerators(tmp_path):
+    fast_book = sample.write(tmp_path / "fast" / "close.xlsx")
+    plain_book = tmp_path / "plain" / "close.xlsx"
+    shutil.copytree(fast_book.parent, plain_book.parent)
+
+    fast = closekit.close(fast_book)
+    with accel.disabled():
+        assert accel.arrow() is None
+        plain = closekit.close(plain_book)
+    pd.testing.assert_frame_equal(fast.findings, plain.findings)
+    pd.testing.assert_frame_equal(fast.run.adjustments, plain.run.adjustments)
+    pd.testing.assert_frame_equal(fast.validation.ledger.lines, plain.validation.ledger.lines)
+    assert fast.run.tables.keys() == plain.run.tables.keys()
+    for name, table in fast.run.tables.items():
+        pd.testing.assert_frame_equal(table, plain.run.tables[name], obj=name)
+
+    closekit.write_close(fast, now=NOW, user="test")
+    with accel.disabled():
+        closekit.write_close(plain, now=NOW, user="test")
+    fast_parts, plain_parts = _parts(fast_book), _parts(plain_book)
+    assert fast_parts.keys() == plain_parts.keys()
+    different = [name for name in fast_parts if fast_parts[name] != plain_parts[name]]
+    assert different == []
+
+
+def _sheet_xml(frame: pd.DataFrame, formats: dict[str, str]) -> bytes:
+    plan = xlsx_sheet.plan_sheet(OutputSheet("Report", frame, formats=formats), date1904=False)
+    plan.assign_styles(dict(header=1, text=2, amount=3, integer=4, general=5, date=6, datetime=7))
+    return b"".join(p.encode() if isinstance(p, str) else bytes(p) for p in xlsx_sheet._sheet_chunks(plan))
+
+
+def test_sheet_xml_is_byte_for_byte_the_same_built_in_arrow_or_in_python(monkeypatch):
+    monkeypatch.setattr(xlsx_sheet, "CHUNK_ROWS", 3)  # several chunks, some with mixed cells
+    frame = pd.DataFrame(
+        {
+            "Voucher": ["V1", "a<b & 'c'", None, "=SUM(A1)", "_x0041_", " lead", "x\x01y", "last"],
+            "Date": [dt.date(2026, 10, d) for d in range(1, 9)],
+            "Amount": [Decimal("1.00"), Decimal("-0.05"), None, Decimal("123456789.12"), Decimal("0.00")] * 1
+            + [Decimal("1E+2"), Decimal("7.10"), Decimal("3")],
+            "Count": [1, 2, 3, 4, 5, 6, 7, 8],
+            "Mixed": ["t", 1.5, None, True, dt.date(2026, 1, 1), Decimal("2.5"), float("inf"), 7],
+            "When": pd.to_datetime(["2026-10-01 12:30", None, "2026-10-03 00:00", "2026-10-04 00:00"] * 2),
+        }
+    )
+    formats = {"Amount": "amount", "Date": "date"}
+    fast = _sheet_xml(frame, formats)
+    with accel.disabled():
+        plain = _sheet_xml(frame, formats)
+    assert fast == plain
+    assert b"a&lt;b &amp; 'c'" in fast and b"_x005F_x0041_" in fast and b"<f>" not in fast
