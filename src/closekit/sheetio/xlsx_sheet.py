@@ -311,7 +311,7 @@ def _payload(col: _Column, code: int, sub: pd.Series, date1904: bool) -> pd.Seri
 
 def _digits(s: pd.Series) -> pd.Series:
     """Numbers as text: the shortest form that reads back as the same double (0.1, 1e+20)."""
-    if accel.arrow() is not None and s.dtype.kind in "iuf" and s.dtype.itemsize >= 4:
+    if pa is not None and accel.arrow() is not None and s.dtype.kind in "iuf" and s.dtype.itemsize >= 4:
         return pd.Series(pa.array(s.to_numpy()).cast(pa.string()), index=s.index, dtype=pd.ArrowDtype(pa.string()))
     if s.dtype.kind == "f":  # Python writes 46298.0 where Arrow writes 46298: the same bytes either way
         return s.astype("str").str.replace(r"\.0$", "", regex=True)
@@ -414,7 +414,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         )
     for start in range(0, plan.n_rows if plan.columns else 0, CHUNK_ROWS):
         stop = min(plan.n_rows, start + CHUNK_ROWS)
-        if accel.arrow() is not None:
+        if pa is not None and accel.arrow() is not None:
             yield _rows_arrow(plan, start, stop)
             continue
         rows = _digits(pd.Series(np.arange(start + 2, stop + 2)))
