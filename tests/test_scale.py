@@ -9,11 +9,13 @@ import zipfile
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 import closekit
 from closekit import accel, sample
-from closekit.sheetio import xlsx_sheet
+from closekit.sheetio import split, xlsx_sheet
 from closekit.sheetio.base import OutputSheet
+from closekit.sheetio.files import FileWorkbook
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
@@ -73,3 +75,52 @@ def test_sheet_xml_is_byte_for_byte_the_same_built_in_arrow_or_in_python(monkeyp
         plain = _sheet_xml(frame, formats)
     assert fast == plain
     assert b"a&lt;b &amp; 'c'" in fast and b"_x005F_x0041_" in fast and b"<f>" not in fast
+
+
+# ------------------------------------------------------------------------- Excel's row limit
+
+
+def _rows(book, name) -> list[list[object]]:
+    table = FileWorkbook(book).read_sheet(name)
+    return [table.columns, *table.frame.astype(object).values.tolist()] if table is not None else None
+
+
+def test_an_output_longer_than_a_sheet_is_split_over_numbered_sheets_never_cut(tmp_path, monkeypatch):
+    monkeypatch.setattr(split, "ROWS_PER_SHEET", 3)
+    book = sample.write(tmp_path / "close.xlsx")
+    report = pd.DataFrame({"Voucher": [f"V{i}" for i in range(1, 8)], "Amount": [Decimal(i) for i in range(1, 8)]})
+    FileWorkbook(book).write_sheets([OutputSheet("GeneralJournal", report, formats={"Amount": "amount"})])
+    assert _rows(book, "GeneralJournal") == [["Voucher", "Amount"], ["V1", 1], ["V2", 2], ["V3", 3]]
+    assert _rows(book, "GeneralJournal (2)") == [["Voucher", "Amount"], ["V4", 4], ["V5", 5], ["V6", 6]]
+    assert _rows(book, "GeneralJournal (3)") == [["Voucher", "Amount"], ["V7", 7]]
+
+    # A shorter run later: the third part it no longer needs keeps its header and loses its rows.
+    FileWorkbook(book).write_sheets([OutputSheet("GeneralJournal", report.head(4))])
+    assert _rows(book, "GeneralJournal (2)") == [["Voucher", "Amount"], ["V4", 4]]
+    assert _rows(book, "GeneralJournal (3)") == [["Voucher", "Amount"]]
+
+
+def test_the_close_writes_every_general_journal_row_across_the_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(split, "ROWS_PER_SHEET", 10)
+    book = sample.write(tmp_path / "close.xlsx")
+    result = closekit.close(book)
+    closekit.write_close(result, now=NOW, user="test")
+    expected = len(result.run.tables["general_journal"])
+    names = [n for n in FileWorkbook(book).sheet_names() if n.startswith("GeneralJournal")]
+    assert names == ["GeneralJournal", *[f"GeneralJournal ({i})" for i in range(2, len(names) + 1)]]
+    assert len(names) == -(-expected // 10) > 1
+    assert sum(len(_rows(book, n)) - 1 for n in names) == expected
+
+
+def test_numbered_sheet_names_stay_within_excels_31_characters():
+    assert split.part_name("GeneralJournal", 1) == "GeneralJournal"
+    assert split.part_name("GeneralJournal", 12) == "GeneralJournal (12)"
+    assert split.part_name("A" * 31, 2) == "A" * 27 + " (2)"
+
+
+def test_a_writer_that_cannot_split_refuses_with_a_clear_message(monkeypatch):
+    monkeypatch.setattr(split, "ROWS_PER_SHEET", 2)
+    sheet = OutputSheet("GeneralJournal", pd.DataFrame({"a": [1, 2, 3]}))
+    with pytest.raises(split.TooManyRows, match=r"GeneralJournal output has 3 rows, more than an Excel sheet holds"):
+        split.refuse_over_limit(sheet, "close.xlsx")
+    split.refuse_over_limit(OutputSheet("TrialBalance", pd.DataFrame({"a": [1, 2]})), "close.xlsx")
