@@ -124,3 +124,95 @@ def test_a_writer_that_cannot_split_refuses_with_a_clear_message(monkeypatch):
     with pytest.raises(split.TooManyRows, match=r"GeneralJournal output has 3 rows, more than an Excel sheet holds"):
         split.refuse_over_limit(sheet, "close.xlsx")
     split.refuse_over_limit(OutputSheet("TrialBalance", pd.DataFrame({"a": [1, 2]})), "close.xlsx")
+
+
+# ------------------------------------------------------------------------------- Parquet sources
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+LEDGER = [  # Journal, Voucher, Line, Date, Account, Department, CostCenter, Currency, Debit, Credit, Text
+    ["GEN", "V1", 1, "2026-10-05", "6200", "ADMIN", "", "EUR", "100.00", "", "Rent"],
+    ["GEN", "V1", 2, "2026-10-05", "1200", "", "", "EUR", "", "100.00", "Rent"],
+    ["GEN", "V2", 1, "2026-10-06", "6300", "SALES", "", "EUR", "12.34", "", "Power"],
+    ["GEN", "V2", 2, "2026-10-06", "1200", "", "", "EUR", "", "12.34", "Power"],
+]
+
+
+def _typed_ledger() -> pa.Table:
+    """The LEDGER rows as a Parquet export types them: dates, decimals, integers, two extra columns."""
+    columns = list(zip(*LEDGER, strict=True))
+    amount = pa.decimal128(12, 2)
+    return pa.table(
+        {
+            "Journal": list(columns[0]),
+            "Voucher": list(columns[1]),
+            "Line": pa.array(columns[2], pa.int32()),
+            "Date": pa.array([dt.date.fromisoformat(d) for d in columns[3]], pa.date32()),
+            "Account": pa.array([int(a) for a in columns[4]], pa.int64()),
+            "Department": list(columns[5]),
+            "CostCenter": pa.array([None] * 4, pa.string()),
+            "Currency": list(columns[7]),
+            "Debit": pa.array([Decimal(v) if v else None for v in columns[8]], amount),
+            "Credit": pa.array([Decimal(v) if v else None for v in columns[9]], amount),
+            "Text": list(columns[10]),
+            "CreatedBy": ["ann", "ann", "bob", "bob"],  # not part of the generic layout: never read
+            "Blob": [b"\x00" * 10] * 4,
+        }
+    )
+
+
+def test_a_parquet_source_reads_like_the_same_csv(make):
+    book = make.workbook(Sources=[["gl.parquet", "ledger", "generic"]])
+    pq.write_table(_typed_ledger(), book.parent / "gl.parquet")
+    csv_book = make.workbook("csv.xlsx", Sources=[["gl.csv", "ledger", "generic"]])
+    make.journal(LEDGER, name="gl.csv")
+
+    from_parquet, from_csv = closekit.validate(book), closekit.validate(csv_book)
+    columns = ["journal", "voucher", "line", "date", "account", "Department", "currency", "amount", "text"]
+    pd.testing.assert_frame_equal(from_parquet.ledger.lines[columns], from_csv.ledger.lines[columns])
+    assert from_parquet.ledger.lines["amount"].tolist() == [10000, -10000, 1234, -1234]
+    assert from_parquet.ledger.lines["row"].tolist() == [1, 2, 3, 4]  # record numbers
+    info = from_parquet.ledger.sources[0]
+    assert info.meta["columns_read"] == [
+        "Journal", "Voucher", "Line", "Date", "Account", "Department", "CostCenter", "Currency", "Debit", "Credit",
+        "Text",
+    ]  # fmt: skip
+    assert info.sha256 and info.format == "generic"
+
+
+def test_a_parquet_file_on_the_command_line_is_read_too(make):
+    book = make.workbook()
+    pq.write_table(_typed_ledger(), book.parent / "export.parquet")
+    result = closekit.validate(book, sources=[book.parent / "export.parquet"])
+    assert len(result.ledger.lines) == 4
+    assert result.ledger.sources[0].where.endswith("export.parquet")
+
+
+def test_a_bad_cell_in_parquet_names_its_record_and_column(make):
+    book = make.workbook(Sources=[["gl.parquet", "ledger", "generic"]])
+    table = _typed_ledger().set_column(8, "Debit", pa.array(["100.00", "", "12,3x4", ""]))
+    pq.write_table(table, book.parent / "gl.parquet")
+    found = closekit.validate(book).findings
+    bad = found[found["Code"] == "bad-number"]
+    assert bad[["Where", "Row", "Column"]].values.tolist() == [["gl.parquet", 3, "Debit"]]
+
+
+def test_a_damaged_parquet_file_or_no_pyarrow_is_a_clear_error(make, monkeypatch):
+    book = make.workbook(Sources=[["gl.parquet", "ledger", "generic"]])
+    make.file("gl.parquet", b"PAR1 this is not really parquet")
+    with pytest.raises(closekit.errors.InputError, match=r"gl.parquet cannot be read as a Parquet file"):
+        closekit.validate(book)
+
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, globals=None, *args, **kwargs):  # as if pyarrow were not installed, for closekit
+        if name.startswith("pyarrow") and (globals or {}).get("__name__") == "closekit.parquet_source":
+            raise ImportError(name)
+        return real_import(name, globals, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    with pytest.raises(closekit.errors.InputError, match=r"reading Parquet needs pyarrow, which is not installed"):
+        closekit.validate(book)
