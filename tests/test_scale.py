@@ -216,3 +216,55 @@ def test_a_damaged_parquet_file_or_no_pyarrow_is_a_clear_error(make, monkeypatch
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(closekit.errors.InputError, match=r"reading Parquet needs pyarrow, which is not installed"):
         closekit.validate(book)
+
+
+# ---------------------------------------------------------------------------------- progress hook
+
+
+def test_the_close_reports_each_step_as_it_starts(sample_workbook):
+    calls = []
+    closekit.close(sample_workbook, progress=lambda step, done, total: calls.append((step, done, total)))
+    assert calls == [
+        ("import", 0, 7),
+        ("settlement", 2, 7),
+        ("revaluation", 3, 7),
+        ("allocation", 4, 7),
+        ("trial-balance", 5, 7),
+        ("statements", 6, 7),
+        ("done", 7, 7),
+    ]
+
+
+def test_a_subset_of_steps_counts_only_those(sample_workbook):
+    calls = []
+    closekit.close(sample_workbook, steps=["trial-balance"], progress=lambda *call: calls.append(call))
+    assert calls == [("import", 0, 1), ("trial-balance", 0, 1), ("done", 1, 1)]
+
+
+def test_the_progress_bar_draws_on_a_terminal_only():
+    import io
+
+    from closekit import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with progress.bar(stream=io.StringIO()) as silent, progress.bar(False, stream=Terminal()) as json_run:
+        assert silent is None and json_run is None
+    terminal = Terminal()
+    with progress.bar(stream=terminal) as shown:
+        shown("revaluation", 3, 7)
+        shown.step("write")
+    assert shown is not None
+
+
+def test_the_command_line_prints_no_progress_into_json(sample_workbook):
+    import json
+
+    from typer.testing import CliRunner
+
+    from closekit import cli
+
+    done = CliRunner().invoke(cli.app, ["close", str(sample_workbook), "--json", "--dry-run"])
+    assert json.loads(done.stdout)["period"] == "2026-10"

@@ -12,6 +12,7 @@ touches a file: :func:`closekit.api.close` reads, :func:`closekit.api.write_clos
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,9 @@ AVAILABLE = ("import", "validate", "settlement", "revaluation", "allocation", "t
 GENERATORS = {"settlement": settlement.run, "revaluation": revaluation.run, "allocation": allocation.run}
 PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET"}
 ADJUSTMENTS_SHEET = "Adjustments"
+#: ``progress(step, done, total)``: called as each step starts (``done`` steps of ``total`` are
+#: finished) and once more as ``("done", total, total)``; for a progress bar or an Excel status line.
+Progress = Callable[[str, int, int], None]
 
 
 class UnbalancedGeneratedVoucher(RuntimeError):
@@ -91,9 +95,16 @@ def run(
     base_findings: pd.DataFrame,
     *,
     by_dimensions: bool = False,
+    progress: Progress | None = None,
 ) -> CloseRun:
     """Run the requested steps (``import`` and ``validate`` have run: their findings come in);
-    ``by_dimensions`` splits the trial balance per dimension values."""
+    ``by_dimensions`` splits the trial balance per dimension values; ``progress`` is told of each
+    step as it starts (see :data:`Progress`)."""
+
+    def report(step: str) -> None:
+        if progress is not None and step in steps:
+            progress(step, steps.index(step), len(steps))
+
     result = CloseRun(ctx, steps, pd.DataFrame())
     result.findings_by_step["validate"] = base_findings
     status = book.calendar.locate(pd.Series([ctx.end]))[1].iloc[0]
@@ -103,6 +114,7 @@ def run(
     for step in steps:
         if step not in GENERATORS:
             continue
+        report(step)
         outcome: StepResult = GENERATORS[step](working, book, ctx)
         result.tables.update(outcome.tables)
         found = [outcome.findings]
@@ -121,6 +133,7 @@ def run(
     )
     posted_adjustments = result.adjustments if result.posted else result.adjustments.iloc[0:0]
     if "trial-balance" in steps:
+        report("trial-balance")
         result.tables["trial_balance"] = reports.trial_balance(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
         )
@@ -137,6 +150,7 @@ def run(
             for message in checks
         )
     if "statements" in steps:
+        report("statements")
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
     return result
