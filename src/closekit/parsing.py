@@ -35,7 +35,9 @@ def as_text(values: pd.Series) -> pd.Series:
     Whole-number floats (``1000.0``, what Excel gives for an account typed as a number) become
     ``"1000"``; dates become ISO text.
     """
-    if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
+    if pd.api.types.is_float_dtype(values.dtype) or (
+        values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty")
+    ):  # a column of texts only (most columns of a sheet) needs no per-cell look
         values = values.map(_cell_text, na_action="ignore")
     return values.astype("string").fillna("").str.strip()
 
@@ -278,6 +280,9 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     if values.dtype != object and len(values) > 10_000:
         return _parse_distinct_dates(values, date_format)
     is_object = values.dtype == object
+    whole = _whole_column_dates(values) if is_object else None
+    if whole is not None:  # date cells only (an XLSX date column): converted at once
+        return whole, pd.Series(False, index=index), date_format
     if is_object:
         typed = values.map(_date_cell, na_action="ignore")
         got = mask(typed.map(lambda v: isinstance(v, pd.Timestamp), na_action="ignore"))
@@ -298,6 +303,24 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
         parsed = parsed.where((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY))  # 9999-12-31: a bad date
         result[todo] = parsed.astype("datetime64[ns]").to_numpy()
     return result, ~blank & result.isna().to_numpy(), used
+
+
+def _whole_column_dates(values: pd.Series) -> pd.Series | None:
+    """An object column of date/datetime cells (blanks allowed) as midnight datetime64, or None
+    when it holds anything else or a date the ledger cannot hold (the per-cell path decides)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in ("date", "datetime", "datetime64"):
+        return None
+    try:
+        stamps = pd.to_datetime(values, errors="raise")
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if getattr(stamps.dtype, "tz", None) is not None:
+        return None
+    filled = stamps.dropna()
+    if len(filled) and (filled.min() < _FIRST_DAY or filled.max() > _LAST_DAY):
+        return None
+    return stamps.dt.normalize().astype("datetime64[ns]")
 
 
 def _parse_distinct_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, pd.Series, str | None]:
