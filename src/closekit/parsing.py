@@ -91,7 +91,9 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
     """
     both_dot = both_comma = comma_decimal = commas = dots = 0
     for col in columns:
-        text = as_text(col)
+        text = as_text(col.head(50_000))  # the first 5000 filled cells, without converting a whole column
+        if (text != "").sum() < 5000 and len(col) > 50_000:
+            text = as_text(col)
         text = text[text != ""].head(5000)
         if text.empty:
             continue
