@@ -214,7 +214,7 @@ def measure(stage: str, source: str, lines: int) -> dict:
             extra = measure_write(workbook)
             start = time.perf_counter() - extra.pop("seconds")
     except CloseKitError as refused:
-        extra = {"refused": str(refused).split(";")[0][:90]}
+        extra = {"refused": "refused: " + str(refused).split(";")[0][:90]}
     seconds = time.perf_counter() - start
     return {"stage": stage, "source": source, "seconds": seconds, "peak_mb": peak_mb(), **extra}
 
