@@ -321,7 +321,7 @@ def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
             print_row(row, results, lines)
     for tool in ("hledger", "bean-check"):
         if shutil.which(tool) is None:
-            print(f"{'':>12}{tool:<10}{'':<9}skipped: {tool} is not on PATH")
+            print(f"{'':>12}  {tool:<11}{'':<8}skipped: {tool} is not on PATH")
             continue
         row = json.loads(
             subprocess.run(
@@ -336,7 +336,7 @@ def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
     return results
 
 
-HEADER = f"{'lines':>12}  {'stage':<10}{'source':<9}{'seconds':>9}{'x plain':>9}{'peak MB':>9}  notes"
+HEADER = f"{'lines':>12}  {'stage':<11}{'source':<8}{'seconds':>9}{'x plain':>9}{'peak MB':>9}  notes"
 
 
 def print_row(row: dict, results: list[dict], lines: int) -> None:
@@ -345,7 +345,7 @@ def print_row(row: dict, results: list[dict], lines: int) -> None:
     base = next((r for r in results if r["stage"] == "plain" and r["source"] == row["source"]), None)
     if "failed" in row or "refused" in row:
         why = row.get("refused") or f"failed: {' '.join(row['failed'])}"
-        print(f"{lines:>12,}  {row['stage']:<10}{row['source']:<9}{'-':>9}{'-':>9}{'-':>9}  {why}")
+        print(f"{lines:>12,}  {row['stage']:<11}{row['source']:<8}{'-':>9}{'-':>9}{'-':>9}  {why}")
         return
     ratio = f"{row['seconds'] / base['seconds']:.1f}" if base and "seconds" in base else "-"
     notes = {
@@ -366,7 +366,7 @@ def print_row(row: dict, results: list[dict], lines: int) -> None:
     if "counts" in row:
         notes += f"; findings {row['counts']}"
     print(
-        f"{lines:>12,}  {row['stage']:<10}{row['source']:<9}{row['seconds']:>9.2f}{ratio:>9}"
+        f"{lines:>12,}  {row['stage']:<11}{row['source']:<8}{row['seconds']:>9.2f}{ratio:>9}"
         f"{row['peak_mb']:>9.0f}  {notes}",
         flush=True,
     )

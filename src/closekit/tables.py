@@ -82,7 +82,8 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
     body = [r for r, f in zip(body, filled, strict=True) if f]
     numbers = numbers[np.asarray(filled, dtype=bool)] if len(filled) else numbers
     width = max(keep) + 1 if keep else 0
-    padded = [list(r[:width]) + [""] * (width - len(r)) for r in body]
+    rectangular = all(len(r) == width for r in body)  # python-calamine's grid is: then no copy is needed
+    padded = body if rectangular else [list(r[:width]) + [""] * (width - len(r)) for r in body]
     frame = (
         pd.DataFrame(padded, columns=range(width), dtype=object)[keep]
         if padded
