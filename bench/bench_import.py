@@ -18,8 +18,9 @@ Stages: ``plain`` (the baseline), ``import`` (read + parse into the canonical le
 (workbook + import + every posting rule), ``close`` (validate + every close step), ``write``
 (the close, then TrialBalance + Adjustments written on their own, then every output of write_close;
 the times shown are of the writing alone). The plain read is run three times and the fastest
-counts, so that a busy moment on a shared machine makes the ratios worse, never better. A CSV source is limited to 1 GiB and 50 million cells
-(SECURITY.md): at 10 million lines the CSV stages report the refusal and Parquet carries the close.
+counts, so that a busy moment on a shared machine makes the ratios worse, never better. A CSV
+source is limited to 1 GiB and 50 million cells (SECURITY.md): at 10 million lines the CSV stages
+report the refusal and Parquet carries the close.
 
 If ``hledger`` or ``bean-check`` (beancount) is on PATH, the same ledger is converted to its
 journal format and its balance report / load is timed too; otherwise the table says it was skipped.
