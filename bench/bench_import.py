@@ -43,6 +43,7 @@ DATA = HERE / "data"
 SOURCES = ("csv", "parquet", "xlsx")
 STAGES = ("plain", "import", "validate", "close", "write")
 XLSX_MAX_LINES = 1_048_575
+EXTERNAL_MAX_LINES = 1_000_000  # hledger needs ~4 GB per million postings: 10M would not fit the machine
 SCALE = (100_000, 1_000_000, 10_000_000)
 EXTRA_ACCOUNTS = [f"6{n:03d}" for n in range(500, 690)]  # 190 more postable expense accounts
 DEPARTMENTS = [f"D{n:02d}" for n in range(1, 48)]  # with ADMIN, SALES, PROD: 50
@@ -326,6 +327,9 @@ def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
     for tool in ("hledger", "bean-check"):
         if shutil.which(tool) is None:
             print(f"{'':>12}  {tool:<11}{'':<8}skipped: {tool} is not on PATH")
+            continue
+        if lines > EXTERNAL_MAX_LINES:
+            print(f"{'':>12}  {tool:<11}{'':<8}skipped: above {EXTERNAL_MAX_LINES:,} lines (about 4 GB per million)")
             continue
         row = json.loads(
             subprocess.run(
