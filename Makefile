@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench templates fuzz clean docs
+.PHONY: demo test lint bench bench-scale templates fuzz clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# 1M lines as CSV, Parquet and XLSX, and writing the outputs (a few minutes); bench-scale adds
+# 100k and 10M lines (10M needs ~15 minutes and several GB). See docs/development.md "Benchmarks".
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_import.py --scale
 
 # Coverage-guided fuzzing of every importer (fuzz/fuzz_importers.py); not part of `make test`.
 FUZZ_RUNS ?= 2000

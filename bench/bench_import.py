@@ -1,19 +1,40 @@
-"""Import, validation and the close of a large generic CSV, beside a plain pyarrow read of it.
+"""closekit at scale: import, validation, the close and writing outputs, beside a plain read of the same file.
 
-    python bench/bench_import.py                # 1,000,000 lines (make bench)
+    python bench/bench_import.py                      # 1,000,000 lines: CSV, Parquet, XLSX, outputs (make bench)
     python bench/bench_import.py --lines 100000
+    python bench/bench_import.py --scale              # 100k, 1M and 10M lines (make bench-scale)
+    python bench/bench_import.py --sources csv,parquet
 
-Generates ``bench/data/gl_<N>.csv`` (11 columns: Journal, Voucher, Line, Date, Account, Department,
-CostCenter, Currency, Debit, Credit, Text; balanced vouchers, 20% of them in USD converted through
-the Rates sheet) and a close workbook for it, then measures each stage in a fresh process (wall
-time and peak resident memory) and prints a table with the ratio to the plain read.
+Generates, once, in ``bench/data/`` (gitignored): a ledger of N lines in balanced two-line vouchers
+(``gl_<N>.csv``: 11 columns, Journal, Voucher, Line, Date, Account, Department, CostCenter, Currency,
+Debit, Credit, Text; 200 expense and revenue accounts, 50 departments, 20 cost centres, 20% of the
+vouchers in USD converted through the Rates sheet), the same ledger as typed Parquet (decimal
+amounts, dates, integers) and, up to 1,048,575 lines, as an .xlsx export; and a close workbook per
+source. Each stage then runs in a fresh process; the table shows its wall time, the ratio to the
+plain read of the same file (pyarrow for CSV and Parquet, python-calamine alone for XLSX), and the
+process's peak resident memory.
+
+Stages: ``plain`` (the baseline), ``import`` (read + parse into the canonical ledger), ``validate``
+(workbook + import + every posting rule), ``close`` (validate + every close step), ``write``
+(the close, then TrialBalance + Adjustments written on their own, then every output of write_close;
+the times shown are of the writing alone). Every time includes starting Python and importing
+what the stage needs (pyarrow for a plain read; pandas and closekit for the others). The plain
+read is run three times and the median counts: on a shared 2-core machine one run can take 0.1 s
+and the next 1 s. A CSV
+source is limited to 1 GiB and 50 million cells (SECURITY.md): at 10 million lines the CSV stages
+report the refusal and Parquet carries the close.
+
+If ``hledger`` or ``bean-check`` (beancount) is on PATH, the same ledger is converted to its
+journal format and its balance report / load is timed too; otherwise the table says it was skipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -21,125 +42,370 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-STAGES = ("plain", "import", "validate", "close")
+SOURCES = ("csv", "parquet", "xlsx")
+STAGES = ("plain", "import", "validate", "close", "write")
+XLSX_MAX_LINES = 1_048_575
+EXTERNAL_MAX_LINES = 1_000_000  # hledger needs ~4 GB per million postings: 10M would not fit the machine
+SCALE = (100_000, 1_000_000, 10_000_000)
+EXTRA_ACCOUNTS = [f"6{n:03d}" for n in range(500, 690)]  # 190 more postable expense accounts
+DEPARTMENTS = [f"D{n:02d}" for n in range(1, 48)]  # with ADMIN, SALES, PROD: 50
+COST_CENTRES = [f"CC{n}" for n in range(300, 318)]  # with CC100, CC200: 20
 
 
-def generate(lines: int) -> tuple[Path, Path]:
+# ----------------------------------------------------------------------------------- generating
+
+
+def paths(lines: int, source: str) -> tuple[Path, Path]:
+    ext = {"csv": "csv", "parquet": "parquet", "xlsx": "xlsx"}[source]
+    return DATA / f"gl_{lines}.{ext}", DATA / f"close_{source}_{lines}.xlsx"
+
+
+def workbook_rows(source_name: str, source: str) -> dict:
+    from closekit import sample
+
+    rows = sample.workbook_rows()
+    rows["Sources"] = [[source_name, "ledger", "generic", "GL" if source == "xlsx" else ""]]
+    rows["Accounts"] = rows["Accounts"] + [
+        [a, f"Expense {a}", "Expense", "Yes", "No", "Department", "", "No", "", "Operating expenses"]
+        for a in EXTRA_ACCOUNTS
+    ]
+    rows["Dimensions"] = (
+        rows["Dimensions"]
+        + [["Department", d, f"Department {d}", "Yes"] for d in DEPARTMENTS]
+        + [["CostCenter", c, f"Cost centre {c}", "Yes"] for c in COST_CENTRES]
+    )
+    return rows
+
+
+def generate_csv(lines: int, path: Path) -> None:
     import numpy as np
     import pandas as pd
 
-    from closekit import sample, template
-
-    DATA.mkdir(exist_ok=True)
-    csv_path = DATA / f"gl_{lines}.csv"
-    workbook = DATA / "close.xlsx"
-    rows = sample.workbook_rows()
-    rows["Sources"] = [[csv_path.name, "ledger", "generic"]]
-    template.write(workbook, rows, force=True)
-    if csv_path.exists():
-        return csv_path, workbook
     rng = np.random.default_rng(2026)
-    vouchers = lines // 2
+    vouchers = -(-lines // 2)
     usd = rng.random(vouchers) < 0.2
     cents = rng.integers(100, 5_000_000, vouchers)
     days = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 303, vouchers), unit="D")
-    expense = rng.choice(np.array(["6200", "6300", "6400", "4000"]), vouchers)
-    department = rng.choice(np.array(["ADMIN", "SALES", "PROD"]), vouchers)
+    accounts = np.array(["6200", "6300", "6400", "4000", *EXTRA_ACCOUNTS])
+    expense = rng.choice(accounts, vouchers)
+    departments = np.array(["ADMIN", "SALES", "PROD", *DEPARTMENTS])
+    department = np.where(expense == "6400", "", rng.choice(departments, vouchers))
+    centre = rng.choice(np.array(["", "CC100", "CC200", *COST_CENTRES]), vouchers)
     amount = pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2)
-    number = pd.Series(np.arange(vouchers)).astype(str).str.zfill(7)
+    number = pd.Series(np.arange(vouchers)).astype(str).str.zfill(8)
+    revenue = expense == "4000"
     first = pd.DataFrame(
         {
-            "Journal": "GEN",
+            "Journal": np.where(revenue, "SAL", "GEN"),
             "Voucher": "V" + number,
             "Line": 1,
             "Date": days.strftime("%Y-%m-%d"),
             "Account": np.where(usd, "1110", expense),
             "Department": np.where(usd, "", department),
-            "CostCenter": "",
+            "CostCenter": np.where(usd, "", centre),
             "Currency": np.where(usd, "USD", "EUR"),
-            "Debit": amount,
-            "Credit": "",
+            "Debit": np.where(revenue & ~usd, "", amount),
+            "Credit": np.where(revenue & ~usd, amount, ""),
             "Text": "Posting " + number,
         }
     )
-    second = first.assign(Line=2, Account=np.where(usd, "2000", "2000"), Department="", Debit="", Credit=amount)
+    second = first.assign(
+        Line=2,
+        Account=np.where(revenue & ~usd, "1200", "2000"),
+        Department="",
+        CostCenter="",
+        Debit=first["Credit"],
+        Credit=first["Debit"],
+    )
     frame = pd.concat([first, second]).sort_values(["Voucher", "Line"], kind="stable")
-    frame.head(lines).to_csv(csv_path, index=False)
-    return csv_path, workbook
+    frame.head(lines).to_csv(path, index=False)
 
 
-def measure(stage: str, csv_path: Path, workbook: Path) -> dict:
-    start = time.perf_counter()
-    if stage == "plain":
+def generate_parquet(csv_path: Path, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import csv as pacsv
+
+    amount = pa.decimal128(15, 2)
+    types = {"Line": pa.int32(), "Date": pa.date32(), "Debit": amount, "Credit": amount}
+    table = pacsv.read_csv(
+        csv_path,
+        read_options=pacsv.ReadOptions(block_size=1 << 26),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
+    )
+    pq.write_table(table, path)
+
+
+def generate_xlsx(csv_path: Path, path: Path) -> None:
+    import openpyxl
+    import pandas as pd
+
+    from closekit.sheetio import xlsx_package
+    from closekit.sheetio.base import OutputSheet
+
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, engine="pyarrow")
+    typed = frame.assign(
+        Line=frame["Line"].astype("int64"),
+        Date=pd.to_datetime(frame["Date"]),
+        Debit=pd.to_numeric(frame["Debit"].replace("", None)),
+        Credit=pd.to_numeric(frame["Credit"].replace("", None)),
+    )
+    book = openpyxl.Workbook()
+    book.active.title = "Export"
+    book.save(path)
+    xlsx_package.write_sheets_atomic(path, [OutputSheet("GL", typed, formats={"Date": "date"})])
+
+
+def generate(lines: int, sources: tuple[str, ...]) -> None:
+    from closekit import template
+
+    DATA.mkdir(exist_ok=True)
+    csv_path, _ = paths(lines, "csv")
+    if not csv_path.exists():
+        generate_csv(lines, csv_path)
+    for source in sources:
+        data, workbook = paths(lines, source)
+        if source == "parquet" and not data.exists():
+            generate_parquet(csv_path, data)
+        if source == "xlsx" and not data.exists():
+            generate_xlsx(csv_path, data)
+        template.write(workbook, workbook_rows(data.name, source), force=True)
+
+
+# ------------------------------------------------------------------------------------ measuring
+
+
+def plain_read(source: str, data: Path) -> int:
+    if source == "csv":
         from pyarrow import csv as pacsv
 
-        rows = pacsv.read_csv(csv_path).num_rows
-        extra = {"rows": rows}
-    elif stage == "import":
-        from closekit import api
-        from closekit.sources import load_ledger
+        return pacsv.read_csv(data).num_rows
+    if source == "parquet":
+        import pyarrow.parquet as pq
 
-        io = api.open_workbook(workbook)
-        book = api.read_close_book(io)
-        ledger, found = load_ledger(book, io)
-        extra = {"rows": len(ledger.lines), "findings": len(found)}
-    elif stage == "validate":
-        import closekit
+        return pq.read_table(data).num_rows
+    from python_calamine import CalamineWorkbook
 
-        result = closekit.validate(workbook)
-        extra = {"rows": result.lines, "findings": len(result.findings), "counts": result.counts}
-    else:
-        import closekit
+    return len(CalamineWorkbook.from_path(str(data)).get_sheet_by_name("GL").to_python()) - 1
 
-        result = closekit.close(workbook)
-        extra = {
-            "rows": result.validation.lines,
-            "findings": len(result.findings),
-            "counts": result.counts,
-            "adjustments": len(result.run.adjustments) if result.run else 0,
-        }
+
+def measure(stage: str, source: str, lines: int) -> dict:
+    from closekit.errors import CloseKitError
+
+    data, workbook = paths(lines, source)
+    start = time.perf_counter()
+    extra: dict = {}
+    try:
+        if stage == "plain":
+            extra["rows"] = plain_read(source, data)
+        elif stage == "import":
+            from closekit import api
+            from closekit.sources import load_ledger
+
+            io = api.open_workbook(workbook)
+            ledger, found = load_ledger(api.read_close_book(io), io)
+            extra = {"rows": len(ledger.lines), "findings": len(found)}
+        elif stage == "validate":
+            import closekit
+
+            result = closekit.validate(workbook)
+            extra = {"rows": result.lines, "counts": result.counts}
+        elif stage == "close":
+            import closekit
+
+            result = closekit.close(workbook)
+            extra = {"rows": result.validation.lines, "counts": result.counts}
+        else:
+            extra = measure_write(workbook)
+            start = time.perf_counter() - extra.pop("seconds")
+    except CloseKitError as refused:
+        extra = {"refused": "refused: " + str(refused).split(";")[0][:90]}
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"stage": stage, "seconds": seconds, "peak_mb": peak_mb, **extra}
+    return {"stage": stage, "source": source, "seconds": seconds, "peak_mb": peak_mb(), **extra}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM, because Linux carries ru_maxrss over exec: a
+    stage started from the (large) generating process would otherwise report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_write(workbook: Path) -> dict:
+    """The close, then (timed) TrialBalance + Adjustments alone, then (timed) every output."""
+    import closekit
+    from closekit import api, outputs
+
+    work = workbook.with_name(workbook.stem + "-write.xlsx")
+    shutil.copyfile(workbook, work)
+    try:
+        result = closekit.close(work)
+        run, ccy = result.run, result.run.ctx.accounting_currency
+        two = [
+            outputs.adjustments_sheet(run.adjustments, run.ctx.dimensions, ccy),
+            outputs.amounts_sheet("TrialBalance", run.tables["trial_balance"], ccy),
+        ]
+        started = time.perf_counter()
+        result.validation.io.write_sheets(two)
+        tb_adj = time.perf_counter() - started
+        journal = len(run.tables["general_journal"])
+        del result, run, two  # the workbook changed: close again, as a new run would, without the first in memory
+        result = closekit.close(work)
+        started = time.perf_counter()
+        written = api.write_close(result, now=None, user="bench")
+        every = time.perf_counter() - started
+    finally:
+        work.unlink(missing_ok=True)
+    return {"seconds": every, "tb_adj_seconds": tb_adj, "sheets": len(written), "journal_rows": journal}
+
+
+def measure_external(tool: str, lines: int) -> dict:
+    """hledger's balance report or beancount's load (bean-check) of the same ledger."""
+    csv_path, _ = paths(lines, "csv")
+    journal = DATA / f"gl_{lines}.{'journal' if tool == 'hledger' else 'beancount'}"
+    if not journal.exists():
+        write_plain_text_journal(csv_path, journal, beancount=tool != "hledger")
+    command = ["hledger", "-f", str(journal), "balance"] if tool == "hledger" else ["bean-check", str(journal)]
+    start = time.perf_counter()
+    # beancount keeps a pickle of the parsed file beside it: without this every run after the first is a cache hit
+    env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"stage": tool, "source": "csv", "seconds": seconds, "peak_mb": peak_mb}
+
+
+def write_plain_text_journal(csv_path: Path, out: Path, beancount: bool) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    amount = frame["Debit"].where(frame["Debit"] != "", "-" + frame["Credit"])
+    account = ("Assets:" if beancount else "") + "A" + frame["Account"]
+    posting = "  " + account + "  " + amount + " " + frame["Currency"]
+    head = frame["Date"] + (' * "' if beancount else " ") + frame["Voucher"] + ('"' if beancount else "")
+    text = (head.where(frame["Line"] == "1", "") + "\n").where(frame["Line"] == "1", "") + posting + "\n"
+    with open(out, "w") as handle:
+        if beancount:
+            for name in sorted(set(account)):
+                handle.write(f"2000-01-01 open {name}\n")
+        for chunk in range(0, len(text), 200_000):
+            handle.write("".join(text.iloc[chunk : chunk + 200_000]))
+
+
+# -------------------------------------------------------------------------------------- running
+
+
+def run_stage(stage: str, source: str, lines: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--lines", str(lines), "--measure", f"{stage}:{source}"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return {"stage": stage, "source": source, "failed": done.stderr.strip().splitlines()[-1:] or ["?"]}
+    return json.loads(done.stdout)
+
+
+def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
+    started = time.perf_counter()
+    if lines > XLSX_MAX_LINES:
+        sources = tuple(s for s in sources if s != "xlsx")
+    generate(lines, sources)
+    size = paths(lines, "csv")[0].stat().st_size / 1e6
+    print(f"\n{lines:,} lines ({size:.0f} MB as CSV; data ready in {time.perf_counter() - started:.0f} s)", flush=True)
+    results = []
+    for source in sources:
+        stages = ("plain", "import") if source == "xlsx" else STAGES
+        for stage in stages:
+            if source == "csv" and stage == "write" and "parquet" in sources:
+                continue  # the outputs are the same whatever the source: written once, from Parquet
+            row = run_stage(stage, source, lines)
+            if stage == "plain":  # the baseline: the median of three runs, so that one busy (or idle) moment
+                # on a shared machine does not set every ratio of the run
+                runs = sorted([row, *(run_stage(stage, source, lines) for _ in range(2))], key=lambda r: r["seconds"])
+                row = runs[1]
+            results.append(row)
+            print_row(row, results, lines)
+    for tool in ("hledger", "bean-check"):
+        if shutil.which(tool) is None:
+            print(f"{'':>12}  {tool:<11}{'':<8}skipped: {tool} is not on PATH")
+            continue
+        if lines > EXTERNAL_MAX_LINES:
+            print(f"{'':>12}  {tool:<11}{'':<8}skipped: above {EXTERNAL_MAX_LINES:,} lines (about 4 GB per million)")
+            continue
+        row = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--lines", str(lines), "--measure", f"{tool}:csv"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        results.append(row)
+        print_row(row, results, lines)
+    return results
+
+
+HEADER = f"{'lines':>12}  {'stage':<11}{'source':<8}{'seconds':>9}{'x plain':>9}{'peak MB':>9}  notes"
+
+
+def print_row(row: dict, results: list[dict], lines: int) -> None:
+    if len(results) == 1:
+        print(HEADER)
+    base = next((r for r in results if r["stage"] == "plain" and r["source"] == row["source"]), None)
+    if "failed" in row or "refused" in row:
+        why = row.get("refused") or f"failed: {' '.join(row['failed'])}"
+        print(f"{lines:>12,}  {row['stage']:<11}{row['source']:<8}{'-':>9}{'-':>9}{'-':>9}  {why}")
+        return
+    ratio = f"{row['seconds'] / base['seconds']:.1f}" if base and "seconds" in base else "-"
+    notes = {
+        "plain": {"csv": "pyarrow.csv.read_csv", "parquet": "pyarrow.parquet.read_table", "xlsx": "python-calamine"}[
+            row["source"]
+        ],
+        "import": "read + parse into the canonical ledger",
+        "validate": "workbook + import + every posting rule",
+        "close": "validate + every close step",
+        "hledger": "hledger balance (same postings)",
+        "bean-check": "beancount load (same postings)",
+    }.get(row["stage"], "")
+    if row["stage"] == "write":
+        notes = (
+            f"every output ({row['sheets']} sheets, GeneralJournal {row['journal_rows']:,} rows); "
+            f"TrialBalance + Adjustments alone: {row['tb_adj_seconds']:.2f} s"
+        )
+    if "counts" in row:
+        notes += f"; findings {row['counts']}"
+    print(
+        f"{lines:>12,}  {row['stage']:<11}{row['source']:<8}{row['seconds']:>9.2f}{ratio:>9}"
+        f"{row['peak_mb']:>9.0f}  {notes}",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--measure", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", action="store_true", help="run 100k, 1M and 10M lines")
+    parser.add_argument("--sources", default="csv,parquet,xlsx", help="comma list of csv, parquet, xlsx")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    csv_path, workbook = (DATA / f"gl_{args.lines}.csv", DATA / "close.xlsx")
     if args.measure:
-        print(json.dumps(measure(args.measure, csv_path, workbook)))
+        stage, source = args.measure.split(":")
+        if stage in ("hledger", "bean-check"):
+            print(json.dumps(measure_external(stage, args.lines)))
+        else:
+            print(json.dumps(measure(stage, source, args.lines)))
         return
-    started = time.perf_counter()
-    generate(args.lines)
-    size_mb = csv_path.stat().st_size / 1e6
-    print(f"{args.lines:,} lines, {size_mb:.0f} MB CSV (generated in {time.perf_counter() - started:.1f} s)")
-    results = []
-    for stage in STAGES:
-        done = subprocess.run(
-            [sys.executable, __file__, "--lines", str(args.lines), "--measure", stage],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results.append(json.loads(done.stdout))
-    base = results[0]["seconds"]
-    print(f"{'stage':<10}{'seconds':>10}{'x plain read':>14}{'peak MB':>10}  notes")
-    notes = {
-        "plain": "pyarrow.csv.read_csv, types inferred",
-        "import": "read + parse into the canonical ledger",
-        "validate": "workbook + import + every posting rule",
-        "close": "validate + settle + revalue + allocate + trial balance + statements",
-    }
-    for r in results:
-        print(
-            f"{r['stage']:<10}{r['seconds']:>10.2f}{r['seconds'] / base:>14.1f}{r['peak_mb']:>10.0f}  "
-            f"{notes[r['stage']]}"
-            + (f"; {r['counts']}" if "counts" in r else "")
-            + (f"; {r['adjustments']} adjustment lines" if "adjustments" in r else "")
-        )
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip() in SOURCES)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"closekit bench on {os.cpu_count()} cores; load average {load:.2f} at the start")
+    for lines in SCALE if args.scale else (args.lines,):
+        bench(lines, sources)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from closekit import api, excelapp, sample, tables, template
@@ -260,3 +261,23 @@ def test_classic_entry_points_run_on_the_caller_book(lite, tmp_path, monkeypatch
     assert addin.close().startswith("close: 0 errors")
     excel = apply_actions(path, book.json()["actions"], tmp_path / "classic.xlsx")
     assert_same_workbook(excel, through_files(path, tmp_path, "close"))
+
+
+def test_an_output_longer_than_a_sheet_is_split_in_excel_too(lite, tmp_path, monkeypatch):
+    """Excel's row limit through the live adapter: numbered sheets, as the file adapter writes
+    them (tests/test_scale.py), never cut."""
+    import xlwings as xw
+
+    from closekit.sheetio import split
+    from closekit.sheetio.base import OutputSheet
+    from closekit.sheetio.excel import ExcelBook
+
+    monkeypatch.setattr(split, "ROWS_PER_SHEET", 3)
+    path = lite_workbook(tmp_path, sample.ledger_rows(), sample.journal_rows())
+    report = pd.DataFrame({"Voucher": [f"V{i}" for i in range(1, 8)]})
+    book = xw.Book(json=payload(path))
+    ExcelBook(book).write_sheets([OutputSheet("GeneralJournal", report)])
+    written = cells(apply_actions(path, book.json()["actions"], tmp_path / "excel.xlsx"))
+    assert [r[0] for r in written["GeneralJournal"]] == ["Voucher", "V1", "V2", "V3"]
+    assert [r[0] for r in written["GeneralJournal (2)"]] == ["Voucher", "V4", "V5", "V6"]
+    assert [r[0] for r in written["GeneralJournal (3)"]] == ["Voucher", "V7"]

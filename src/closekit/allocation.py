@@ -230,7 +230,7 @@ def run(lines: pd.DataFrame, book: CloseBook, ctx: CloseContext) -> StepResult:
 def _working_lines(lines: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     """The columns allocation reads (canonical names), lines without an accounting amount left out."""
     kept = lines.loc[lines["amount_accounting"].notna(), ["date", "account", *dims, "amount_accounting"]]
-    text = {c: kept[c].astype(object).where(kept[c].notna(), "").astype(str) for c in ["account", *dims]}
+    text = {c: kept[c].fillna("").astype(str) for c in ["account", *dims]}
     return kept.assign(**text, amount_accounting=kept["amount_accounting"].astype("int64")).reset_index(drop=True)
 
 

@@ -216,14 +216,20 @@ def close(
     sources: Iterable[str | Path] = (),
     journals: Iterable[str | Path] = (),
     format: str | None = None,
+    progress: closing.Progress | None = None,
 ) -> CloseResult:
     """Run the period's close: import, validate, settle, revalue, allocate, trial balance and
     statements (or the ``steps`` asked for, always in that order); ``by_dimensions`` splits the
-    trial balance per dimension values. Nothing is written: see :func:`write_close`."""
+    trial balance per dimension values; ``progress(step, done, total)`` is called as each step
+    starts and once as ``("done", total, total)`` (:data:`closekit.closing.Progress`). Nothing
+    is written: see :func:`write_close`."""
     chosen = closing.selected(list(steps) if steps is not None else None)
     unknown = sorted(set(steps or ()) - set(closing.ORDER))
     if unknown:
         raise UsageError(f"unknown step {', '.join(unknown)}; the steps are: {', '.join(closing.ORDER)}.")
+    total = len(chosen)
+    if progress is not None:  # reading the sources and the posting rules: one call, reported as "import"
+        progress("import", 0, total)
     checked = validate(workbook, sources=sources, journals=journals, format=format)
     book = checked.book
     ctx = closing.context_for(book, period)
@@ -234,6 +240,8 @@ def close(
         "validate": StepOutcome("validate" in chosen, checked.ok, _reason(checked.findings)),
     }
     if ctx is None:
+        if progress is not None:
+            progress("done", total, total)
         return CloseResult(checked, None, outcomes)
     subsidiaries = None
     if "consolidation" in chosen and book.consolidation:
@@ -241,11 +249,20 @@ def close(
 
         subsidiaries = subsidiary_books.read(book, checked.io, ctx)
     result = closing.run(
-        checked.ledger, book, ctx, chosen, checked.findings, by_dimensions=by_dimensions, subsidiaries=subsidiaries
+        checked.ledger,
+        book,
+        ctx,
+        chosen,
+        checked.findings,
+        by_dimensions=by_dimensions,
+        subsidiaries=subsidiaries,
+        progress=progress,
     )
     if subsidiaries is not None:
         checked.extra_hashes.update(subsidiaries.hashes)
     review.explain_flux(result, checked.io)
+    if progress is not None:
+        progress("done", total, total)
     for step in chosen:
         if step in ("import", "validate"):
             continue

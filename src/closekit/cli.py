@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from closekit import __version__, api, money, outputs, sample, sample_group, template
+from closekit import __version__, api, money, outputs, progress, sample, sample_group, template
 from closekit.errors import CloseKitError, UsageError
 
 app = typer.Typer(
@@ -133,7 +133,7 @@ def close_command(
 ) -> None:
     """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
     chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None
-    with contextlib.nullcontext() if dry_run else api.locked(workbook):
+    with contextlib.nullcontext() if dry_run else api.locked(workbook), progress.bar(not as_json) as shown:
         result = api.close(
             workbook,
             steps=chosen,
@@ -142,7 +142,10 @@ def close_command(
             sources=source or [],
             journals=journal or [],
             format=format,
+            progress=shown,
         )
+        if shown is not None and not dry_run:
+            shown.step("write")
         written = [] if dry_run else api.write_close(result, command=_command_line())
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")

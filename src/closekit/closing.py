@@ -12,6 +12,7 @@ touches a file: :func:`closekit.api.close` reads, :func:`closekit.api.write_clos
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,6 +64,9 @@ PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET", "yea
 #: opening voucher posts on the next fiscal year's first day, while the closed year is On hold).
 OWN_PERIOD_STEPS = ("year-end",)
 ADJUSTMENTS_SHEET = "Adjustments"
+#: ``progress(step, done, total)``: called as each step starts (``done`` steps of ``total`` are
+#: finished) and once more as ``("done", total, total)``; for a progress bar or an Excel status line.
+Progress = Callable[[str, int, int], None]
 
 
 class UnbalancedGeneratedVoucher(RuntimeError):
@@ -132,11 +136,17 @@ def run(
     *,
     by_dimensions: bool = False,
     subsidiaries: list | None = None,
+    progress: Progress | None = None,
 ) -> CloseRun:
     """Run the requested steps (``import`` and ``validate`` have run: their findings come in);
     ``by_dimensions`` splits the trial balance per dimension values; ``subsidiaries`` are the
     subsidiaries' closed balances the ``consolidation`` step needs (read by
-    :mod:`closekit.subsidiaries`) and the findings of reading them."""
+    :mod:`closekit.subsidiaries`) and the findings of reading them; ``progress`` is told of each
+    step as it starts (see :data:`Progress`)."""
+
+    def report(step: str) -> None:
+        if progress is not None and step in steps:
+            progress(step, steps.index(step), len(steps))
     result = CloseRun(ctx, steps, pd.DataFrame())
     result.findings_by_step["validate"] = base_findings
     status = book.calendar.locate(pd.Series([ctx.end]))[1].iloc[0]
@@ -147,6 +157,7 @@ def run(
     for step in steps:
         if step not in GENERATORS:
             continue
+        report(step)
         outcome: StepResult = GENERATORS[step](working, book, ctx)
         result.tables.update(outcome.tables)
         found = [outcome.findings]
@@ -167,6 +178,7 @@ def run(
     result.posted_lines = pd.concat(posted, ignore_index=True) if posted else empty
     posted_adjustments = result.posted_lines
     if "trial-balance" in steps:
+        report("trial-balance")
         result.tables["trial_balance"] = reports.trial_balance(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
         )
@@ -183,16 +195,19 @@ def run(
             for message in checks
         )
     if "statements" in steps:
+        report("statements")
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
     if "trial-balance" in steps:
         mismatches = opening_check.check(ledger_.lines, book, ctx)
         result.findings_by_step["trial-balance"] = fnd.combine([result.findings_by_step["trial-balance"], mismatches])
     if "consolidation" in steps:
+        report("consolidation")
         found, tables = consolidation.run_step(ledger_.lines, posted_adjustments, book, ctx, subsidiaries)
         result.findings_by_step["consolidation"] = found
         result.tables.update(tables)
     if "flux" in steps:
+        report("flux")
         result.tables["flux"] = flux.movements(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
         )

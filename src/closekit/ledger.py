@@ -103,8 +103,21 @@ def combine(parts: list[pd.DataFrame], dimensions: tuple[str, ...]) -> pd.DataFr
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_lines(dimensions)
+    if len(parts) > 1:  # one set of categories for every part, so pandas keeps the codes and does
+        # not turn a million-line column into text to concatenate it (then back into categories)
+        for column in ("where", "kind"):
+            # sorted, as astype("category") of the concatenated text would have them
+            categories = pd.Index(sorted(set(np.concatenate([_categories(p[column]) for p in parts]))))
+            dtype = pd.CategoricalDtype(categories)
+            parts = [p.assign(**{column: p[column].astype(dtype)}) for p in parts]
     out = pd.concat(parts, ignore_index=True)
     return _typed(out, dimensions)
+
+
+def _categories(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.categories.to_numpy(dtype=object)
+    return pd.unique(values.astype(object).to_numpy())
 
 
 def _typed(lines: pd.DataFrame, dimensions: tuple[str, ...]) -> pd.DataFrame:
@@ -310,6 +323,6 @@ def canonical_lines(
                 parsing.looks_like_formula(out[name]),
                 name,
                 "'{value}' would run as a formula in Excel",
-                out[name].str.slice(0, 60),
+                lambda name=name: out[name].str.slice(0, 60),
             )
     return _typed(out, dimensions), fnd.combine(found)

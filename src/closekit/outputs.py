@@ -31,6 +31,7 @@ import json
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from closekit import findings as fnd
@@ -234,8 +235,27 @@ def money_frame(frame: pd.DataFrame, columns: list[str], currency: str) -> tuple
     out = frame.copy()
     for column in columns:
         values = out[column]
-        out[column] = [None if pd.isna(v) else money.to_decimal(int(v), currency) for v in values]
+        if pd.api.types.is_integer_dtype(values.dtype):
+            out[column] = _decimals(values, places)
+        else:
+            out[column] = [None if pd.isna(v) else money.to_decimal(int(v), currency) for v in values]
     return out, dict.fromkeys(columns, fmt)
+
+
+def _decimals(values: pd.Series, places: int) -> list[decimal.Decimal | None]:
+    """Integer minor units as Decimals equal to :func:`money.to_decimal` (same digits and exponent),
+    built from text made a whole column at a time: a million amounts in a fraction of a second."""
+    known = values.notna().to_numpy()
+    minor = values.to_numpy(dtype="int64", na_value=0)
+    magnitude = np.abs(minor)
+    text = pd.Series(np.where(minor < 0, "-", "")) + pd.Series(magnitude // 10**places).astype(str)
+    if places:
+        text = text + "." + pd.Series(magnitude % 10**places).astype(str).str.zfill(places)
+    out = list(map(decimal.Decimal, text.tolist()))
+    if not known.all():
+        for i in np.flatnonzero(~known).tolist():
+            out[i] = None
+    return out
 
 
 def adjustments_sheet(lines: pd.DataFrame, dimensions: tuple[str, ...], currency: str) -> OutputSheet:

@@ -58,9 +58,9 @@ class Rates:
                     break
                 pos = np.searchsorted(cand_dates, when[todo], side="right") - 1
                 ok = pos >= 0
-                picked = np.empty(ok.sum(), dtype=object)
-                picked[:] = [cand_rates[p] for p in pos[ok]]
-                out[todo[ok]] = picked
+                choices = np.empty(len(cand_rates), dtype=object)
+                choices[:] = cand_rates
+                out[todo[ok]] = choices[pos[ok]]
                 todo = todo[~ok]
         return pd.Series(out, index=currencies.index)
 
@@ -76,7 +76,7 @@ def convert(amounts: pd.Series, currencies: pd.Series, rates: pd.Series, target:
 
     ``amounts`` are minor units of each line's currency; ``rates`` exact Fractions.
     """
-    out = np.zeros(len(amounts), dtype=object)
+    out = np.zeros(len(amounts), dtype=np.int64)  # becomes Python integers only if int64 could overflow
     known = amounts.notna().to_numpy()
     amt = amounts.to_numpy(dtype="int64", na_value=0)
     cur = currencies.to_numpy(dtype=object)
@@ -86,14 +86,20 @@ def convert(amounts: pd.Series, currencies: pd.Series, rates: pd.Series, target:
     for currency in pd.unique(cur[usable]):
         in_currency = usable & (cur == currency)
         shift = shift_target - (money.exponent(currency) if money.is_currency(currency) else 2)
-        codes, distinct = pd.factorize(rts[in_currency])
         positions = np.flatnonzero(in_currency)
-        for code, rate in enumerate(distinct):
+        # Group by the rate objects' identity (lookup hands out one object per Rates row): hashing
+        # a Fraction per line is what made this slow; equal rates in two groups give equal results.
+        codes, distinct_ids = pd.factorize(np.frompyfunc(id, 1, 1)(rts[positions]).astype(np.int64))
+        first = pd.Series(codes).drop_duplicates().index.to_numpy()
+        for code in range(len(distinct_ids)):
             idx = positions[codes == code]
-            exact = Fraction(rate) * Fraction(10) ** shift
-            out[idx] = _scale(amt[idx], exact.numerator, exact.denominator)
-    out[~usable] = None
-    return pd.Series(out, index=amounts.index, dtype="Int64")
+            exact = Fraction(rts[positions[first[code]]]) * Fraction(10) ** shift
+            scaled = _scale(amt[idx], exact.numerator, exact.denominator)
+            if scaled.dtype == object and out.dtype != object:
+                out = out.astype(object)
+            out[idx] = scaled
+    result = pd.Series(out, index=amounts.index).astype("Int64")
+    return result.where(usable, pd.NA)
 
 
 def _scale(amounts: np.ndarray, num: int, den: int) -> np.ndarray:

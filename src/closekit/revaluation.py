@@ -125,7 +125,11 @@ def _keyed(window: pd.DataFrame, ctx: CloseContext) -> tuple[pd.DataFrame, pd.Da
     group = ["account", *ctx.dimensions]
     is_home = (window["currency"] == ctx.accounting_currency).to_numpy()
     foreign, home = window[~is_home], window[is_home].copy()
-    named = home["text"].fillna("").astype(str).str.extract(TEXT_PATTERN, expand=False)
+    text = home["text"].fillna("").astype(str)
+    candidate = text.str.startswith("Revaluation of ").to_numpy(dtype=bool)  # a cheap look before the regex
+    named = pd.Series(np.nan, index=home.index, dtype=object)
+    if candidate.any():
+        named[candidate] = text[candidate].str.extract(TEXT_PATTERN, expand=False).astype(object)
     valid = named.isin(money.currency_codes() - {ctx.accounting_currency}).to_numpy(dtype=bool)
     seen = foreign.groupby(group, sort=False)["currency"].agg(["nunique", "first"])
     home = home.join(seen, on=group)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from closekit.schema import header_key
@@ -70,9 +71,9 @@ class AccountSelector:
 
     def mask(self, accounts: pd.Series) -> pd.Series:
         """True where the account is in the list; decided once per distinct account."""
-        text = accounts.astype(object).where(accounts.notna(), "").astype(str)
-        hits = {a: self.matches(a) for a in text.unique()}
-        return text.map(hits).astype(bool)
+        codes, distinct = pd.factorize(accounts)
+        hits = np.asarray([self.matches(str(a)) for a in distinct] + [self.matches("")], dtype=bool)
+        return pd.Series(hits[codes], index=accounts.index)  # code -1 (a blank) picks the last
 
 
 def _account_item(part: str) -> AccountItem:

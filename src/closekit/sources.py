@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from closekit import findings as fnd
-from closekit import importers, ledger, parsing
+from closekit import importers, ledger, parquet_source, parsing
 from closekit.book import CloseBook
 from closekit.errors import InputError
 from closekit.importers.base import ImportContext
@@ -46,8 +46,11 @@ def specs_from_book(book: CloseBook) -> list[SourceSpec]:
     ]
 
 
-def read_raw(path: Path, spec: SourceSpec, where: str) -> tuple[RawTable, str]:
-    """A source file's bytes as a raw table; returns (table, SHA-256 of the bytes)."""
+def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None = None) -> tuple[RawTable, str]:
+    """A source file's bytes as a raw table; returns (table, SHA-256 of the bytes). ``ctx`` lets a
+    Parquet source read only the columns its importer maps."""
+    if path.is_file() and parquet_source.is_parquet(path):
+        return parquet_source.read(path, where, spec.format, ctx or ImportContext())
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -134,17 +137,21 @@ def _account_types(book: CloseBook) -> dict[str, str]:
     return {**types, **{source: types[target] for source, target in book.account_map.items() if target in types}}
 
 
-def import_table(
-    table: RawTable, spec: SourceSpec, book: CloseBook, *, path: str | None = None, digest: str | None = None
-) -> tuple[pd.DataFrame, ledger.SourceInfo, pd.DataFrame]:
-    """One raw table through its importer into canonical lines; (lines, source info, findings)."""
+def import_context(book: CloseBook) -> ImportContext:
     settings = book.settings
-    ctx = ImportContext(
+    return ImportContext(
         tuple(book.dimensions),
         settings.dimension_delimiter if settings else "-",
         book.accounting_currency or "EUR",
         _account_types(book),
     )
+
+
+def import_table(
+    table: RawTable, spec: SourceSpec, book: CloseBook, *, path: str | None = None, digest: str | None = None
+) -> tuple[pd.DataFrame, ledger.SourceInfo, pd.DataFrame]:
+    """One raw table through its importer into canonical lines; (lines, source info, findings)."""
+    ctx = import_context(book)
     importer = choose_importer(table, spec)
     mapped = importer.map(table, ctx)
     date_format = None
@@ -202,7 +209,10 @@ def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> t
                 )
             path = folder / path
         where = spec.path if spec.path not in {i.where for i in infos} else f"{spec.path} (#{len(infos) + 1})"
-        table, digest = read_raw(path, spec, where)
+        if parquet_source.is_parquet(path) and path.is_file():  # reads only the columns the importer maps
+            table, digest = parquet_source.read(path, where, spec.format, import_context(book))
+        else:
+            table, digest = read_raw(path, spec, where)
         try:
             lines, info, problems = import_table(table, spec, book, path=str(path), digest=digest)
         except AmbiguousFormat as ambiguous:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from closekit import accel, xlsx_scan
 from closekit import findings as fnd
-from closekit import xlsx_scan
 from closekit.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -82,7 +82,8 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
     body = [r for r, f in zip(body, filled, strict=True) if f]
     numbers = numbers[np.asarray(filled, dtype=bool)] if len(filled) else numbers
     width = max(keep) + 1 if keep else 0
-    padded = [list(r[:width]) + [""] * (width - len(r)) for r in body]
+    rectangular = all(len(r) == width for r in body)  # python-calamine's grid is: then no copy is needed
+    padded = body if rectangular else [list(r[:width]) + [""] * (width - len(r)) for r in body]
     frame = (
         pd.DataFrame(padded, columns=range(width), dtype=object)[keep]
         if padded
@@ -209,6 +210,8 @@ def _refuse_mixed(data: bytes, bad: int, where: str) -> None:
 def _refuse_long_fields(data: bytes, where: str) -> None:
     """Refuse, before decoding, a run of more than :data:`MAX_FIELD_CHARS` bytes without a line break
     or any delimiter: no cell of a spreadsheet is that long (32,767 characters, at most 4 bytes each)."""
+    if _longest_line(data) <= MAX_FIELD_CHARS:  # the usual case, found with one comparison a byte
+        return
     length, start = _longest_run(data)
     if length > MAX_FIELD_CHARS:
         line = data.count(b"\n", 0, start) + 1
@@ -217,6 +220,14 @@ def _refuse_long_fields(data: bytes, where: str) -> None:
             f"closekit reads fields of at most {MAX_FIELD_CHARS:,} characters (an Excel cell holds 32,767). "
             f"This is not a journal export: check that it is the right file."
         )
+
+
+def _longest_line(data: bytes) -> int:
+    """Length of the longest run of bytes without a line feed (an upper bound of any field's length)."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if not len(breaks):
+        return len(data)
+    return int(max(breaks[0], np.diff(breaks).max(initial=0) - 1, len(data) - breaks[-1] - 1))
 
 
 def _longest_run(data: bytes, chunk: int = 1 << 24) -> tuple[int, int]:
@@ -372,11 +383,11 @@ def _delimiter(given: str | None, header_line: str, where: str) -> str:
 
 
 def _read_fast(body: str, names: list[str], delimiter: str) -> pd.DataFrame | None:
-    try:
-        import pyarrow as pa
-        from pyarrow import csv as pacsv
-    except ImportError:
+    if accel.arrow() is None:
         return None
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
     data = body.encode("utf-8")
     try:
         table = pacsv.read_csv(

@@ -71,6 +71,15 @@ def account_types(book: CloseBook, column: str = "type") -> dict[str, str]:
     return dict(zip(accounts["account"].astype(str), accounts[column].fillna("").astype(str), strict=True))
 
 
+def _group_numbers(keys: list[pd.Series]) -> np.ndarray:
+    """0, 1, ... per distinct combination of ``keys``, numbered in order of first appearance."""
+    combined = np.zeros(len(keys[0]) if keys else 0, dtype=np.int64)
+    for key in keys:
+        codes, distinct = pd.factorize(key, use_na_sentinel=False)
+        combined = pd.factorize(combined * max(len(distinct), 1) + codes)[0]
+    return combined
+
+
 def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("").astype(object).reset_index(drop=True)
 
@@ -135,10 +144,12 @@ def balances(
     movement = ~opening_line & ~before
     prior_pl = before & ~in_year & is_pl & (not closed)
     zero = np.zeros(len(amt), dtype=np.int64)
-    frame = pd.DataFrame(
+    # The lines are summed per key first, on integer group numbers (in order of first appearance);
+    # only the few sums get text keys, so a million lines are never turned into Python strings.
+    key_text = [kept[k].astype("string").fillna("") for k in keys]
+    group = _group_numbers(key_text)
+    sums = pd.DataFrame(
         {
-            "account": _text(kept["account"]),
-            **{d: _text(kept[d]) for d in dimensions},
             "opening": np.where(opening, amt, 0),
             "debit": np.where(movement & (amt > 0), amt, 0),
             "credit": np.where(movement & (amt < 0), -amt, 0),
@@ -146,6 +157,13 @@ def balances(
             "adj_credit": zero,
             "prior_pl": np.where(prior_pl, amt, 0),
             "prior_pl_lines": prior_pl.astype(np.int64),
+        }
+    ).groupby(group, sort=True)[_SUMS].sum()
+    first = pd.Series(group).drop_duplicates().index.to_numpy()
+    frame = pd.DataFrame(
+        {
+            **{k: _text(text.iloc[first]) for k, text in zip(keys, key_text, strict=True)},
+            **{c: sums[c].to_numpy(dtype=np.int64) for c in _SUMS},
         }
     )
     adj = adjustment_lines(adjustments, ctx)

@@ -38,8 +38,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from closekit import accel, parsing
 from closekit import findings as fnd
-from closekit import parsing
 from closekit.importers.base import (
     ImportContext,
     Importer,
@@ -300,12 +300,7 @@ def _split_fast(values: pd.Series, delimiter: str, width: int) -> tuple[list[pd.
 
 def _arrow() -> tuple | None:
     """pyarrow and pyarrow.compute when installed (the ``fast`` extra), else None."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:
-        return None
-    return pa, pc
+    return accel.arrow()
 
 
 IMPORTER = Importer("d365", "Dynamics 365", detect, map_table)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from closekit import tables
+from closekit.sheetio import split
 from closekit.sheetio import xlsx_sheet as xs
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.tables import RawTable
@@ -123,6 +124,7 @@ class ExcelBook:
 
     # ----------------------------------------------------------------------------- writing
     def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
+        sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         planned = [(out, sheet_values(out)) for out in sheets]  # every value computed before any write
         cells = [(self._existing(n), ref, value) for n, refs in (updates or {}).items() for ref, value in refs.items()]
         for out, (values, formats) in planned:

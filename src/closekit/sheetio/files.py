@@ -26,6 +26,7 @@ from pathlib import Path
 
 from closekit import tables
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
+from closekit.sheetio import split
 from closekit.sheetio.base import OutputSheet
 from closekit.tables import RawTable
 
@@ -177,6 +178,7 @@ class FileWorkbook:
                 f"{self.where} changed on disk while closekit was running, so closekit wrote nothing: run again."
             )
         xlsx_package.remove_stale_temporaries(self.path)
+        sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         try:
             xlsx_package.write_sheets_atomic(self.path, sheets, updates)
         except PermissionError:

@@ -25,20 +25,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from closekit import accel
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet
 
-try:  # optional: numbers -> text ~5x faster than pandas' astype (same shortest round-trip text)
+try:  # optional: numbers -> text ~5x faster than pandas' astype (same shortest round-trip text),
+    # and whole rows joined in Arrow instead of Python strings
     import pyarrow as pa
+    import pyarrow.compute as pc
 except ImportError:  # e.g. Pyodide without pyarrow
-    pa = None
+    pa = pc = None
 
 CHUNK_ROWS = 50_000
+COMPRESS_LEVEL = 1
 THREADS = sys.platform != "emscripten"  # Pyodide (xlwings Lite) cannot start threads
 MISSING, TEXT, NUMBER, BOOL, TEMPORAL, ERROR = range(6)
 _ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+#: A cell text that :func:`_escape` changes has one of these (or is long: over 16,383 characters).
+_SPECIAL = _ILLEGAL[:-1] + "&<>\r]|_x[0-9A-Fa-f]{4}_"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EPOCH_1900, _EPOCH_1904 = pd.Timestamp("1899-12-30"), pd.Timestamp("1904-01-01")
 _MAR_1900 = pd.Timestamp("1900-03-01")  # before this, Excel's 1900 serials are off by one
@@ -149,7 +155,11 @@ def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
         codes[ok.to_numpy(dtype=bool)] = TEMPORAL
     elif not isinstance(dtype, pd.StringDtype):
         s = s.astype(object)
-        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        inferred_kind = pd.api.types.infer_dtype(s, skipna=True)
+        fast = _fast_object_column(s, inferred_kind, missing, date1904)
+        if fast is not None:  # whole columns of Decimals or dates: no per-cell Python loop
+            s, codes, whole_days = fast
+        elif inferred_kind not in ("string", "empty"):
             kinds = [_object_code(v, date1904) for v in s.tolist()]
             codes = np.asarray(kinds, dtype=np.int8)
             values = s.to_numpy()
@@ -162,6 +172,29 @@ def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
     if fmt in ("date", "datetime"):
         date_fmt = fmt
     return _Column("", "", s, codes, fmt if fmt and fmt != "text" else inferred, date_fmt, whole_days)
+
+
+def _fast_object_column(
+    s: pd.Series, kind: str, missing: np.ndarray, date1904: bool
+) -> tuple[pd.Series, np.ndarray, bool] | None:
+    """(values, codes, whole_days) for an object column of only Decimals or only dates (the amounts
+    and dates of a report), decided for the whole column; None for any other column."""
+    n = len(s)
+    if kind == "decimal":
+        texts = s.map(str, na_action="ignore")
+        if texts.str.contains("[A-Za-z]", regex=True, na=False).any():  # exponents, NaN, Infinity
+            return None
+        return s, np.full(n, NUMBER, dtype=np.int8), False
+    if kind == "date":  # datetime.date cells (not datetimes): every one a whole day
+        try:
+            stamps = pd.Series(pd.to_datetime(s, errors="raise").to_numpy(dtype="datetime64[ns]"))
+        except (ValueError, OverflowError, TypeError):
+            return None  # years before 1677 or after 2262: the per-cell path decides
+        ok = (stamps >= (_EPOCH_1904 if date1904 else pd.Timestamp("1900-01-01"))).to_numpy(dtype=bool)
+        if not (ok | missing).all():
+            return None
+        return stamps, np.full(n, TEMPORAL, dtype=np.int8), True
+    return None
 
 
 def _object_code(v: object, date1904: bool) -> int:
@@ -228,6 +261,13 @@ def _escape(s: pd.Series) -> pd.Series:
         s = s.astype("str")
     except UnicodeEncodeError:  # lone surrogates cannot be encoded: drop them first
         s = s.map(lambda v: _SURROGATES.sub("", v)).astype("str")
+    special = s.str.contains(_SPECIAL, regex=True).to_numpy(dtype=bool, na_value=False) | (
+        s.str.len() > MAX_CELL_CHARS // 2
+    ).to_numpy(dtype=bool, na_value=False)
+    if not special.any():  # most cells of a report: one scan instead of six replacements
+        return s
+    if not special.all():
+        return s.where(~special, _escape(s[special]))
     s = s.str.replace(_ILLEGAL, "", regex=True)
     long = (s.str.len() > MAX_CELL_CHARS // 2).to_numpy(dtype=bool)
     if long.any():  # Excel counts UTF-16 code units
@@ -243,11 +283,19 @@ def _payload(col: _Column, code: int, sub: pd.Series, date1904: bool) -> pd.Seri
     if code == TEXT:
         if pd.api.types.is_datetime64_any_dtype(dtype):
             sub = sub.dt.strftime("%Y-%m-%d" if col.whole_days else "%Y-%m-%d %H:%M:%S")
-        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        elif pd.api.types.is_bool_dtype(dtype) or (
+            pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(sub, skipna=True) != "string"
+        ):
             sub = pd.Series([_to_text(v) for v in sub.tolist()], index=sub.index, dtype=object)
         return _escape(sub)
     if code == NUMBER:
-        return sub.map(_number_text) if pd.api.types.is_object_dtype(dtype) else _digits(sub)
+        if pd.api.types.is_object_dtype(dtype):
+            if pd.api.types.infer_dtype(sub, skipna=True) == "decimal":
+                texts = sub.map(str)  # plain digits: _fast_object_column let no exponent through
+                if not texts.str.contains("E", regex=False).any():
+                    return texts
+            return sub.map(_number_text)
+        return _digits(sub)
     if code == BOOL:
         return sub.map(lambda v: "1" if v else "0")
     if code == ERROR:
@@ -263,8 +311,10 @@ def _payload(col: _Column, code: int, sub: pd.Series, date1904: bool) -> pd.Seri
 
 def _digits(s: pd.Series) -> pd.Series:
     """Numbers as text: the shortest form that reads back as the same double (0.1, 1e+20)."""
-    if pa is not None and s.dtype.kind in "iuf" and s.dtype.itemsize >= 4:
+    if pa is not None and accel.arrow() is not None and s.dtype.kind in "iuf" and s.dtype.itemsize >= 4:
         return pd.Series(pa.array(s.to_numpy()).cast(pa.string()), index=s.index, dtype=pd.ArrowDtype(pa.string()))
+    if s.dtype.kind == "f":  # Python writes 46298.0 where Arrow writes 46298: the same bytes either way
+        return s.astype("str").str.replace(r"\.0$", "", regex=True)
     return s.astype("str")
 
 
@@ -283,7 +333,61 @@ def _column_cells(col: _Column, start: int, stop: int, rows: pd.Series, date1904
     return out
 
 
-def _sheet_chunks(plan: SheetPlan) -> Iterator[str]:
+def _arrow_strings(values: pd.Series | str) -> object:
+    """A payload as an Arrow string array (or a constant as a scalar) for Arrow's element-wise join."""
+    if isinstance(values, str):
+        return pa.scalar(values, pa.string())
+    try:
+        array = pa.array(values.array)
+    except (TypeError, pa.ArrowInvalid):
+        array = pa.array(values.to_numpy(dtype=object), pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == pa.string() else array.cast(pa.string())
+
+
+def _column_cells_arrow(col: _Column, start: int, stop: int, rows: object, date1904: bool) -> object:
+    """:func:`_column_cells` built in Arrow: an Arrow string array, "" for a missing cell."""
+    codes = col.codes[start:stop]
+    values = col.values.iloc[start:stop].reset_index(drop=True)
+    present = [c for c in np.unique(codes).tolist() if c != MISSING]
+    out = None
+    for code in present:
+        whole = len(present) == 1 and not (codes == MISSING).any()
+        mask = None if whole else codes == code
+        sub, r = (values, rows) if mask is None else (values[mask], rows.filter(pa.array(mask)))
+        cells = pc.binary_join_element_wise(
+            f'<c r="{col.letter}',
+            r,
+            col.heads[code],
+            _arrow_strings(_payload(col, code, sub, date1904)),
+            _TAILS[code],
+            "",
+        )
+        if mask is None:
+            return cells
+        base = pa.nulls(stop - start, pa.string()) if out is None else out
+        out = pc.replace_with_mask(base, pa.array(mask), cells)
+    return pc.fill_null(pa.nulls(stop - start, pa.string()) if out is None else out, "")
+
+
+def _joined_bytes(array: object) -> memoryview:
+    """The concatenation of an Arrow string array's values: a view of its data buffer, no copy."""
+    width = np.int64 if array.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset : array.offset + len(array) + 1]
+    data = array.buffers()[2]
+    return memoryview(data)[int(offsets[0]) : int(offsets[-1])] if data is not None else memoryview(b"")
+
+
+def _rows_arrow(plan: SheetPlan, start: int, stop: int) -> memoryview:
+    """Rows ``start``..``stop`` as UTF-8 XML, joined in Arrow (pyarrow present): about 3x faster
+    than joining Python strings, with the same bytes."""
+    rows = pa.array(np.arange(start + 2, stop + 2)).cast(pa.string())
+    cells = [_column_cells_arrow(c, start, stop, rows, plan.date1904) for c in plan.columns]
+    return _joined_bytes(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+
+
+def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
     """The worksheet XML in pieces of CHUNK_ROWS rows, built column-wise."""
     head = ""
     if plan.columns:
@@ -310,6 +414,9 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str]:
         )
     for start in range(0, plan.n_rows if plan.columns else 0, CHUNK_ROWS):
         stop = min(plan.n_rows, start + CHUNK_ROWS)
+        if pa is not None and accel.arrow() is not None:
+            yield _rows_arrow(plan, start, stop)
+            continue
         rows = _digits(pd.Series(np.arange(start + 2, stop + 2)))
         cells = [_column_cells(c, start, stop, rows, plan.date1904) for c in plan.columns]
         opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
@@ -331,7 +438,7 @@ def write_sheet(zout: zipfile.ZipFile, name: str, plan: SheetPlan) -> None:
     ):
         pending: Future[int] | None = None
         for piece in _sheet_chunks(plan):
-            data = piece.encode("utf-8")
+            data = piece.encode("utf-8") if isinstance(piece, str) else piece
             if pending is not None:
                 pending.result()  # at most one chunk in flight; re-raises a write error
             if pool is None:
@@ -345,4 +452,7 @@ def write_sheet(zout: zipfile.ZipFile, name: str, plan: SheetPlan) -> None:
 def new_zip_info(name: str) -> zipfile.ZipInfo:
     zi = zipfile.ZipInfo(name, time.localtime()[:6])
     zi.compress_type, zi.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+    # Deflate level 1: a million-row sheet is ~0.5 GB of XML; level 1 deflates it ~3x faster than
+    # the default level 6 for a file ~20% larger. (The attribute ZipFile.open reads; 3.13 aliases it.)
+    zi._compresslevel = COMPRESS_LEVEL
     return zi
