@@ -241,7 +241,16 @@ def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
     book = xw.Book(json=payload(path))
     message = excelapp.run_close(book, folder=tmp_path)
     assert message.startswith("close: 0 errors")
-    excel = apply_actions(path, book.json()["actions"], tmp_path / "excel-classic.xlsx")
+    actions = book.json()["actions"]
+    # live progress in the Close sheet's progress cell while the steps run (the last write wins)
+    close_b9 = [
+        a["values"][0][0]
+        for a in actions
+        if a["func"] == "setValues" and (a["sheet_position"], a["start_row"], a["start_column"]) == (0, 8, 1)
+    ]
+    assert "'running revaluation (3 of 8 steps done)" in close_b9  # texts go with the apostrophe
+    assert close_b9[-1].startswith("'import ✓")  # the finished steps, written last
+    excel = apply_actions(path, actions, tmp_path / "excel-classic.xlsx")
     assert_same_workbook(excel, through_files(path, tmp_path, "close"))
     exported = xw.Book(json=payload(excel))
     assert "upload-generic.csv" in excelapp.export_upload(exported, folder=tmp_path)

@@ -40,8 +40,12 @@ def validate(book: object, *, folder: str | Path | None = None, now: dt.datetime
 
 
 def run_close(book: object, *, folder: str | Path | None = None, now: dt.datetime | None = None) -> str:
+    """Run close; with the classic add-in (``folder`` given, a live Excel) the Close sheet's
+    progress cell says which step is running while it runs. xlwings Lite sends every change back
+    at the end of the script, so there the cell shows the finished steps only."""
+
     def run(io: ExcelBook) -> tuple[str, pd.DataFrame]:
-        result = api.close(io)
+        result = api.close(io, progress=_progress_cell(io) if folder is not None else None)
         api.write_close(result, command="close (Excel)", now=now, user=_USER)
         return _summary("close", result.counts), result.findings
 
@@ -125,6 +129,19 @@ def _summary(command: str, counts: dict[str, int]) -> str:
         f"{command}: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} infos"
         + (" (see Findings)" if counts["Error"] else "")
     )
+
+
+def _progress_cell(io: ExcelBook) -> Callable[[str, int, int], None] | None:
+    """A progress callback (:data:`closekit.closing.Progress`) writing the Close sheet's progress cell."""
+    sheet = io.sheet(closesheet.SHEET)
+    if sheet is None:
+        return None
+
+    def show(step: str, done: int, total: int) -> None:
+        text = "finishing" if step == "done" else f"running {step}"
+        sheet.range(closesheet.CELLS["progress"]).value = cell_value(f"{text} ({done} of {total} steps done)")
+
+    return show
 
 
 def _guarded(book: object, folder: str | Path | None, run: Callable[[ExcelBook], tuple[str, pd.DataFrame]]) -> str:
