@@ -110,3 +110,11 @@ def test_internal_errors_are_reported_without_traceback(monkeypatch, capsys, tmp
     assert cli.main(["validate", str(tmp_path / "x.xlsx")]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err
+
+
+def test_close_with_the_export_step_points_at_the_export_command(tmp_path, capsys):
+    from closekit import cli, sample
+
+    path = sample.write(tmp_path / "close.xlsx")
+    assert cli.main(["close", str(path), "--steps", "validate,export"]) == 0
+    assert "closekit export WORKBOOK --format F --out FILE" in capsys.readouterr().out

@@ -204,6 +204,8 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
         out.print(f"period-hold: {run.ctx.period} {held}." if hold.clean else f"period-hold: {hold.reason}.")
     ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
     out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
+    if "export" in run.steps:
+        out.print("export: the upload journal is its own command: closekit export WORKBOOK --format F --out FILE.")
 
 
 @app.command("export")

@@ -39,20 +39,11 @@ from closekit.steps import CloseContext, StepResult
 
 #: Every automated step, in the order of the close (workbook.md "Automated steps").
 ORDER = schema.STEPS
-#: The steps this release runs; the others are accepted in --steps and reported as not available yet.
-AVAILABLE = (
-    "import",
-    "validate",
-    "settlement",
-    "revaluation",
-    "allocation",
-    "trial-balance",
-    "statements",
-    "consolidation",
-    "year-end",
-    "flux",
-    "period-hold",
-)
+#: Steps accepted in --steps and in the Checklist that a close does not run: the upload file is
+#: ``closekit export`` (its own command, with its own output file).
+NOT_RUN_BY_CLOSE = ("export",)
+#: The steps a close runs (all of :data:`ORDER` but :data:`NOT_RUN_BY_CLOSE`).
+AVAILABLE = tuple(step for step in ORDER if step not in NOT_RUN_BY_CLOSE)
 GENERATORS = {
     "settlement": settlement.run,
     "revaluation": revaluation.run,
