@@ -186,3 +186,15 @@ def test_close_by_dimensions_writes_the_dimension_columns(sample_workbook):
     assert list(frame.columns[3:5]) == ["Department", "CostCenter"]
     revenue = frame[frame["Account"] == "4000"]
     assert sorted(revenue["Department"]) == ["PROD", "SALES"]
+
+
+def test_materiality_percent_is_decided_exactly_not_by_a_float_ratio():
+    """A variance of 14,285,714,285,714,286 minor units against 142,857,142,857,142,857 is above
+    10 % by a hair: exact arithmetic says so, a float ratio rounds it to 10.0 and would not."""
+    settings = closekit.schema.Settings.model_validate(
+        {"AccountingCurrency": "EUR", "Period": "2026-10", "MaterialityPercent": "10"}
+    )
+    ctx = context("2026-10", "2026-10-01", "2026-10-31")
+    base = pd.Series([142_857_142_857_142_857, 10**17, 0, 500], dtype="Int64")
+    variance = pd.Series([14_285_714_285_714_286, 10**16, 1, 0], dtype="Int64")
+    assert flux._material(variance, base, settings, ctx).tolist() == [True, False, True, False]

@@ -148,9 +148,14 @@ def _material(variance: pd.Series, base: pd.Series, settings: schema.Settings | 
     if amount is not None:
         tests.append(np.abs(var) > money.round_to_minor(abs(amount), ctx.accounting_currency))
     if percent is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(ref != 0, np.abs(var) * 100 / np.where(ref != 0, np.abs(ref), 1), np.inf)
-        tests.append((var != 0) & (pct > float(percent)))
+        # |variance| / |base| > percent, in exact integers and Decimal (no float ratio); a variance
+        # against a base of 0 is always above it. One row per account: a Python loop is cheap here.
+        limit = Decimal(percent)
+        above = [
+            v != 0 and (r == 0 or Decimal(abs(int(v))) * 100 > limit * abs(int(r)))
+            for v, r in zip(var, ref, strict=True)
+        ]
+        tests.append(np.array(above, dtype=bool))
     if not tests:
         return np.zeros(len(variance), dtype=bool)
     hit = np.logical_and.reduce(tests) if both else np.logical_or.reduce(tests)
