@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench fuzz addin docs
+	$(BIN)/lint-imports --no-logo
 
 test: lint
 	$(BIN)/python -m pytest
@@ -37,7 +38,7 @@ fuzz: $(STAMP)
 		"and platform, or clang with libFuzzer to build one). Nothing was fuzzed; the hypothesis property" \
 		"tests (tests/test_fuzz_properties.py) still run with make test."; exit 1; }
 	@mkdir -p build/fuzz
-	@failed=""; for name in $$($(BIN)/python -c "import closekit.importers as i; print(' '.join(i.REGISTRY))"); do \
+	@failed=""; for name in $$($(BIN)/python -c "import closekit.sources.importers as i; print(' '.join(i.REGISTRY))"); do \
 		echo "fuzz: $$name ($(FUZZ_RUNS) runs)"; \
 		if $(BIN)/python fuzz/fuzz_importers.py $$name -runs=$(FUZZ_RUNS) -artifact_prefix=build/fuzz/$$name- \
 			> build/fuzz/$$name.log 2>&1; then tail -n 1 build/fuzz/$$name.log; \
@@ -51,9 +52,9 @@ docs: $(STAMP)
 	$(BIN)/python docs/render_images.py docs/images
 
 templates: $(STAMP)
-	$(BIN)/python -m closekit.template workbook_templates/close.xlsx
-	$(BIN)/python -c "from closekit import sample; sample.write_lite('workbook_templates/sample-lite.xlsx', force=True)"
+	$(BIN)/python -m closekit.workbook.template workbook_templates/close.xlsx
+	$(BIN)/python -c "from closekit.samples import company; company.write_lite('workbook_templates/sample-lite.xlsx', force=True)"
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .import_linter_cache
 

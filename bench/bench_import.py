@@ -61,7 +61,7 @@ def paths(lines: int, source: str) -> tuple[Path, Path]:
 
 
 def workbook_rows(source_name: str, source: str) -> dict:
-    from closekit import sample
+    from closekit.samples import company as sample
 
     rows = sample.workbook_rows()
     rows["Sources"] = [[source_name, "ledger", "generic", "GL" if source == "xlsx" else ""]]
@@ -157,7 +157,7 @@ def generate_xlsx(csv_path: Path, path: Path) -> None:
 
 
 def generate(lines: int, sources: tuple[str, ...]) -> None:
-    from closekit import template
+    from closekit.workbook import template
 
     DATA.mkdir(exist_ok=True)
     csv_path, _ = paths(lines, "csv")
@@ -200,7 +200,7 @@ def measure(stage: str, source: str, lines: int) -> dict:
             extra["rows"] = plain_read(source, data)
         elif stage == "import":
             from closekit import api
-            from closekit.sources import load_ledger
+            from closekit.closing.importing import load_ledger
 
             io = api.open_workbook(workbook)
             ledger, found = load_ledger(api.read_close_book(io), io)
@@ -239,7 +239,8 @@ def peak_mb() -> float:
 def measure_write(workbook: Path) -> dict:
     """The close, then (timed) TrialBalance + Adjustments alone, then (timed) every output."""
     import closekit
-    from closekit import api, outputs
+    from closekit import api
+    from closekit.workbook import outputs
 
     work = workbook.with_name(workbook.stem + "-write.xlsx")
     shutil.copyfile(workbook, work)

@@ -20,7 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from closekit import sample, template  # noqa: E402
+from closekit.samples import company as sample  # noqa: E402
+from closekit.workbook import template  # noqa: E402
 from lite_harness import payload  # noqa: E402
 
 

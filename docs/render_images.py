@@ -16,7 +16,9 @@ from pathlib import Path
 
 import openpyxl
 
-from closekit import api, sample, template
+from closekit import api
+from closekit.samples import company as sample
+from closekit.workbook import template
 
 RESOLUTION = 100  # dots per inch: readable on GitHub, small in the repository
 

@@ -2,9 +2,9 @@
 
     .venv/bin/python fuzz/fuzz_importers.py NAME [libFuzzer options, e.g. -runs=2000]
 
-The bytes atheris makes go the way a source file goes: decoded (:func:`closekit.tables.decode`),
+The bytes atheris makes go the way a source file goes: decoded (:func:`closekit.sources.tables.decode`),
 read by the format's own text reader when it has one, else as CSV (SAF-T: as XML), then through
-:func:`closekit.sources.import_table` with the format named. Any exception other than closekit's
+:func:`closekit.closing.importing.import_table` with the format named. Any exception other than closekit's
 :class:`~closekit.errors.InputError` (a clear "this file cannot be read") is a crash, and atheris
 stops with the input that caused it. Seeds (a header of the format's own column names and a few
 plausible rows) are written to a temporary corpus folder: nothing binary is kept in the repository.
@@ -21,11 +21,13 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["closekit"]):
-    from closekit import api, importers, sample, tables
+    from closekit import api
+    from closekit.closing.importing import AmbiguousFormat, SourceSpec, import_table
     from closekit.errors import InputError
-    from closekit.importers import saft
+    from closekit.samples import company as sample
     from closekit.sheetio.files import FileWorkbook
-    from closekit.sources import AmbiguousFormat, SourceSpec, import_table
+    from closekit.sources import importers, tables
+    from closekit.sources.importers import saft
 
 
 def vocabulary(name: str) -> list[str]:

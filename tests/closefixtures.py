@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from closekit import book, ledger, money
-from closekit.steps import CloseContext
+from closekit.core import ledger, money
+from closekit.core.steps import CloseContext
+from closekit.workbook import book
 
 
 def lines(rows: list[dict], *, dimensions: tuple[str, ...] = (), accounting_currency: str = "EUR") -> pd.DataFrame:

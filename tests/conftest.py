@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from closekit import sample, template
+from closekit.samples import company as sample
+from closekit.workbook import template
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SAMPLES = REPO.parent / "shared" / "samples"

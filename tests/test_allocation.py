@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closefixtures import amounts, close_book, context, lines
-from closekit import allocation, money
-from closekit.allocation import largest_remainder, split_percent
-from closekit.selectors import AccountSelector, DimensionFilter, SelectorError
+from closekit.closing import allocation
+from closekit.closing.allocation import largest_remainder, split_percent
+from closekit.core import money
+from closekit.workbook.selectors import AccountSelector, DimensionFilter, SelectorError
 
 DIMS = ("Department",)
 ACCOUNTS = [

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from closekit import cli, sample
+from closekit import cli
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 
 
@@ -113,7 +114,8 @@ def test_internal_errors_are_reported_without_traceback(monkeypatch, capsys, tmp
 
 
 def test_close_with_the_export_step_points_at_the_export_command(tmp_path, capsys):
-    from closekit import cli, sample
+    from closekit import cli
+    from closekit.samples import company as sample
 
     path = sample.write(tmp_path / "close.xlsx")
     assert cli.main(["close", str(path), "--steps", "validate,export"]) == 0

@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import cli, closing, sample
+from closekit import cli
+from closekit.closing import runner as closing
+from closekit.core.steps import StepResult, adjustment_frame
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
-from closekit.steps import StepResult, adjustment_frame
 
 
 def sheet(workbook, name):
@@ -213,7 +215,7 @@ def test_unknown_step_and_period_are_usage_errors(sample_workbook, capsys):
 def test_close_from_python_on_dataframes_only():
     """The steps are plain functions on DataFrames: no file or Excel in sight."""
     from closefixtures import close_book, context, lines
-    from closekit import allocation
+    from closekit.closing import allocation
 
     book = close_book(
         {"AccountingCurrency": "EUR", "Period": "2025-01", "Dimensions": "Department"},

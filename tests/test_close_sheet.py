@@ -9,8 +9,10 @@ from pathlib import Path
 import openpyxl
 from defusedxml import ElementTree
 
-from closekit import api, closesheet, sample, template
+from closekit import api
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import closesheet, template
 
 REPO = Path(__file__).resolve().parents[1]
 XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"

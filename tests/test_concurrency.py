@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import closekit
-from closekit import api, cli, outputs, sample
+from closekit import api, cli
 from closekit.errors import WorkbookInUse
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook, lock_file, workbook_lock
+from closekit.workbook import outputs
 
 SLOW_VALIDATE = r"""
 import pathlib, sys, time

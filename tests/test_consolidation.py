@@ -9,7 +9,8 @@ from fractions import Fraction
 import pandas as pd
 
 from closefixtures import close_book, context
-from closekit import consolidation, money
+from closekit.closing import consolidation
+from closekit.core import money
 
 DIMS = ("TradingPartner",)
 GROUP_ACCOUNTS = [

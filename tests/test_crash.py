@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from closekit import sample
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 
 OUTPUTS = {

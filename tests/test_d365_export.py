@@ -9,12 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import closekit
-from closekit import api, importers, ledger
+from closekit import api
+from closekit.core import ledger
 from closekit.exporters import ExportContext, available
 from closekit.exporters import d365 as d365_export
-from closekit.importers import d365
-from closekit.importers.base import ImportContext
-from closekit.tables import decode, read_csv_text
+from closekit.sources import importers
+from closekit.sources.importers import d365
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import decode, read_csv_text
 from exportfixtures import DIMENSIONS, adjustments, context
 
 

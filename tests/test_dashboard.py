@@ -9,8 +9,10 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 
-from closekit import cli, dashboard, template
+from closekit import cli
+from closekit.closing import flux as flux_step
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import dashboard, template
 
 
 def chart_parts(path) -> dict[str, bytes]:
@@ -38,7 +40,7 @@ def test_largest_variances_by_size_whatever_the_sign():
             "Variance": pd.array([500, -9000, 0, None], dtype="Int64"),
         }
     )
-    assert dashboard.largest_variances(flux).values.tolist() == [["2000", "AP", -9000], ["1000", "Cash", 500]]
+    assert flux_step.largest_variances(flux).values.tolist() == [["2000", "AP", -9000], ["1000", "Cash", 500]]
 
 
 def test_the_template_has_three_charts_over_the_data_block(tmp_path):

@@ -10,12 +10,15 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import exporters, importers, ledger, sample
+from closekit import exporters
+from closekit.core import ledger
 from closekit.errors import InputError
 from closekit.exporters import datev as datev_export
-from closekit.importers import datev
-from closekit.importers.base import ImportContext
-from closekit.tables import read_csv_text
+from closekit.samples import company as sample
+from closekit.sources import importers
+from closekit.sources.importers import datev
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import read_csv_text
 from exportfixtures import DIMENSIONS, adjustments, context
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

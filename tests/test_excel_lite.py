@@ -23,8 +23,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from closekit import api, excelapp, sample, tables, template
+from closekit import api, excelapp
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
+from closekit.sources import tables
+from closekit.workbook import template
 from lite_harness import apply_actions, payload, run_script
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,9 +10,10 @@ import pytest
 
 import closekit
 from closefixtures import close_book, context, lines
-from closekit import flux, sample
+from closekit.closing import flux
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
-from closekit.tables import from_rows
+from closekit.sources.tables import from_rows
 
 ACCOUNTS = [["1100", "Bank", "Asset"], ["4000", "Revenue", "Revenue"], ["6100", "Rent", "Expense"]]
 PERIODS = [
@@ -191,7 +192,7 @@ def test_close_by_dimensions_writes_the_dimension_columns(sample_workbook):
 def test_materiality_percent_is_decided_exactly_not_by_a_float_ratio():
     """A variance of 14,285,714,285,714,286 minor units against 142,857,142,857,142,857 is above
     10 % by a hair: exact arithmetic says so, a float ratio rounds it to 10.0 and would not."""
-    settings = closekit.schema.Settings.model_validate(
+    settings = closekit.workbook.schema.Settings.model_validate(
         {"AccountingCurrency": "EUR", "Period": "2026-10", "MaterialityPercent": "10"}
     )
     ctx = context("2026-10", "2026-10-01", "2026-10-31")

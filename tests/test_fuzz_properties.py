@@ -21,10 +21,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from closekit import api, importers, parsing, sample, tables
+from closekit import api
+from closekit.closing.importing import AmbiguousFormat, SourceSpec, import_table
+from closekit.core import parsing
 from closekit.errors import InputError
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
-from closekit.sources import AmbiguousFormat, SourceSpec, import_table
+from closekit.sources import importers, tables
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,8 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from closekit import cli, sample, sample_group, template
+from closekit import cli
+from closekit.samples import company as sample
+from closekit.samples import group as sample_group
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import template
 
 
 @pytest.fixture

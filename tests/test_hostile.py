@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 
 import closekit
-from closekit import tables
+from closekit.sources import tables
 from conftest import csv_text
 
 HEADER = "Voucher,Date,Account,Debit,Credit,Text\n"

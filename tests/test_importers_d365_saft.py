@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from closekit.errors import InputError
-from closekit.importers import d365, generic, saft
-from closekit.importers.base import ImportContext
-from closekit.tables import read_csv_text
+from closekit.sources.importers import d365, generic, saft
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import read_csv_text
 
 DIMS = ImportContext(dimensions=("BusinessUnit", "CostCenter", "Department"))
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

@@ -17,9 +17,11 @@ from xml.etree.ElementTree import Element
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from closekit import cli, exporters, sample, tables
+from closekit import cli, exporters
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 from closekit.sheetio.xlsx_package import OutputSheet, write_sheets_atomic
+from closekit.sources import tables
 from conftest import GENERIC_HEADER, BookMaker
 
 CALC = "=cmd|' /C calc'!A0"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from closekit import money
+from closekit.core import money
 
 
 def test_exponents_come_from_iso4217():

@@ -8,12 +8,16 @@ import pytest
 
 import closekit
 from closefixtures import lines as canonical_lines
-from closekit import closing, importers, ledger, sample, trial_balance
+from closekit.closing import runner as closing
+from closekit.closing import trial_balance
+from closekit.core import ledger
 from closekit.exporters import ExportContext
 from closekit.exporters import netsuite as upload
-from closekit.importers import netsuite
-from closekit.importers.base import ImportContext
-from closekit.tables import read_csv_text
+from closekit.samples import company as sample
+from closekit.sources import importers
+from closekit.sources.importers import netsuite
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import read_csv_text
 from exportfixtures import DIMENSIONS, adjustments, context
 
 SEGMENTS = ("Department", "CostCenter", "Subsidiary", "Class", "Location")

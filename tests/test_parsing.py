@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from closekit import parsing
+from closekit.core import parsing
 
 
 def units(values, decimal="."):

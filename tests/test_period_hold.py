@@ -3,8 +3,11 @@ only when the close had no errors; its Checklist task ticks itself, or says why 
 
 from __future__ import annotations
 
-from closekit import cli, closing, outputs, sample
+from closekit import cli
+from closekit.closing import runner as closing
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import outputs
 
 ALL_STEPS = ",".join([*(s for s in closing.AVAILABLE if s not in closing.ON_REQUEST), "period-hold"])
 HOLD_TASK = "Put the period on hold"

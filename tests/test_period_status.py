@@ -9,9 +9,12 @@ import json
 import pytest
 
 import closekit
-from closekit import cli, outputs, period_status, sample
+from closekit import cli
+from closekit.review import period_status
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
-from closekit.tables import from_rows
+from closekit.sources.tables import from_rows
+from closekit.workbook import outputs
 
 NOW = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC)
 

@@ -14,7 +14,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 
-from closekit import cli, sample
+from closekit import cli
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 from xlsx_fixtures import (
     BUTTON_RELS,

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from closekit import sample, template
+from closekit.samples import company as sample
+from closekit.workbook import template
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIONAL = ("pyarrow", "python_calamine", "rich", "typer", "xlwings")

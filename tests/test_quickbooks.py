@@ -14,12 +14,17 @@ import pytest
 
 import closekit
 from closefixtures import lines as canonical_lines
-from closekit import closing, importers, ledger, sample, sources, trial_balance
+from closekit.closing import importing as sources
+from closekit.closing import runner as closing
+from closekit.closing import trial_balance
+from closekit.core import ledger
 from closekit.exporters import ExportContext
 from closekit.exporters import quickbooks as upload
-from closekit.importers import netsuite, quickbooks
-from closekit.importers.base import ImportContext, Importer
-from closekit.tables import from_rows, read_csv_text
+from closekit.samples import company as sample
+from closekit.sources import importers
+from closekit.sources.importers import netsuite, quickbooks
+from closekit.sources.importers.base import ImportContext, Importer
+from closekit.sources.tables import from_rows, read_csv_text
 
 TRACKING = ("Class", "Location")
 TYPES = {row[0]: row[2] for row in sample.ACCOUNTS}

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closefixtures import close_book, context, lines
-from closekit import reports
-from closekit.statements import BALANCE_SHEET_COLUMNS, INCOME_STATEMENT_COLUMNS, PRIOR_YEARS
-from closekit.steps import adjustment_frame
+from closekit.closing import reports
+from closekit.closing.statements import BALANCE_SHEET_COLUMNS, INCOME_STATEMENT_COLUMNS, PRIOR_YEARS
+from closekit.core.steps import adjustment_frame
 
 AMOUNTS = ["Opening", "Debit", "Credit", "Closing", "AdjustmentDebit", "AdjustmentCredit", "ClosingAfter"]
 SETTINGS = {

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closefixtures import close_book, context, lines
-from closekit import money, revaluation
-from closekit.steps import ADJUSTMENT_COLUMNS
+from closekit.closing import revaluation
+from closekit.core import money
+from closekit.core.steps import ADJUSTMENT_COLUMNS
 
 D = ("Department",)
 ACCOUNTS = [

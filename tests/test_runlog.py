@@ -13,8 +13,10 @@ import openpyxl
 import pytest
 
 import closekit
-from closekit import cli, outputs, sample
+from closekit import cli
+from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import outputs
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ from defusedxml.ElementTree import fromstring
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from closekit import __version__, exporters, ledger
+from closekit import __version__, exporters
+from closekit.core import ledger
 from closekit.exporters import saft
-from closekit.importers import saft as saft_import
-from closekit.importers.base import ImportContext
+from closekit.sources.importers import saft as saft_import
+from closekit.sources.importers.base import ImportContext
 from exportfixtures import adjustments, context
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "samples" / "Norwegian_SAF-T_Financial_Schema_v_1.30.xsd"

@@ -12,14 +12,16 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import api, importers, sample
+from closekit import api
+from closekit.closing.trial_balance import trial_balance
+from closekit.core.steps import CloseContext
 from closekit.exporters import available
 from closekit.exporters import sap as sap_export
-from closekit.importers import sap
-from closekit.importers.base import ImportContext
-from closekit.steps import CloseContext
-from closekit.tables import read_csv_text
-from closekit.trial_balance import trial_balance
+from closekit.samples import company as sample
+from closekit.sources import importers
+from closekit.sources.importers import sap
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import read_csv_text
 from exportfixtures import adjustments, context
 
 # The sample company's dimension values, plus a numeric SAP cost center.

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import accel, sample
+from closekit.core import accel
+from closekit.samples import company as sample
 from closekit.sheetio import split, xlsx_sheet
 from closekit.sheetio.base import OutputSheet
 from closekit.sheetio.files import FileWorkbook
@@ -209,7 +210,7 @@ def test_a_damaged_parquet_file_or_no_pyarrow_is_a_clear_error(make, monkeypatch
     real_import = builtins.__import__
 
     def no_pyarrow(name, globals=None, *args, **kwargs):  # as if pyarrow were not installed, for closekit
-        if name.startswith("pyarrow") and (globals or {}).get("__name__") == "closekit.parquet_source":
+        if name.startswith("pyarrow") and (globals or {}).get("__name__") == "closekit.sources.parquet":
             raise ImportError(name)
         return real_import(name, globals, *args, **kwargs)
 

@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closefixtures import close_book, context, lines
-from closekit import money, settlement
-from closekit.steps import ADJUSTMENT_COLUMNS
+from closekit.closing import settlement
+from closekit.core import money
+from closekit.core.steps import ADJUSTMENT_COLUMNS
 
 D = ("Department",)
 ACCOUNTS = [

@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import cli, outputs, sample, signoffs
+from closekit import cli
+from closekit.review import signoffs
+from closekit.samples import company as sample
 from closekit.sheetio.base import a1
 from closekit.sheetio.files import FileWorkbook
+from closekit.workbook import outputs
 
 TB_TASK = "Review the ledger journal report and trial balance"
 NOW = dt.datetime(2026, 11, 3, 10, 0, tzinfo=dt.UTC)

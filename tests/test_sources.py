@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 import closekit
-from closekit import sample
 from closekit.errors import InputError
+from closekit.samples import company as sample
 
 
 def codes(result):
@@ -114,7 +114,7 @@ def test_core_runs_without_the_optional_fast_libraries(tmp_path):
                     raise ImportError("blocked: " + name)
         sys.meta_path.insert(0, Block())
         import closekit
-        from closekit import sample
+        from closekit.samples import company as sample
         workbook = sample.write({str(tmp_path / "close.xlsx")!r})
         result = closekit.validate(workbook)
         closekit.write_validation(result)

@@ -8,7 +8,7 @@ import pytest
 
 import closekit
 from closekit.errors import InputError
-from closekit.tables import decode, read_csv_text, sniff_delimiter
+from closekit.sources.tables import decode, read_csv_text, sniff_delimiter
 
 ROWS = (
     "Voucher;Date;Account;Debit;Credit;Text\n"

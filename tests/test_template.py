@@ -6,7 +6,7 @@ import zipfile
 
 import openpyxl
 
-from closekit import schema, template
+from closekit.workbook import schema, template
 from conftest import REPO
 
 COMMITTED = REPO / "workbook_templates" / "close.xlsx"

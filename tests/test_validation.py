@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 import closekit
-from closekit import sample
-from closekit.findings import CODES
+from closekit.core.findings import CODES
+from closekit.samples import company as sample
 from conftest import REPO
 
 

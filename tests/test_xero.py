@@ -10,14 +10,16 @@ import pandas as pd
 import pytest
 
 import closekit
-from closekit import api, importers, ledger
+from closekit import api
+from closekit.closing.trial_balance import trial_balance
+from closekit.core import ledger
+from closekit.core.steps import CloseContext
 from closekit.exporters import available
 from closekit.exporters import xero as xero_export
-from closekit.importers import xero
-from closekit.importers.base import ImportContext
-from closekit.steps import CloseContext
-from closekit.tables import decode, read_csv_text
-from closekit.trial_balance import trial_balance
+from closekit.sources import importers
+from closekit.sources.importers import xero
+from closekit.sources.importers.base import ImportContext
+from closekit.sources.tables import decode, read_csv_text
 from exportfixtures import DIMENSIONS, adjustments, context
 
 CTX = ImportContext(DIMENSIONS, "-", "EUR")

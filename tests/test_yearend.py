@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from closefixtures import close_book, context, lines
-from closekit import closing, opening_check, yearend
-from closekit import findings as fnd
-from closekit import trial_balance as tbm
+from closekit.closing import opening_check, yearend
+from closekit.closing import runner as closing
+from closekit.closing import trial_balance as tbm
+from closekit.core import findings as fnd
 
 DIMS = ("Department",)
 ACCOUNTS = [
@@ -264,7 +265,8 @@ def test_opening_check_is_silent_without_the_prior_year():
 
 
 def test_cli_year_end_on_the_sample_writes_the_opening_voucher_and_refuses_without_next_year(make):
-    from closekit import cli, sample
+    from closekit import cli
+    from closekit.samples import company as sample
     from closekit.sheetio.files import FileWorkbook
 
     def workbook(periods):
@@ -301,7 +303,7 @@ def test_an_unbalanced_ledger_blocks_the_year_end_instead_of_plugging():
 
 
 def test_foreign_currency_balances_are_carried_in_their_currency_and_revalue_next_year():
-    from closekit import revaluation
+    from closekit.closing import revaluation
 
     usd = [
         ["1000", "Cash", "Asset", "Yes", "No", "", "", "No", "", ""],

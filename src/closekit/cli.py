@@ -20,8 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from closekit import __version__, api, money, outputs, progress, sample, sample_group, template
+from closekit import api, progress
+from closekit.closing import runner as closing
+from closekit.core import money
+from closekit.core.version import VERSION
 from closekit.errors import CloseKitError, UsageError
+from closekit.samples import company as sample
+from closekit.samples import group as sample_group
+from closekit.workbook import outputs, template
 
 app = typer.Typer(
     name="closekit",
@@ -52,7 +58,7 @@ WorkbookArgument = Annotated[Path, typer.Argument(help="The close workbook (.xls
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"closekit {__version__}")
+        out.print(f"closekit {VERSION}")
         raise typer.Exit()
 
 
@@ -243,7 +249,7 @@ def period_command(
     as_json: JsonOption = False,
 ) -> None:
     """Set a period's status: Open <-> On hold; Permanently closed (with confirmation) is never reopened."""
-    from closekit import period_status
+    from closekit.review import period_status
 
     if len(targets) < 2 or (len(targets) > 2 and not all_workbooks):
         raise UsageError(
@@ -352,7 +358,7 @@ def demo(
     )
     group = sample_group.write(folder, force=True)
     out.print(f"\nSample group workbook: {group} ({sample_group.GROUP} with {sample.COMPANY} and {sample_group.US})")
-    group_result = api.close(group, steps=[*api.closing.selected(None), "consolidation"])
+    group_result = api.close(group, steps=[*closing.selected(None), "consolidation"])
     written = api.write_close(group_result, command="closekit demo (group)")
     _print_findings(group_result.findings)
     _print_summary(group_result.validation, written, counts=group_result.counts)

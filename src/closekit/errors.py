@@ -1,6 +1,6 @@
 """Errors that stop a run: input that cannot be read at all, or a command used wrongly.
 
-Everything else that is wrong with the data is a finding (:mod:`closekit.findings`). These are
+Everything else that is wrong with the data is a finding (:mod:`closekit.core.findings`). These are
 for the cases where there is nothing to check: a missing file, a corrupt workbook, garbage bytes.
 Front ends print the message (one paragraph: what, where, what was expected) and exit with 2.
 """

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit import api, closesheet, outputs
+from closekit import api
 from closekit.errors import CloseKitError
 from closekit.sheetio.base import OutputSheet
 from closekit.sheetio.excel import ExcelBook, cell_value, link_findings
+from closekit.workbook import closesheet, outputs
 
 UPLOAD_SHEET = "Upload"
 _USER = "Excel"
@@ -119,7 +120,7 @@ def parse_upload(data: bytes) -> list[list[str]]:
 
 
 def _unique(names: list[str]) -> list[str]:
-    from closekit.tables import unique_names
+    from closekit.sources.tables import unique_names
 
     return unique_names(names)
 
@@ -132,7 +133,7 @@ def _summary(command: str, counts: dict[str, int]) -> str:
 
 
 def _progress_cell(io: ExcelBook) -> Callable[[str, int, int], None] | None:
-    """A progress callback (:data:`closekit.closing.Progress`) writing the Close sheet's progress cell."""
+    """A progress callback (:data:`closekit.closing.runner.Progress`) writing the Close sheet's progress cell."""
     sheet = io.sheet(closesheet.SHEET)
     if sheet is None:
         return None

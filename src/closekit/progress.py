@@ -1,7 +1,7 @@
 """A progress bar for the command line, fed by the close runner's ``progress`` hook.
 
 :func:`bar` gives a callback for :func:`closekit.api.close` (``progress(step, done, total)``, see
-:data:`closekit.closing.Progress`) that draws a rich progress bar on standard error, and
+:data:`closekit.closing.runner.Progress`) that draws a rich progress bar on standard error, and
 :meth:`ProgressBar.step` for the steps the command line runs itself (writing the workbook). It
 draws only on a terminal: with ``--json``, or when standard error is a file or a pipe, it is silent
 and the callback is None, so scripts and CI logs see nothing of it.

@@ -6,7 +6,7 @@ hands its lines to the format's writer. Adding a format is one module and one li
 
 from __future__ import annotations
 
-from closekit import formats
+from closekit.core import formats
 from closekit.exporters.base import Export, ExportContext, Exporter
 
 #: Modules of the formats, in the order the help lists them; each has an ``EXPORTER``.

@@ -1,6 +1,6 @@
 """What every upload writer shares: the export contract and safe text, numbers and CSV.
 
-A writer takes the close's adjustment lines (canonical ledger lines, see :mod:`closekit.ledger`:
+A writer takes the close's adjustment lines (canonical ledger lines, see :mod:`closekit.core.ledger`:
 ``journal, voucher, line, date, account, <dimensions>, currency, amount, amount_accounting, text``,
 plus ``where``/``row`` pointing at the Adjustments sheet) and returns the bytes of one or more
 upload files and the findings about what the ERP would refuse. Writers are pure: the command line
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit import findings as fnd
-from closekit import money
+from closekit.core import findings as fnd
+from closekit.core import money
 
 #: Text a spreadsheet or CSV reader would run as a formula starts with one of these (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

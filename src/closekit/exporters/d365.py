@@ -31,7 +31,7 @@ import re
 
 import pandas as pd
 
-from closekit import findings as fnd
+from closekit.core import findings as fnd
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, csv_bytes, refuse, safe_text
 
 HEADER = [

@@ -6,7 +6,7 @@ then one booking per line: ``Umsatz`` unsigned with a decimal comma and no thous
 ``Soll/Haben-Kennzeichen`` relative to ``Konto`` (``S`` = Konto debited), ``WKZ Umsatz`` the
 accounting currency, ``Konto``/``Gegenkonto``, ``Belegdatum`` as ``TTMM``, ``Belegfeld 1`` the
 voucher, ``Buchungstext`` the line text and ``KOST1``/``KOST2`` the dimensions of
-:func:`closekit.importers.datev.kost_dimensions`. Text fields are quoted, numbers are not.
+:func:`closekit.sources.importers.datev.kost_dimensions`. Text fields are quoted, numbers are not.
 
 **Metadata line.** ``"EXTF";700;21;"Buchungsstapel";13;<created>;;"RE";"closekit";"";0;0;
 <WJ-Beginn>;<Sachkontenlänge>;<Datum vom>;<Datum bis>;"closekit <period>";"";1;0;0;"<currency>";...``
@@ -45,10 +45,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from closekit import findings as fnd
-from closekit import money
+from closekit.core import findings as fnd
+from closekit.core import money
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, refuse, safe_text, unencodable
-from closekit.importers.datev import kost_dimensions
+from closekit.sources.importers.datev import kost_dimensions
 
 ENCODING = "cp1252"
 TEXT_LIMIT = 60

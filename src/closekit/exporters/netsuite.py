@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from closekit import findings as fnd
-from closekit import money
+from closekit.core import findings as fnd
+from closekit.core import money
 from closekit.exporters.base import (
     Export,
     ExportContext,

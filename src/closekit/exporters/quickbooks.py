@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from closekit import findings as fnd
+from closekit.core import findings as fnd
 from closekit.exporters.base import (
     Export,
     ExportContext,

@@ -2,7 +2,7 @@
 
 One UTF-8 file in the namespace ``urn:StandardAuditFile-Taxation-Financial:NO``, valid against
 Skatteetaten's ``Norwegian_SAF-T_Financial_Schema_v_1.30.xsd``, that the SAF-T reader
-(:mod:`closekit.importers.saft`) reads back to the same lines.
+(:mod:`closekit.sources.importers.saft`) reads back to the same lines.
 
 * **Header.** AuditFileVersion ``1.30``, AuditFileCountry ``NO``, AuditFileDateCreated = the latest
   line date (else the last day of Settings ``Period``): never the clock, so the same adjustments
@@ -60,8 +60,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from closekit import __version__, money
-from closekit import findings as fnd
+from closekit.core import findings as fnd
+from closekit.core import money
+from closekit.core.version import VERSION
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, refuse
 
 NAMESPACE = "urn:StandardAuditFile-Taxation-Financial:NO"
@@ -233,7 +234,7 @@ def _header(
     _element(header, "AuditFileDateCreated", created.strftime("%Y-%m-%d"))
     _element(header, "SoftwareCompanyName", SOFTWARE)
     _element(header, "SoftwareID", SOFTWARE)
-    _element(header, "SoftwareVersion", __version__.split("+")[0][:SHORT])
+    _element(header, "SoftwareVersion", VERSION.split("+")[0][:SHORT])
     notes = []
     company = _element(header, "Company")
     registration = _setting(ctx, "registration_number", MIDDLE1)

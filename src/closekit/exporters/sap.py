@@ -21,7 +21,7 @@ WBS Element, Trading Partner, Partner Profit Center, Value Date, House Bank, Qua
   to fill it in. **Journal Entry Type**: Settings ``JournalName`` when it is a 2-character SAP
   document type, else ``SA``.
 * **Reference** = the voucher; **Journal Entry Header Text** = the journal; **Item Text** = the text.
-* **Dimensions** named like an SAP field (the importer's matching, :func:`closekit.importers.sap.sap_field`)
+* **Dimensions** named like an SAP field (the importer's matching, :func:`closekit.sources.importers.sap.sap_field`)
   fill that column (``CostCenter`` -> ``Cost Center``); a dimension with no column in the template
   (``Department``, ``Business Area``, ``Plant``) is not written, with a Warning at each line that has
   a value for it.
@@ -46,10 +46,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from closekit import findings as fnd
-from closekit import money
+from closekit.core import findings as fnd
+from closekit.core import money
 from closekit.exporters.base import FORMULA_START, Export, ExportContext, Exporter, refuse
-from closekit.importers.sap import sap_field
+from closekit.sources.importers.sap import sap_field
 
 SHEET = "Journal Entries"
 MAX_LINES = 999

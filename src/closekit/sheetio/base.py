@@ -9,7 +9,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from closekit.tables import RawTable
+from closekit.sources.tables import RawTable
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's sheet size
 

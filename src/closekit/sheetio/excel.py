@@ -9,7 +9,7 @@ Server. xlwings is never imported here: the adapter only calls methods of the bo
 are made the same types the file adapter returns for the same workbook: numbers as floats, dates
 as ``datetime.date`` (a datetime with a time of day stays a datetime), empty cells as ``""``,
 Excel's error values as their text (``#N/A``), so that a table reads to the same
-:class:`~closekit.tables.RawTable` with the same Excel row numbers. (The file adapter's
+:class:`~closekit.sources.tables.RawTable` with the same Excel row numbers. (The file adapter's
 ``hidden-cells`` and ``merged-cells`` findings need the sheet's XML and are not made here.)
 
 **Writing.** Each output sheet is cleared (or added after the last sheet) and its header and rows
@@ -40,11 +40,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from closekit import tables
 from closekit.sheetio import split
 from closekit.sheetio import xlsx_sheet as xs
 from closekit.sheetio.base import OutputSheet, a1
-from closekit.tables import RawTable
+from closekit.sources import tables
+from closekit.sources.tables import RawTable
 
 #: Excel number formats of the output columns' formats (:data:`closekit.sheetio.xlsx_package.FORMATS`).
 NUMBER_FORMATS = {

@@ -24,11 +24,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from closekit import tables
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
 from closekit.sheetio import split
 from closekit.sheetio.base import OutputSheet
-from closekit.tables import RawTable
+from closekit.sources import tables
+from closekit.sources.tables import RawTable
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Bytes of a close workbook file (a workbook with a million-line GeneralJournal is about 100 MB).

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit import accel
+from closekit.core import accel
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet
 

@@ -1,0 +1,199 @@
+"""Foreign-currency revaluation of general-ledger balances (domain.md §1; money and rates §0.3, §0.4).
+
+One key per revalued account × dimension values × transaction currency (§1 rules 1–2). The balance
+window is the fiscal year to ``ctx.end`` for Asset, Liability and Equity accounts and the period
+``ctx.start``..``ctx.end`` for Revenue and Expense accounts (§1 rule 3). The rate is the one of
+Settings ``RevaluationRateType`` in force on ``ctx.end``, the inverse pair when only it exists
+(§0.4, §1 rules 4–5). Delta method, no reversal (§1 rule 6)::
+
+    new   = round(Σ transaction amount × rate)   in accounting minor units, rounded once (§0.3)
+    delta = new − Σ accounting amount
+
+``delta > 0``: Dr the revalued account, Cr ``UnrealizedGainAccount``; ``delta < 0``: Dr
+``UnrealizedLossAccount``, Cr the revalued account; both lines carry the key's dimensions (§1 rules
+7, 9). A key whose transaction balance is zero is cleared (new = 0) and needs no rate (§1 edge cases).
+
+**Accounting-currency lines** [CK]. Revaluation lines come back from the ERP as accounting-currency
+lines on the revalued account; for a rerun to give nothing they must count in their key's
+accounting balance. An accounting-currency line on a revalued account × dimensions belongs to
+currency C when its text starts with ``Revaluation of C `` (as closekit writes it), else when C is
+the only foreign currency of that account × dimensions in the window. So an ordinary accounting-
+currency line on a foreign account (a EUR bank fee on the USD bank) counts in the USD key's
+accounting balance too: the delta method corrects the account's accounting balance, whatever made
+it. With two or more foreign currencies and no such text the line is left out with a Warning; with
+none it is simply not revalued (§1: "transactions only in accounting currency → nothing").
+
+**Vouchers** [CK]: one voucher per revalued currency (``voucher_key`` = the currency code), so each
+currency can be reviewed, posted or reversed on its own; each key adds two lines, debit first.
+A missing rate or gain/loss account is an Error finding and the keys it concerns post nothing.
+Only the few keys go through Python; selecting and summing lines is vectorised.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from closekit.core import findings as fnd
+from closekit.core import money
+from closekit.core.rates import convert
+from closekit.core.steps import CloseContext, StepResult, adjustment_frame
+
+STEP = "revaluation"
+BALANCE_SHEET_TYPES = ("Asset", "Liability", "Equity")
+#: The text closekit writes on its revaluation lines starts like this; the currency names the key.
+TEXT_PATTERN = r"^Revaluation of ([A-Z]{3})\b"
+
+
+def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
+    """Revaluation lines (in the accounting currency) and findings for the period of ``ctx``."""
+    settings = book.settings
+    rate_type = settings.revaluation_rate_type if settings else "Closing"
+    offsets = {
+        "gain": ("UnrealizedGainAccount", settings.unrealized_gain_account if settings else None),
+        "loss": ("UnrealizedLossAccount", settings.unrealized_loss_account if settings else None),
+    }
+    keyed, warnings = _keyed(_window(lines, book.accounts, ctx), ctx)
+    balances = _balances(keyed, book.rates, rate_type, ctx)
+    missing_rate = balances["rate"].isna().to_numpy() & (balances["amount"] != 0).to_numpy()
+    found = [
+        fnd.finding(
+            "missing-rate",
+            "Rates",
+            f"no {rate_type} rate from {currency} to {ctx.accounting_currency} (or back) in force on "
+            f"{ctx.end:%Y-%m-%d}; {len(keys)} revaluation key(s) in {currency} are not revalued",
+            column="Rate",
+        )
+        for currency, keys in balances[missing_rate].groupby("currency", sort=True)
+    ]
+    rows: list[dict] = []
+    unposted = {"gain": 0, "loss": 0}
+    for key in balances[~missing_rate & (balances["delta"] != 0).to_numpy()].to_dict("records"):
+        side = "gain" if key["delta"] > 0 else "loss"
+        offset = offsets[side][1]
+        if offset:
+            rows += _key_lines(key, int(key["delta"]), offset, rate_type, ctx)
+        else:
+            unposted[side] += 1
+    found += [
+        fnd.finding(
+            "bad-setting",
+            "Settings",
+            f"the setting {offsets[side][0]} is empty; {count} key(s) with a revaluation {side} post nothing",
+            column="Value",
+            fix=f"Add {offsets[side][0]} to Settings (an account of the Accounts sheet).",
+        )
+        for side, count in unposted.items()
+        if count
+    ]
+    return StepResult(STEP, adjustment_frame(rows, ctx.dimensions), fnd.combine([fnd.frame(found), warnings]))
+
+
+def _window(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> pd.DataFrame:
+    """Readable lines of Revalue accounts in their balance window (§1 rules 1, 3), dimensions filled."""
+    revalued = accounts[accounts["revalue"].fillna(False).astype(bool)]
+    pl_accounts = revalued.loc[~revalued["type"].isin(BALANCE_SHEET_TYPES), "account"]
+    dims = list(ctx.dimensions)
+    on = lines["account"].isin(revalued["account"]).to_numpy(dtype=bool, na_value=False)
+    sub = lines.loc[
+        on, ["where", "row", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting", "text"]
+    ]
+    profit_and_loss = sub["account"].isin(pl_accounts).to_numpy(dtype=bool)
+    after_start = np.where(profit_and_loss, sub["date"] >= ctx.start, sub["date"] >= ctx.fiscal_year_start)
+    foreign = (sub["currency"] != ctx.accounting_currency).to_numpy(dtype=bool, na_value=True)
+    keep = (
+        after_start
+        & (sub["date"] <= ctx.end).to_numpy(dtype=bool, na_value=False)
+        & sub["amount_accounting"].notna().to_numpy()
+        & sub["currency"].isin(money.currency_codes()).to_numpy(dtype=bool, na_value=False)
+        & (~foreign | sub["amount"].notna().to_numpy())
+    )
+    sub = sub[keep].copy()
+    for dim in dims:
+        sub[dim] = sub[dim].fillna("").astype(str)
+    sub["account"] = sub["account"].astype(str)
+    sub["currency"] = sub["currency"].astype(str)
+    return sub
+
+
+def _keyed(window: pd.DataFrame, ctx: CloseContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Foreign lines, plus the accounting-currency lines attributed to a key currency (module
+    docstring); ambiguous accounting-currency lines become Warnings."""
+    group = ["account", *ctx.dimensions]
+    is_home = (window["currency"] == ctx.accounting_currency).to_numpy()
+    foreign, home = window[~is_home], window[is_home].copy()
+    text = home["text"].fillna("").astype(str)
+    candidate = text.str.startswith("Revaluation of ").to_numpy(dtype=bool)  # a cheap look before the regex
+    named = pd.Series(np.nan, index=home.index, dtype=object)
+    if candidate.any():
+        named[candidate] = text[candidate].str.extract(TEXT_PATTERN, expand=False).astype(object)
+    valid = named.isin(money.currency_codes() - {ctx.accounting_currency}).to_numpy(dtype=bool)
+    seen = foreign.groupby(group, sort=False)["currency"].agg(["nunique", "first"])
+    home = home.join(seen, on=group)
+    count = home["nunique"].fillna(0).to_numpy()
+    home["currency"] = np.where(valid, named.to_numpy(dtype=object), np.where(count == 1, home["first"], None))
+    ambiguous = pd.Series(~valid & (count >= 2), index=home.index)
+    # one warning per account and dimensions (at its first such line), not one per line
+    per_key = home[ambiguous].groupby(group, sort=False)["row"].transform("size")
+    first = pd.Series(False, index=home.index)
+    first[home[ambiguous].drop_duplicates(group).index] = True
+    warnings = fnd.from_mask(
+        "bad-setting",
+        home,
+        first,
+        column="Text",
+        message=per_key.reindex(home.index).fillna(0).astype(int).astype(str)
+        + f" {ctx.accounting_currency} lines on a revalued account and dimensions with several foreign currencies "
+        "(this is the first): closekit cannot tell which currency they revalue, so they are left out of revaluation",
+        severity=fnd.Severity.WARNING,
+        fix="Start the line's text with 'Revaluation of <currency> ' if it belongs to one currency's balance.",
+    )
+    home = home[home["currency"].notna()].assign(amount=0)
+    columns = [*group, "currency", "amount", "amount_accounting"]
+    return pd.concat([foreign[columns], home[columns]], ignore_index=True), warnings
+
+
+def _balances(keyed: pd.DataFrame, rates, rate_type: str, ctx: CloseContext) -> pd.DataFrame:
+    """One row per key: Σ transaction, Σ accounting, rate, new value and delta (§1 rule 6)."""
+    group = ["account", *ctx.dimensions, "currency"]
+    sums = keyed.astype({"amount": "int64", "amount_accounting": "int64"}).groupby(group, sort=True)
+    out = sums[["amount", "amount_accounting"]].sum().reset_index()
+    out = out[(out["amount"] != 0) | (out["amount_accounting"] != 0)].reset_index(drop=True)
+    out = out.sort_values(["currency", *group[:-1]], kind="stable", ignore_index=True)
+    when = pd.Series(ctx.end, index=out.index)
+    out["rate"] = rates.lookup(out["currency"], when, ctx.accounting_currency, (rate_type,))
+    new = convert(out["amount"].astype("Int64"), out["currency"], out["rate"], ctx.accounting_currency)
+    new = new.where(out["amount"] != 0, 0)  # a zero transaction balance is cleared, with or without a rate
+    out["delta"] = (new - out["amount_accounting"]).fillna(0).astype("int64")
+    return out
+
+
+def _key_lines(key: dict, delta: int, offset: str, rate_type: str, ctx: CloseContext) -> list[dict]:
+    """The two lines of one key (§1 rules 7, 9): debit first."""
+    currency = key["currency"]
+    rate = f"at {_rate_text(key['rate'])}" if isinstance(key["rate"], Fraction) else "cleared"
+    # short enough for SAP's 50-character item text: the date is the voucher's own
+    text = f"Revaluation of {currency} {money.format_minor(int(key['amount']), currency)} {rate} ({rate_type})"
+    common = {
+        "journal": STEP,
+        "voucher_key": currency,
+        "date": ctx.end,
+        **{d: key[d] for d in ctx.dimensions},
+        "text": text,
+        "rule": STEP,
+        "revalued_currency": currency,
+    }
+    revalued = {**common, "account": key["account"], "amount_accounting": delta}
+    other = {**common, "account": offset, "amount_accounting": -delta}
+    return [revalued, other] if delta > 0 else [other, revalued]
+
+
+def _rate_text(rate: Fraction) -> str:
+    """A rate for people: exact when it has at most 12 significant digits, else rounded to 12."""
+    with localcontext() as context:
+        context.prec = 12
+        value = Decimal(rate.numerator) / Decimal(rate.denominator)
+    return format(value.normalize(), "f")

@@ -1,0 +1,341 @@
+"""The canonical ledger: one row per line, amounts in integer minor units (domain.md §0.1).
+
+Columns of :attr:`Ledger.lines`:
+
+========================  =====================================================================
+``where``, ``row``        the file or sheet and the row a person sees there
+``kind``                  ``ledger`` (posted) or ``journal`` (still to be posted)
+``journal``, ``voucher``  text; ``line`` the source's line number (nullable integer)
+``date``                  accounting date (datetime64, midnight); ``document_date`` likewise
+``account``               main account; then one text column per dimension, named as in Settings
+``currency``              transaction currency (ISO 4217)
+``amount``                signed, debit positive, minor units of ``currency`` (Int64)
+``amount_accounting``     signed, minor units of the accounting currency (Int64)
+``converted``             True where ``amount_accounting`` came from the Rates sheet
+``text``, ``posted``      line text; Posted Yes/No (nullable boolean)
+========================  =====================================================================
+
+A cell that cannot be read leaves NA in its column and a finding that names its row and column;
+the line stays in the ledger (and in the count of lines read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from closekit.core import findings as fnd
+from closekit.core import money, parsing
+from closekit.core.rates import Rates, convert
+
+BASE_COLUMNS = ["where", "row", "kind", "journal", "voucher", "line", "date", "account"]
+TAIL_COLUMNS = ["currency", "amount", "amount_accounting", "converted", "text", "posted", "document_date"]
+RESERVED = {c.lower() for c in BASE_COLUMNS + TAIL_COLUMNS}
+
+
+@dataclass
+class Mapped:
+    """What an importer hands over (:mod:`closekit.sources.importers`): raw values per canonical
+    field, aligned with ``rows``; ``columns`` names their source."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    columns: dict[str, str]
+    findings: pd.DataFrame = field(default_factory=fnd.frame)
+    date_format: str | None = None
+    decimal: str | None = None
+
+
+#: Header shown in findings when a source has no column for a field (the generic layout's name).
+GENERIC_HEADERS = {
+    "journal": "Journal",
+    "voucher": "Voucher",
+    "line": "Line",
+    "date": "Date",
+    "account": "Account",
+    "currency": "Currency",
+    "debit": "Debit",
+    "credit": "Credit",
+    "amount": "Amount",
+    "amount_accounting": "AmountAccounting",
+    "text": "Text",
+    "posted": "Posted",
+    "document_date": "DocumentDate",
+}
+
+
+def columns_for(dimensions: tuple[str, ...] | list[str]) -> list[str]:
+    return [*BASE_COLUMNS, *dimensions, *TAIL_COLUMNS]
+
+
+@dataclass
+class SourceInfo:
+    """Where a block of lines came from, and which source column held each field."""
+
+    where: str
+    kind: str
+    format: str
+    columns: dict[str, str]
+    rows_read: int
+    path: str | None = None
+    sha256: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Ledger:
+    lines: pd.DataFrame
+    sources: list[SourceInfo]
+    dimensions: tuple[str, ...]
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows read from all sources (rows with findings included)."""
+        return sum(s.rows_read for s in self.sources)
+
+    def source_column(self, name: str, lines: pd.DataFrame | None = None) -> pd.Series:
+        """For each line, the header of the source column that held field ``name``."""
+        lines = self.lines if lines is None else lines
+        default = GENERIC_HEADERS.get(name, name)
+        by_where = {s.where: s.columns.get(name, default) for s in self.sources}
+        where = lines["where"]
+        if isinstance(where.dtype, pd.CategoricalDtype):  # map the few categories, not every line
+            names = [by_where.get(c, default) for c in where.cat.categories]
+            codes = where.cat.codes.to_numpy()
+            return pd.Series(np.asarray([*names, default], dtype=object)[codes], index=lines.index)
+        return where.astype(object).map(by_where).fillna(default)
+
+
+def empty_lines(dimensions: tuple[str, ...]) -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: [] for c in columns_for(dimensions)}), dimensions)
+
+
+def combine(parts: list[pd.DataFrame], dimensions: tuple[str, ...]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_lines(dimensions)
+    if len(parts) > 1:  # one set of categories for every part, so pandas keeps the codes and does
+        # not turn a million-line column into text to concatenate it (then back into categories)
+        for column in ("where", "kind"):
+            # sorted, as astype("category") of the concatenated text would have them
+            categories = pd.Index(sorted(set(np.concatenate([_categories(p[column]) for p in parts]))))
+            dtype = pd.CategoricalDtype(categories)
+            parts = [p.assign(**{column: p[column].astype(dtype)}) for p in parts]
+    out = pd.concat(parts, ignore_index=True)
+    return _typed(out, dimensions)
+
+
+def _categories(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.categories.to_numpy(dtype=object)
+    return pd.unique(values.astype(object).to_numpy())
+
+
+def _typed(lines: pd.DataFrame, dimensions: tuple[str, ...]) -> pd.DataFrame:
+    lines = lines[columns_for(dimensions)]
+    text = ["journal", "voucher", "account", *dimensions, "currency", "text"]
+    return lines.astype(
+        {
+            "where": "category",
+            "kind": "category",
+            "row": "int64",
+            "line": "Int64",
+            "date": "datetime64[ns]",
+            "document_date": "datetime64[ns]",
+            "amount": "Int64",
+            "amount_accounting": "Int64",
+            "converted": "bool",
+            "posted": "boolean",
+            **{c: "string" for c in text},
+        }
+    )
+
+
+def canonical_lines(
+    mapped: Mapped,
+    *,
+    where: str,
+    kind: str,
+    accounting_currency: str,
+    dimensions: tuple[str, ...],
+    rates: Rates | None = None,
+    date_format: str | None = None,
+    decimal: str | None = None,
+    delimiter: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse a mapped table into canonical lines and the findings of its cells."""
+    raw = mapped.frame.reset_index(drop=True)
+    n = len(raw)
+    found: list[pd.DataFrame] = [mapped.findings]
+    column = {**GENERIC_HEADERS, **mapped.columns}
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out["where"] = where
+    out["row"] = np.asarray(mapped.rows, dtype=np.int64)
+    out["kind"] = kind
+    for name in ("journal", "voucher", "account", *dimensions, "text"):
+        out[name] = parsing.as_text(raw[name]) if name in raw else ""
+
+    def bad(code: str, mask: pd.Series, name: str, message: str, value=None) -> None:
+        """Findings where ``mask`` holds; ``{value}`` in ``message`` is filled from ``value`` (a
+        Series, or a function making one) for the hit rows only, so a clean file costs nothing."""
+        if not mask.any():
+            return
+        if value is not None:
+            values = (value() if callable(value) else value)[mask]
+            head, _, tail = message.partition("{value}")
+            message = pd.Series(head + values.astype(str) + tail, index=values.index).reindex(out.index)
+        found.append(fnd.from_mask(code, out, mask, column=column.get(name, name), message=message))
+
+    # Currency: blank means the accounting currency.
+    currency = parsing.as_text(raw["currency"]).str.upper() if "currency" in raw else pd.Series("", index=out.index)
+    currency = currency.where(currency != "", accounting_currency)
+    known = parsing.mask(currency.isin(money.currency_codes()))
+    bad("bad-currency", ~known, "currency", "'{value}' is not an ISO 4217 currency code", currency)
+    out["currency"] = currency
+    codes, distinct = pd.factorize(currency)
+    exponents = pd.Series(
+        np.asarray([money.exponent(c) if money.is_currency(c) else 2 for c in distinct], dtype=np.int64)[codes],
+        index=out.index,
+    )
+
+    # Line numbers.
+    whole_numbers = parsing.parse_whole_numbers(raw["line"]) if "line" in raw else None
+    if whole_numbers is not None:
+        out["line"] = whole_numbers
+    elif "line" in raw:
+        numbers = parsing.parse_numbers(raw["line"])
+        whole = numbers.units % 10**parsing.SCALE == 0
+        ok = parsing.mask(whole) & ~numbers.bad
+        bad(
+            "bad-number",
+            ~ok & ~parsing.mask(numbers.units.isna() & ~numbers.bad),
+            "line",
+            "line number '{value}' is not a whole number",
+            lambda: parsing.as_text(raw["line"]),
+        )
+        out["line"] = (numbers.units // 10**parsing.SCALE).where(ok, pd.NA)
+    else:
+        out["line"] = pd.NA
+
+    # Amounts.
+    amount_columns = [
+        raw[c]
+        for c in ("debit", "credit", "amount", "amount_accounting", "debit_accounting", "credit_accounting")
+        if c in raw
+    ]
+    decimal = decimal or mapped.decimal or parsing.detect_decimal_separator(amount_columns, delimiter)
+
+    def amount_of(name: str, exps: pd.Series, currency_text: pd.Series) -> tuple[pd.Series, pd.Series]:
+        parsed = parsing.parse_numbers(raw[name], decimal)
+        minor, too_precise = parsing.units_to_minor(parsed, exps)
+
+        def text() -> pd.Series:
+            return parsing.as_text(raw[name])
+
+        bad("bad-number", parsed.bad, name, "'{value}' is not an amount (expected e.g. 1234.56)", text)
+        bad(
+            "bad-number",
+            too_precise,
+            name,
+            "{value}",
+            lambda: "'" + text() + "' has more decimals than " + currency_text + " allows",
+        )
+        return minor, parsed.bad | too_precise
+
+    if "debit" in raw or "credit" in raw:
+        zero = pd.Series(0, index=out.index, dtype="Int64")
+        debit, debit_bad = amount_of("debit", exponents, currency) if "debit" in raw else (zero, ~zero.astype(bool))
+        credit, credit_bad = amount_of("credit", exponents, currency) if "credit" in raw else (zero, ~zero.astype(bool))
+        both = parsing.mask((debit.fillna(0) != 0) & (credit.fillna(0) != 0))
+        bad("bad-number", both, "credit", "the line has both a debit and a credit; split it in two lines")
+        amount = debit.fillna(0) - credit.fillna(0)
+        amount = amount.where(~(debit_bad | credit_bad | both) & (debit.notna() | credit.notna()), pd.NA)
+    elif "amount" in raw:
+        amount, _ = amount_of("amount", exponents, currency)
+    else:
+        amount = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["amount"] = amount.astype("Int64")
+
+    acct_exp = pd.Series(money.exponent(accounting_currency), index=out.index)
+    acct_name = pd.Series(accounting_currency, index=out.index)
+    accounting = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    given = pd.Series(False, index=out.index)
+    if "amount_accounting" in raw:
+        accounting, _ = amount_of("amount_accounting", acct_exp, acct_name)
+        given = parsing.as_text(raw["amount_accounting"]) != ""
+    elif "debit_accounting" in raw or "credit_accounting" in raw:
+        parts = [
+            amount_of(n, acct_exp, acct_name)[0].fillna(0) if n in raw else 0
+            for n in ("debit_accounting", "credit_accounting")
+        ]
+        accounting = (parts[0] - parts[1]).astype("Int64")
+        given = pd.Series(True, index=out.index)
+    given = parsing.mask(given)
+    same = parsing.mask(currency == accounting_currency)
+    accounting = accounting.where(given | ~same, out["amount"])
+    out["converted"] = False
+    need = ~given & ~same & known & out["amount"].notna().to_numpy()
+
+    dates, date_bad, _ = (
+        parsing.parse_dates(raw["date"], date_format)
+        if "date" in raw
+        else (pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]"), pd.Series(False, index=out.index), None)
+    )
+    bad(
+        "bad-date",
+        date_bad,
+        "date",
+        "'{value}' is not a date (expected e.g. 2026-10-31, 31.10.2026 or 10/31/2026)",
+        lambda: parsing.as_text(raw["date"]),
+    )
+    out["date"] = dates
+
+    if need.any():
+        sel = need & dates.notna().to_numpy()
+        found_rates = (rates or Rates.empty()).lookup(
+            currency[sel], dates[sel], accounting_currency, ("Spot", "Closing")
+        )
+        accounting[sel] = convert(out.loc[sel, "amount"], currency[sel], found_rates, accounting_currency)
+        out.loc[sel, "converted"] = True
+        missing = pd.Series(False, index=out.index)
+        missing[sel] = found_rates.isna().to_numpy()
+        bad(
+            "missing-rate",
+            missing,
+            "currency",
+            "no Spot or Closing rate from {value}",
+            lambda: currency + f" to {accounting_currency} in force on " + dates.dt.strftime("%Y-%m-%d").fillna(""),
+        )
+    out["amount_accounting"] = accounting.astype("Int64")
+
+    if "posted" in raw:
+        posted, posted_bad = parsing.parse_yes_no(raw["posted"])
+        bad("bad-value", posted_bad, "posted", "'{value}' is not Yes or No", lambda: parsing.as_text(raw["posted"]))
+        out["posted"] = posted
+    else:
+        out["posted"] = pd.NA
+    if "document_date" in raw:
+        doc, doc_bad, _ = parsing.parse_dates(raw["document_date"], date_format)
+        bad(
+            "bad-date",
+            doc_bad,
+            "document_date",
+            "'{value}' is not a date",
+            lambda: parsing.as_text(raw["document_date"]),
+        )
+        out["document_date"] = doc
+    else:
+        out["document_date"] = pd.NaT
+
+    for name in ("journal", "voucher", "account", *dimensions, "text"):
+        if name in raw:
+            bad(
+                "formula-text",
+                parsing.looks_like_formula(out[name]),
+                name,
+                "'{value}' would run as a formula in Excel",
+                lambda name=name: out[name].str.slice(0, 60),
+            )
+    return _typed(out, dimensions), fnd.combine(found)

@@ -1,0 +1,87 @@
+"""The JSON of a close (``closekit close --json``, workbook.md "JSON"): amounts as exact decimal
+text in the accounting currency's minor units, dates as ISO 8601."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from closekit.closing import consolidation
+from closekit.closing.runner import CloseRun
+from closekit.core import findings as fnd
+from closekit.core import money
+
+
+def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dict:
+    """The ``--json`` of ``closekit close`` (workbook.md "JSON"): the period, its findings and, when
+    the close ran, its adjustments, trial balance, settlements, open items and consolidation."""
+    payload: dict = {
+        "period": period,
+        "findings": fnd.to_json_records(findings),
+        "adjustments": [],
+        "trial_balance": [],
+        "settlements": [],
+        "open_items": [],
+        "consolidation": [],
+    }
+    if run is None:
+        return payload
+    ccy, dims = run.ctx.accounting_currency, run.ctx.dimensions
+
+    def amount(value: object) -> str:
+        return money.format_minor(int(value), ccy)
+
+    def dimensions_of(rec: dict) -> dict:
+        return {d: rec[d] for d in dims if d in rec and rec[d] not in ("", None)}
+
+    if run.posted_lines is not None:
+        for rec in run.posted_lines.to_dict("records"):
+            value = int(rec["amount_accounting"])
+            txn = value if pd.isna(rec.get("amount")) else int(rec["amount"])  # debit, credit: in currency
+            payload["adjustments"].append(
+                {
+                    "journal": rec["journal"],
+                    "voucher": rec["voucher"],
+                    "line": int(rec["line"]),
+                    "date": rec["date"].strftime("%Y-%m-%d"),
+                    "account": rec["account"],
+                    "dimensions": dimensions_of(rec),
+                    "currency": rec["currency"],
+                    "debit": money.format_minor(max(txn, 0), rec["currency"]),
+                    "credit": money.format_minor(max(-txn, 0), rec["currency"]),
+                    "amount_accounting": amount(value),
+                    "text": rec["text"],
+                    "rule": rec["rule"],
+                }
+            )
+    for rec in run.tables.get("trial_balance", pd.DataFrame()).to_dict("records"):
+        if rec["Account"] == "Total":
+            continue
+        payload["trial_balance"].append(
+            {
+                "account": rec["Account"],
+                "dimensions": dimensions_of(rec),
+                "opening": amount(rec["Opening"]),
+                "debit": amount(rec["Debit"]),
+                "credit": amount(rec["Credit"]),
+                "closing": amount(rec["Closing"]),
+                "closing_after": amount(rec["ClosingAfter"]),
+            }
+        )
+    for rec in run.tables.get("settlements", pd.DataFrame()).to_dict("records"):
+        payload["settlements"].append(
+            {
+                "id": rec["SettlementId"],
+                "account": rec["Account"],
+                "dimensions": dimensions_of(rec),
+                "voucher": rec["Voucher"],
+                "date": pd.Timestamp(rec["Date"]).strftime("%Y-%m-%d"),
+                "amount_accounting": amount(rec["Amount"]),
+            }
+        )
+    for rec in run.tables.get("open_items", pd.DataFrame()).to_dict("records"):
+        payload["open_items"].append(
+            {"account": rec["Account"], "voucher": rec["Voucher"], "amount_accounting": amount(rec["Amount"])}
+        )
+    if "consolidated_trial_balance" in run.tables:
+        payload["consolidation"] = consolidation.json_records(run.tables["consolidated_trial_balance"], ccy, dims)
+    return payload

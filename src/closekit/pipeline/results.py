@@ -1,0 +1,141 @@
+"""What the pipeline's calls return: a validation, a close, an export, a hold, a sign-off.
+
+Each result keeps what it was computed from (the workbook's adapter, its book, the ledger, the
+close run) so that the matching ``write_*`` call can write it, and counts its findings by
+severity. Nothing here reads or writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from closekit.closing.runner import CloseRun
+from closekit.core import findings as fnd
+from closekit.core.ledger import Ledger
+from closekit.exporters import Export
+from closekit.pipeline.close_json import close_json
+from closekit.review.period_status import PeriodChange
+from closekit.sheetio.base import SheetIO
+from closekit.workbook.book import CloseBook
+from closekit.workbook.checklist import StepOutcome
+
+
+class Counted:
+    """Counts of findings by severity, and whether there is no Error."""
+
+    findings: pd.DataFrame
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return fnd.counts(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no finding of severity Error."""
+        return self.counts["Error"] == 0
+
+
+@dataclass
+class ValidationResult(Counted):
+    """What :func:`~closekit.pipeline.validate.validate` found: the book, the ledger it read and
+    every finding."""
+
+    io: SheetIO
+    book: CloseBook
+    ledger: Ledger
+    findings: pd.DataFrame
+    extra_hashes: dict[str, str] = field(default_factory=dict)  # other files a run read (subsidiaries)
+
+    @property
+    def lines(self) -> int:
+        """Data rows read from all sources (rows with findings included)."""
+        return self.ledger.rows_read
+
+    def to_json(self) -> dict:
+        return {"lines": self.lines, "findings": fnd.to_json_records(self.findings)}
+
+    def input_hashes(self) -> dict[str, str]:
+        hashes = {self.io.where: self.io.fingerprint() or ""}
+        hashes.update({s.where: s.sha256 for s in self.ledger.sources if s.sha256})
+        hashes.update(self.extra_hashes)
+        return hashes
+
+
+@dataclass
+class CloseResult(Counted):
+    """What :func:`~closekit.pipeline.close.close` computed: the validation it started from and
+    the close run."""
+
+    validation: ValidationResult
+    run: CloseRun | None
+    outcomes: dict[str, StepOutcome]
+    #: Issue 7: Checklist sign-off cells ((strong, weak) updates) and the period-hold change.
+    signoff_cells: tuple[dict[str, object], dict[str, object]] = ({}, {})
+    hold: PeriodChange | None = None
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return (
+            self.validation.findings
+            if self.run is None
+            else fnd.combine(
+                [self.validation.findings, *[f for s, f in self.run.findings_by_step.items() if s != "validate"]]
+            )
+        )
+
+    @property
+    def period(self) -> str:
+        if self.run is not None:
+            return self.run.ctx.period
+        settings = self.validation.book.settings
+        return settings.period if settings else ""
+
+    def to_json(self) -> dict:
+        """The ``--json`` of ``closekit close`` (workbook.md "JSON")."""
+        return close_json(self.period, self.findings, self.run)
+
+
+@dataclass
+class ExportResult(Counted):
+    """An upload file (or several) in an ERP's layout, and what that ERP would refuse."""
+
+    format: str
+    export: Export
+    lines: int
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.export.findings
+
+
+@dataclass
+class HoldResult(Counted):
+    """Whether :func:`~closekit.pipeline.period.hold_period` may put the period on hold, and why
+    not."""
+
+    validation: ValidationResult
+    period: str
+    cell: str | None
+    reason: str
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.validation.findings
+
+    @property
+    def held(self) -> bool:
+        return self.cell is not None and not self.reason
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A sign-off written by :func:`~closekit.pipeline.signoff.signoff`: who signed which task's
+    figures, as what, when."""
+
+    task: str
+    role: str
+    name: str
+    at: str
+    figures: str  # SHA-256 of the figures signed (the task's FiguresHash)

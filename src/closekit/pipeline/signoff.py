@@ -1,0 +1,58 @@
+"""``closekit signoff``: a preparer's or reviewer's sign-off of a Checklist task's figures
+(docs/close.md "Sign-offs"; the rules are :mod:`closekit.review.signoffs`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from closekit.errors import UsageError
+from closekit.pipeline import runlog
+from closekit.pipeline.reading import locked, open_workbook
+from closekit.pipeline.results import SignOff
+from closekit.review import signoffs
+from closekit.sheetio.base import SheetIO
+from closekit.workbook import outputs, schema
+from closekit.workbook.book import read_rows, read_settings
+
+
+def signoff(
+    workbook: str | Path | SheetIO,
+    task: str,
+    role: str,
+    *,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    command: str = "signoff",
+) -> SignOff:
+    """Sign a Checklist task as ``preparer`` or ``reviewer``: the name (default: the user logged
+    in), the time (UTC) and the hash of the figures the last close computed for the task (its
+    ``FiguresHash``), plus a RunLog row, in one atomic write. A later close that computes other
+    figures suspends the sign-off (docs/close.md "Sign-offs")."""
+    now = now or dt.datetime.now(dt.UTC)
+    who = (name or runlog.user()).strip()
+    if not who:
+        raise UsageError("closekit signoff: say who signs (--name), the user name could not be found.")
+    with locked(workbook):
+        io = open_workbook(workbook)
+        sheet = io.read_sheet("Checklist")
+        if sheet is None or len(sheet) == 0:
+            raise UsageError(f"{io.where} has no Checklist tasks to sign.")
+        rows, _ = read_rows(sheet, schema.ChecklistRow)
+        try:
+            found, cells = signoffs.signed_cells(rows, sheet, task, role, who, runlog.stamp(now))
+        except ValueError as problem:
+            raise UsageError(f"{io.where}: {problem}.") from None
+        settings = read_settings(io.read_sheet("Settings"))[0]
+        entry = runlog.entry(
+            now=now,
+            command=command,
+            period=settings.period if settings else "",
+            user_name=None,  # the RunLog names the user logged in, whoever signs
+            hashes={io.where: io.fingerprint() or ""},
+            counts={},
+            written=[f"Checklist ({role} sign-off)", outputs.RUNLOG],
+            result=f"task {found.task!r} signed by {who} as {role} (figures {found.figures_hash})",
+        )
+        io.write_sheets([outputs.runlog_sheet(io, entry)], {"Checklist": cells})
+    return SignOff(found.task, role, who, runlog.stamp(now), found.figures_hash or "")

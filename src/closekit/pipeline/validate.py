@@ -1,0 +1,76 @@
+"""``closekit validate``: read the workbook and every source it names, check the posting rules,
+and write the Findings sheet and a RunLog row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from closekit.closing import validation
+from closekit.closing.importing import SourceSpec, load_ledger
+from closekit.core import findings as fnd
+from closekit.core.ledger import Ledger, empty_lines
+from closekit.pipeline import runlog
+from closekit.pipeline.reading import open_workbook, read_close_book
+from closekit.pipeline.results import ValidationResult
+from closekit.sheetio.base import SheetIO
+from closekit.sources import folder_rule
+from closekit.workbook import closesheet, outputs
+from closekit.workbook.checklist import StepOutcome
+
+
+def validate(
+    workbook: str | Path | SheetIO,
+    *,
+    sources: Iterable[str | Path] = (),
+    journals: Iterable[str | Path] = (),
+    format: str | None = None,
+) -> ValidationResult:
+    """Read the close workbook and every journal source it names, and check the posting rules.
+
+    ``sources`` adds files of Kind ``ledger``, ``journals`` files of Kind ``journal`` to those in
+    the Sources sheet; ``format`` applies to them (default ``auto``). Nothing is written: see
+    :func:`write_validation`.
+    """
+    io = open_workbook(workbook)
+    book = read_close_book(io)
+    if book.settings is None:  # without the accounting currency no amount can be read
+        return ValidationResult(io, book, Ledger(empty_lines(()), [], ()), book.findings)
+    extra = [SourceSpec(str(p), "ledger", format or "auto") for p in sources]
+    extra += [SourceSpec(str(p), "journal", format or "auto") for p in journals]
+    folder_rule.check_sources([(s.path, row) for row, s in book.sources], [s.path for s in extra], io.folder())
+    ledger, import_findings = load_ledger(book, io, extra)
+    found = fnd.combine([book.findings, import_findings, validation.validate(ledger, book)])
+    return ValidationResult(io, book, ledger, found)
+
+
+def write_validation(
+    result: ValidationResult, *, command: str = "validate", now: dt.datetime | None = None, user: str | None = None
+) -> list[str]:
+    """Write the Findings sheet and a RunLog row into the workbook, in one atomic write."""
+    now = now or dt.datetime.now(dt.UTC)
+    period = result.book.settings.period if result.book.settings else ""
+    written = [outputs.FINDINGS, outputs.RUNLOG]
+    entry = runlog.entry(
+        now=now,
+        command=command,
+        period=period,
+        user_name=user,
+        hashes=result.input_hashes(),
+        counts=result.counts,
+        written=written,
+        result="ok" if result.ok else "errors",
+    )
+    front = closesheet.updates(
+        result.io.sheet_names(),
+        command="validate",
+        period=period,
+        counts=result.counts,
+        now=now,
+        outcomes={"validate": StepOutcome(True, result.ok)},
+    )
+    result.io.write_sheets(
+        [outputs.findings_sheet(result.findings), outputs.runlog_sheet(result.io, entry)], front or None
+    )
+    return written

@@ -1,0 +1,197 @@
+"""The close's review, once its steps have run (issue 7; docs/close.md): flux explanations carried
+over, sign-offs checked against the figures just computed, the period put on hold (the
+``period-hold`` step) and the Dashboard's data.
+
+The rules live in their own modules (:mod:`closekit.closing.flux`, :mod:`closekit.review.signoffs`,
+:mod:`closekit.review.period_status`, :mod:`closekit.workbook.dashboard`); this one feeds them the
+close run and the sheets they read back (the Flux sheet's explanations, the Checklist, Periods),
+and hands the cell updates to :func:`closekit.pipeline.close.write_close`, which writes everything
+in one atomic write. Each function is given what it looks at (the workbook's sheets, its book, the
+run), never the pipeline's result types, which sit above this layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pandas as pd
+
+from closekit.closing import flux
+from closekit.closing.runner import CloseRun
+from closekit.core import findings as fnd
+from closekit.core import money
+from closekit.core.periods import ON_HOLD
+from closekit.review import period_status, signoffs
+from closekit.sheetio.base import SheetIO, a1
+from closekit.workbook import dashboard
+from closekit.workbook.book import CloseBook
+from closekit.workbook.checklist import StepOutcome
+
+PERIOD_HOLD = "period-hold"
+
+
+def explain_flux(run: CloseRun, io: SheetIO) -> None:
+    """Carry the explanations of the Flux sheet over to the new table; add flux-unexplained."""
+    if "flux" not in run.tables:
+        return
+    table, found = flux.explain(run.tables["flux"], io.read_sheet(flux.SHEET), run.ctx.accounting_currency)
+    run.tables["flux"] = table
+    run.findings_by_step["flux"] = fnd.combine([run.findings_by_step.get("flux"), found])
+
+
+def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | None]:
+    """``figures(step)``: the fingerprint of the figures a task of ``step`` covers (computed once,
+    when asked), or None when this run did not compute them; ``lines`` are the ledger lines read."""
+    dims = run.ctx.dimensions
+    tables = run.tables
+    cache: dict[str, str | None] = {}
+
+    def frames(step: str) -> list[pd.DataFrame] | None:
+        if step == "settlement":
+            return [tables[k] for k in ("settlements", "open_items") if k in tables] or None
+        if step in ("revaluation", "allocation"):
+            if step not in run.steps:
+                return None
+            adj = run.adjustments
+            mine = adj[adj["journal"] == step] if len(adj) else adj
+            return [mine.reindex(columns=["voucher", "date", "account", *dims, "amount_accounting", "text"])]
+        if step == "statements":
+            return [tables[k] for k in ("balance_sheet", "income_statement") if k in tables] or None
+        if step == "flux":
+            return [tables["flux"].drop(columns=flux.TYPED)] if "flux" in tables else None
+        return [tables["trial_balance"]] if "trial_balance" in tables else None
+
+    def figures(step: str) -> str | None:
+        if step in ("import", "validate"):  # the ledger lines read, in the order read
+            step = "ledger"
+            if step not in cache:
+                columns = ["journal", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting"]
+                cache[step] = signoffs.fingerprint_columns(lines[columns])
+        if step not in cache:
+            parts = frames(step)
+            cache[step] = signoffs.fingerprint(*parts) if parts else None
+        return cache[step]
+
+    return figures
+
+
+def check_signoffs(
+    io: SheetIO, book: CloseBook, run: CloseRun | None, lines: pd.DataFrame
+) -> tuple[dict[str, object], dict[str, object], pd.DataFrame]:
+    """(Checklist updates, weak updates, signoff-suspended findings) of this run."""
+    if run is None or not book.checklist:
+        return {}, {}, fnd.frame()
+    sheet = io.read_sheet("Checklist")
+    updates, weak, found = signoffs.review(
+        book.checklist, sheet, step_figures(run, lines), lambda step: moved(io, run, step)
+    )
+    return updates, weak, fnd.frame(found)
+
+
+#: step -> (output sheet, its table in the run, the amount compared per account).
+_COMPARED = {"flux": ("Flux", "flux", "Current"), "": ("TrialBalance", "trial_balance", "ClosingAfter")}
+
+
+def moved(io: SheetIO, run: CloseRun, step: str, most: int = 3) -> str:
+    """What changed between the output sheet still in the workbook (the previous run's) and this
+    run's table, per account: ``1100 Bank EUR ClosingAfter 619,630.17 -> 619,730.17``. Empty where
+    the figures are not an account table, or nothing comparable changed."""
+    key = step if step in _COMPARED else ("" if signoffs.figures_of(step) == signoffs.DEFAULT_FIGURES else None)
+    if key is None:
+        return ""
+    name, table_key, column = _COMPARED[key]
+    old = io.read_sheet(name)
+    new = run.tables.get(table_key)
+    if old is None or new is None or "Account" not in old.columns or column not in old.columns:
+        return ""
+    dims = [d for d in run.ctx.dimensions if d in old.columns and d in new.columns]
+    ccy = run.ctx.accounting_currency
+
+    def keyed(frame: pd.DataFrame, amount) -> dict[tuple, Decimal]:
+        keys = zip(*(frame[c].map(flux._text) for c in ["Account", *dims]), strict=True)
+        return {k: amount(v) for k, v in zip(keys, frame[column], strict=True) if k[0] != "Total"}
+
+    def from_sheet(value: object) -> Decimal:
+        text = flux._text(value)
+        return Decimal(text or "0").quantize(Decimal(1).scaleb(-money.exponent(ccy)))
+
+    try:
+        before = keyed(old.frame, from_sheet)
+    except ArithmeticError:  # a cell of the old sheet edited into something that is not a number
+        return ""
+    after = keyed(new, lambda v: money.to_decimal(0 if pd.isna(v) else int(v), ccy))
+    names = dict(zip(new["Account"].astype(str), new["Name"].astype(str), strict=True)) if "Name" in new else {}
+    changes = []
+    for k in sorted(set(before) | set(after)):
+        was, now = before.get(k, Decimal(0)), after.get(k, Decimal(0))
+        if was != now:
+            label = " ".join([k[0], names.get(k[0], ""), *[v for v in k[1:] if v]]).replace("  ", " ").strip()
+            changes.append(f"{label} {column} {was:,.{money.exponent(ccy)}f} -> {now:,.{money.exponent(ccy)}f}")
+    if not changes:
+        return ""
+    more = f" (and {len(changes) - most} more)" if len(changes) > most else ""
+    return "; ".join(changes[:most]) + more
+
+
+def hold_period(
+    io: SheetIO, period: str, findings: pd.DataFrame
+) -> tuple[StepOutcome, period_status.PeriodChange | None, pd.DataFrame]:
+    """The period-hold step: the closing period goes On hold, only when the close (its
+    ``findings`` so far) has no errors."""
+    errors = findings[findings["Severity"] == fnd.Severity.ERROR.value]
+    if len(errors):
+        first = errors.iloc[0]
+        reason = (
+            f"not run: the close has {len(errors)} error{'s' if len(errors) > 1 else ''} (first: {first['Code']}: "
+            f"{first['Message']}), and a period is never put on hold over errors"
+        )
+        found = fnd.frame(
+            [fnd.finding("period-hold-skipped", "Periods", f"period {period} was not put on hold: {reason}")]
+        )
+        return StepOutcome(True, False, reason), None, found
+    change = period_status.plan(io.read_sheet("Periods"), period, ON_HOLD, where=io.where)
+    if change.refused:
+        reason = f"period {period} cannot be put on hold: {change.reason}"
+        found = fnd.frame([fnd.finding("period-hold-skipped", "Periods", reason)])
+        return StepOutcome(True, False, reason), None, found
+    return StepOutcome(True, True), change if change.changed else None, fnd.frame()
+
+
+def statuses_after(io: SheetIO, book: CloseBook, cells: dict[str, object]) -> list[str]:
+    """Every Checklist task's Status once ``cells`` are written."""
+    columns = signoffs.columns_of(io.read_sheet("Checklist"))
+    status_col = columns.get("status")
+    out = []
+    for row, task in book.checklist:
+        ref = a1(row, status_col) if status_col else None
+        out.append(str(cells[ref]) if ref in cells and cells[ref] is not None else (task.status or ""))
+    return out
+
+
+def dashboard_cells(
+    io: SheetIO,
+    book: CloseBook,
+    run: CloseRun | None,
+    *,
+    period: str,
+    ok: bool,
+    counts: dict[str, int],
+    statuses: list[str],
+    when: str,
+) -> dict[str, object]:
+    """The Dashboard's data cells, or {} when the workbook has no Dashboard sheet."""
+    sheet = io.read_sheet(dashboard.SHEET)
+    if sheet is None or dashboard.TITLE not in sheet.columns:  # none, or a sheet of the user's own
+        return {}
+    settings = book.settings
+    return dashboard.cells(
+        company=settings.company if settings else "",
+        period=period,
+        when=when,
+        result="ok" if ok else "errors",
+        statuses=statuses,
+        counts=counts,
+        variances=flux.largest_variances(run.tables.get("flux") if run is not None else None, dashboard.TOP),
+        currency=(run.ctx.accounting_currency if run is not None else None) or "EUR",
+    )

@@ -1,0 +1,461 @@
+"""A look inside an .xlsx package before a reader parses it (the limits of :mod:`closekit.sources.tables`).
+
+python-calamine is fast, but it trusts the file: it allocates the whole rectangle a sheet's cells
+span before reading a value (two cells at A1 and XFD1048576 ask for 17 billion cells and abort the
+process), and it returns Excel's error values (``#N/A``, ``#REF!``) as empty cells. This module
+reads the zip's directory and streams each sheet's XML once, with plain byte searches, to learn:
+
+* whether a part is a zip bomb (larger than :data:`MAX_PART_BYTES` unpacked, or a part over 1 MiB
+  that unpacks to more than :data:`MAX_RATIO` times its packed size) or declares a DTD/entities;
+* the rows and columns the sheet's cells span (checked against the limits before calamine runs);
+* the cells holding an error value, so that the reader can put ``#N/A`` back where calamine left
+  an empty cell (an amount or date cell then becomes a ``bad-number`` or ``bad-date`` finding);
+* hidden rows and columns, and merged cells (findings: closekit reads hidden rows like all others
+  and sees a merged range's value only in its first cell).
+
+Everything here is pure Python and numpy (it runs under Pyodide too); it never builds a tree.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
+from xml.sax.saxutils import unescape
+
+import numpy as np
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+
+from closekit.errors import InputError
+
+#: Largest unpacked size of one XML part closekit lets a reader parse (a sheet, the shared strings).
+MAX_PART_BYTES = 1024**3
+#: A part over 1 MiB whose unpacked size exceeds this many times its packed size is a zip bomb
+#: (worksheet XML packs 10 to 50 times; the same guard as the writer's, sheetio/xlsx_package.py).
+MAX_RATIO = 200
+#: Excel's sheet size: no cell of a real workbook lies outside it.
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+
+_CHUNK = 4 << 20
+_MAX_CARRY = 32 << 20  # one row (or one cell) of XML larger than this is not a spreadsheet
+_MAX_SEQUENTIAL = 64 << 20  # a sheet without cell references is read tag by tag: this much at most
+_HEAD = 1 << 16  # a DTD can only come before the root element: look at the first 64 KiB
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_TAG_ATTR = re.compile(rb"""\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)</")
+_REF = re.compile(rb"^([A-Za-z]{1,3})([0-9]{1,7})$")
+_TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
+_END = re.compile(rb"</(?:[\w.-]+:)?(?:row|c)>$")
+_EMPTY = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)[\s/]")
+
+
+@dataclass
+class SheetScan:
+    """What one sheet's XML holds, as far as the reader's safety and findings need."""
+
+    rows: int = 0  # the last row with a cell (1-based; 0 when empty)
+    columns: int = 0  # the last column with a cell
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> "#N/A"
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)  # (first, last), 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # top, left, bottom, right
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class Package:
+    """An .xlsx/.xlsm zip: its sheets by name, each checked and scanned on request."""
+
+    def __init__(self, zf: zipfile.ZipFile, where: str):
+        self.zf, self.where = zf, where
+        self.members = {i.filename.lower(): i for i in zf.infolist()}
+        workbook = self._office_document()
+        self.parts = self._sheet_parts(workbook)
+        for name in ("sharedstrings.xml", "styles.xml"):  # what a reader loads when it opens the file
+            info = self.members.get(posixpath.join(posixpath.dirname(workbook), name).lower())
+            if info is not None:
+                self.check_part(info)
+                self._check_head(info)
+
+    # ------------------------------------------------------------------------ package structure
+    def fail(self, what: str) -> InputError:
+        return InputError(f"{self.where} {what}")
+
+    def check_part(self, info: zipfile.ZipInfo) -> None:
+        """Refuse a part that is a zip bomb, before anything unpacks it."""
+        size, packed = info.file_size, max(info.compress_size, 1)
+        if size > MAX_PART_BYTES or (size > 2**20 and size > MAX_RATIO * packed):
+            raise self.fail(
+                f"was not read: its part {info.filename} would unpack to {size:,} bytes from {packed:,} "
+                f"(closekit reads parts of at most {MAX_PART_BYTES:,} bytes that pack at most {MAX_RATIO} "
+                f"times), which is what a zip bomb looks like. Open the file in Excel and save it again; "
+                f"if it really holds that much, split it."
+            )
+
+    def _read_small(self, info: zipfile.ZipInfo) -> bytes:
+        self.check_part(info)
+        try:
+            with self.zf.open(info) as fh:
+                return fh.read(info.file_size + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise self.fail(
+                f"cannot be read as a workbook (its part {info.filename} is damaged: {exc}): open it in "
+                f"Excel and save it again, or export again."
+            ) from None
+
+    def _parse(self, part: str):
+        info = self.members.get(part.lower())
+        if info is None:
+            return None
+        data = self._read_small(info)
+        try:
+            return SafeET.fromstring(data, forbid_dtd=True)
+        except DefusedXmlException:
+            raise self._unsafe(info.filename) from None
+        except (ParseError, ValueError, UnicodeDecodeError):
+            raise self.fail(
+                f"cannot be read as a workbook (its part {info.filename} is not well-formed XML): "
+                f"open it in Excel and save it again, or export again."
+            ) from None
+
+    def _unsafe(self, part: str) -> InputError:
+        return self.fail(
+            f"was not read: its part {part} declares a DTD or entities (<!DOCTYPE ...>), which Excel "
+            f"never writes and which can make a reader expand a few bytes into gigabytes (an entity "
+            f"bomb). Open the file in Excel and save it again, or export again."
+        )
+
+    def _office_document(self) -> str:
+        root = self._parse("_rels/.rels")
+        if root is not None:
+            for rel in root.iter(f"{{{_PKG_REL}}}Relationship"):
+                if rel.get("Type", "").endswith("/officeDocument"):
+                    return rel.get("Target", "").lstrip("/") or "xl/workbook.xml"
+        return "xl/workbook.xml"
+
+    def _sheet_parts(self, workbook: str) -> dict[str, str]:
+        root = self._parse(workbook)
+        if root is None:
+            return {}
+        folder = posixpath.dirname(workbook)
+        rels = self._parse(posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels"))
+        targets = {}
+        if rels is not None:
+            for rel in rels.iter(f"{{{_PKG_REL}}}Relationship"):
+                target = rel.get("Target", "")
+                part = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                targets[rel.get("Id", "")] = posixpath.normpath(part)
+        parts = {}
+        for sheet in root.iter():
+            if sheet.tag.rpartition("}")[2] != "sheet":
+                continue
+            rid = next((v for k, v in sheet.attrib.items() if k.rpartition("}")[2] == "id"), "")
+            if sheet.get("name") is not None and rid in targets:
+                parts[sheet.get("name")] = targets[rid]
+        return parts
+
+    def _check_head(self, info: zipfile.ZipInfo) -> None:
+        """A DTD (and so an entity) can only come before the root element: read up to it."""
+        try:
+            with self.zf.open(info) as fh:
+                head = fh.read(_HEAD)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise self.fail(
+                f"cannot be read as a workbook (its part {info.filename} is damaged: {exc}): open it in "
+                f"Excel and save it again, or export again."
+            ) from None
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise self.fail(
+                f"was not read: its part {info.filename} is UTF-16 XML, which Excel never writes. Open "
+                f"the file in Excel and save it again."
+            )
+        root = _ROOT_START.search(head)
+        declared = min((i for i in (head.find(b"<!DOCTYPE"), head.find(b"<!ENTITY")) if i >= 0), default=-1)
+        if declared >= 0 and (root is None or declared < root.start()):
+            raise self._unsafe(info.filename)
+        if root is None and len(head) == _HEAD:
+            raise self.fail(
+                f"was not read: its part {info.filename} does not start its XML within the first "
+                f"{_HEAD:,} bytes. Open the file in Excel and save it again."
+            )
+
+    # ------------------------------------------------------------------------ one sheet
+    def scan(self, name: str) -> SheetScan | None:
+        """Check the sheet's part and scan its XML; None when the sheet has no worksheet part."""
+        part = self.parts.get(name)
+        info = self.members.get(part.lower()) if part else None
+        if info is None:
+            return None
+        self.check_part(info)
+        self._check_head(info)
+        scan = SheetScan()
+        sequential = False
+        try:
+            with self.zf.open(info) as fh:
+                carry = b""
+                while True:
+                    block = fh.read(_CHUNK)
+                    data = carry + block
+                    if not block:
+                        cut = len(data)
+                    else:
+                        cut = _cut(data)
+                        if cut <= 0:
+                            if len(data) > _MAX_CARRY:
+                                raise self.fail(
+                                    f"was not read: sheet {name!r} holds an XML element larger than "
+                                    f"{_MAX_CARRY:,} bytes, which no spreadsheet writes. Open the file in "
+                                    f"Excel and save it again."
+                                )
+                            carry = data
+                            continue
+                    if not sequential and not _scan_block(data[:cut], scan):
+                        sequential = True
+                    carry = data[cut:]
+                    if not block:
+                        break
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise self.fail(
+                f"cannot be read as a workbook (its part {info.filename} is damaged: {exc}): open it in "
+                f"Excel and save it again, or export again."
+            ) from None
+        if sequential:  # cells or rows without a reference: positions follow from the order
+            if info.file_size > _MAX_SEQUENTIAL:
+                raise self.fail(
+                    f"was not read: sheet {name!r} has cells without a cell reference and is "
+                    f"{info.file_size:,} bytes of XML (closekit reads such sheets up to {_MAX_SEQUENTIAL:,} "
+                    f"bytes). Open the file in Excel and save it again: Excel writes the references."
+                )
+            scan = self._scan_sequential(info)
+        return scan
+
+    def _scan_sequential(self, info: zipfile.ZipInfo) -> SheetScan:
+        """The slow path, for the rare writer that omits cell references (``<c>`` without ``r``)."""
+        scan = SheetScan()
+        with self.zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+        row = col = 0
+        errors: list[tuple[int, int, int]] = []  # row, column, offset of the cell's end tag
+        for match in _TOKEN.finditer(data):
+            closing, kind, attrs = match.group(1), match.group(2), match.group(3)
+            if closing:
+                continue
+            values = _attrs(attrs)
+            if kind == b"row":
+                row = int(values["r"]) if values.get("r", "").isdigit() else row + 1
+                col = 0
+                if values.get("hidden") in ("1", "true"):
+                    scan.hidden_rows.append(row)
+                continue
+            ref = _REF.match(values.get("r", "").encode())
+            if ref:
+                col, row = column_number(ref.group(1).decode()), int(ref.group(2))
+            elif values.get("r"):  # a reference no sheet has
+                scan.rows = max(scan.rows, EXCEL_ROWS + 1)
+                continue
+            else:
+                col += 1
+                row = max(row, 1)
+            scan.rows, scan.columns = max(scan.rows, row), max(scan.columns, col)
+            if values.get("t") == "e" and not attrs.rstrip().endswith(b"/"):
+                errors.append((row, col, match.end()))
+        for row, col, at in errors:
+            end = data.find(b"c>", at)
+            value = _VALUE.search(data, at, end if end >= 0 else len(data))
+            if value:
+                scan.errors[(row, col)] = _text(value.group(1))
+        _scan_tail(data, scan, with_rows=False)
+        return scan
+
+
+def _cut(data: bytes) -> int:
+    """Where a block may end: after the last complete row or cell among the last few tags
+    (else after the last tag: a cell split there only hides its error value from the scan)."""
+    end = len(data)
+    for _ in range(64):
+        at = data.rfind(b">", 0, end)
+        start = data.rfind(b"<", 0, at) if at > 0 else -1
+        if start < 0:
+            return 0
+        tag = data[start : at + 1]
+        if _END.match(tag) or (tag.endswith(b"/>") and _EMPTY.match(tag)):
+            return at + 1
+        end = start
+    return data.rfind(b">") + 1
+
+
+def _scan_block(block: bytes, scan: SheetScan) -> bool:
+    """Cell extents, error cells, hidden rows and merged ranges of a run of complete rows.
+
+    Returns False when a cell or row tag does not start with its ``r`` reference (the caller then
+    reads the sheet in order; every writer puts ``r`` first: ``<c r="B7" s="1">``).
+    """
+    if not _extents(block, scan):
+        return False
+    _errors(block, scan)
+    _scan_tail(block, scan, with_rows=True)
+    return True
+
+
+def _extents(block: bytes, scan: SheetScan) -> bool:
+    """Tags are found and references read with numpy over the tag starts: no Python code runs
+    per cell. False when a cell or row tag lacks a leading reference."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    n = len(a)
+    if n < 8:
+        return not (b"<c" in block or b"row" in block)
+    lt = np.flatnonzero(a == 60)
+
+    def byte(at: np.ndarray) -> np.ndarray:
+        return a[np.minimum(at, n - 1)]
+
+    def stops(values: np.ndarray) -> np.ndarray:
+        return (values == 32) | (values == 62) | (values == 47) | (values == 9) | (values == 10) | (values == 13)
+
+    # Where each tag's local name starts: after "<", or after "<prefix:" (a prefix is not trusted
+    # to be the usual one: <y:c> is a cell to a reader as much as <c> is).
+    names = [lt + 1]
+    colons = np.flatnonzero(a == 58)
+    if len(colons) and len(lt):
+        owner = lt[np.maximum(np.searchsorted(lt, colons) - 1, 0)]
+        near = (colons > owner) & (colons - owner <= 12)
+        colons, owner = colons[near], owner[near]
+        if len(colons):
+            gap = np.arange(1, 12)
+            inside = owner[:, None] + gap[None, :]
+            clean = ~stops(byte(inside)) | (inside >= colons[:, None])  # no space or ">" before the colon
+            names.append(colons[clean.all(axis=1)] + 1)
+    start = np.concatenate(names)
+    first = byte(start)
+    is_c = (first == 99) & stops(byte(start + 1))
+    is_row = (first == 114) & (byte(start + 1) == 111) & (byte(start + 2) == 119) & stops(byte(start + 3))
+    tags = np.concatenate([start[is_c] + 1, start[is_row] + 3])  # just after the local name
+    row_tag = np.concatenate([np.zeros(int(is_c.sum()), dtype=bool), np.ones(int(is_row.sum()), dtype=bool)])
+    if not len(tags):
+        return True
+    space, quote = byte(tags), byte(tags + 3)
+    has_ref = (
+        ((space == 32) | (space == 9) | (space == 10) | (space == 13))
+        & (byte(tags + 1) == 114)
+        & (byte(tags + 2) == 61)
+        & ((quote == 34) | (quote == 39))
+    )
+    if not has_ref.all():
+        return False
+    ref = byte(tags[:, None] + 4 + np.arange(12)[None, :])
+    upper = ref & 0xDF
+    alpha = (upper >= 65) & (upper <= 90)
+    letters = np.where(alpha.all(axis=1), 12, np.argmin(alpha, axis=1))
+    digit = (ref >= 48) & (ref <= 57)
+    number = np.zeros(len(ref), dtype=np.int64)
+    digits = np.zeros(len(ref), dtype=np.int64)
+    column = np.zeros(len(ref), dtype=np.int64)
+    running = np.ones(len(ref), dtype=bool)
+    for j in range(12):
+        is_letter = j < letters
+        column = np.where(is_letter, column * 26 + (upper[:, j].astype(np.int64) - 64), column)
+        take = ~is_letter & running & digit[:, j]
+        number = np.where(take, number * 10 + (ref[:, j].astype(np.int64) - 48), number)
+        digits += take
+        running &= is_letter | digit[:, j]
+    if (row_tag & ((letters != 0) | (digits == 0))).any():
+        return False  # a row whose r is not a number: read it in order
+    is_cell = ~row_tag
+    if (is_cell & ((digits == 0) | (letters == 0))).any():
+        return False
+    cell = is_cell & (digits <= 7) & (letters <= 3)
+    if (is_cell & ~cell).any():  # a reference no sheet has (ZZZZ1, A99999999)
+        scan.rows = max(scan.rows, EXCEL_ROWS + 1)
+    if cell.any():
+        scan.rows = max(scan.rows, int(number[cell].max()))
+        scan.columns = max(scan.columns, int(column[cell].max()))
+    return True
+
+
+def _errors(block: bytes, scan: SheetScan) -> None:
+    for quote in (b'"', b"'"):
+        at = block.find(b"t=" + quote + b"e" + quote)
+        while at >= 0:
+            start = block.rfind(b"<", 0, at)
+            end = block.find(b">", at)
+            tag = block[start:end]
+            values = _attrs(tag)
+            ref = _REF.match(values.get("r", "").encode())
+            if ref and not tag.endswith(b"/") and re.match(rb"<(?:[\w.-]+:)?c\s", tag):
+                close = block.find(b"c>", end)
+                value = _VALUE.search(block, end, close if close >= 0 else len(block))
+                if value:
+                    scan.errors[(int(ref.group(2)), column_number(ref.group(1).decode()))] = _text(value.group(1))
+            at = block.find(b"t=" + quote + b"e" + quote, at + 4)
+
+
+def _scan_tail(block: bytes, scan: SheetScan, *, with_rows: bool) -> None:
+    """Hidden rows and columns, merged ranges: rare attributes, found by plain byte search."""
+    at = block.find(b"hidden=")
+    while at >= 0:
+        if block[at + 7 : at + 10] in (b'"1"', b"'1'") or block[at + 7 : at + 13] in (b'"true"', b"'true'"):
+            start = block.rfind(b"<", 0, at)
+            tag = block[start : block.find(b">", at)]
+            name = re.match(rb"<(?:[\w.-]+:)?(\w+)", tag)
+            values = _attrs(tag)
+            if name and name.group(1) == b"row" and with_rows and values.get("r", "").isdigit():
+                scan.hidden_rows.append(int(values["r"]))
+            elif name and name.group(1) == b"col" and values.get("min", "").isdigit():
+                first = int(values["min"])
+                last = int(values["max"]) if values.get("max", "").isdigit() else first
+                scan.hidden_columns.append((first, last))
+        at = block.find(b"hidden=", at + 7)
+    at = block.find(b"mergeCell ")
+    while at >= 0:
+        tag = block[at : block.find(b">", at)]
+        ref = _attrs(tag).get("ref", "")
+        corners = [_REF.match(part.encode()) for part in ref.split(":")]
+        if len(corners) == 2 and all(corners):
+            (c1, r1), (c2, r2) = ((column_number(m.group(1).decode()), int(m.group(2))) for m in corners)
+            scan.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        at = block.find(b"mergeCell ", at + 10)
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    out = {}
+    for name, double, single in _TAG_ATTR.findall(tag):
+        key = name.decode("utf-8", "replace").rpartition(":")[2]
+        out.setdefault(key, (double or single).decode("utf-8", "replace"))
+    return out
+
+
+def _text(raw: bytes) -> str:
+    return unescape(raw.decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}).strip()
+
+
+def open_package(source: object, where: str) -> Package:
+    """The package of a path or bytes; a file that is not a zip raises :class:`InputError`."""
+    import io
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes | bytearray) else source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(
+            f"{where} cannot be read as a workbook ({exc}): the file is damaged or not really .xlsx. "
+            f"Open and save it in Excel, or export again."
+        ) from None
+    return Package(zf, where)

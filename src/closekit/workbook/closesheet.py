@@ -1,0 +1,96 @@
+"""The Close sheet: the workbook's front page, with the buttons and what the last run did.
+
+The template (:mod:`closekit.workbook.template`) lays it out; every run (command line, Python, xlwings
+Lite, the classic add-in) writes its status cells through the sheet adapter's ``updates``, in the
+same atomic write as the output sheets, so the page never shows a run that did not happen. A
+workbook without a Close sheet (made before it existed) is left as it is.
+
+Layout (the cells are fixed; the labels are in column A):
+
+====  ===========  ====================================================
+B3    Period       the period of the run
+B4    Status       ``Closed: no errors`` / ``Errors: see Findings`` ...
+B5    Last run     UTC time and what ran (``close``, ``validate``...)
+B6    Errors       count of findings of severity Error
+B7    Warnings     count of Warning
+B8    Infos        count of Info
+B9    Progress     the steps that ran, each with ✓ (clean) or ✗
+====  ===========  ====================================================
+
+Buttons (shapes with a link to the cell they cover, the xlwings Lite sheet-button mechanism,
+docs/excel.md): the shape names and cells are :data:`BUTTONS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from closekit.workbook.checklist import StepOutcome
+
+SHEET = "Close"
+CELLS = {
+    "period": "B3",
+    "status": "B4",
+    "last_run": "B5",
+    "errors": "B6",
+    "warnings": "B7",
+    "infos": "B8",
+    "progress": "B9",
+}
+LABELS = {
+    "period": "Period",
+    "status": "Status",
+    "last_run": "Last run",
+    "errors": "Errors",
+    "warnings": "Warnings",
+    "infos": "Infos",
+    "progress": "Progress",
+}
+#: (script, shape name, caption, linked cell the shape covers) of each sheet button.
+BUTTONS = (
+    ("validate", "closekit_validate", "Validate", "E3"),
+    ("run_close", "closekit_close", "Run close", "E5"),
+    ("export_upload", "closekit_export", "Export upload journal", "E7"),
+    ("hold_period", "closekit_hold", "Put period on hold", "E9"),
+)
+
+
+def status_text(command: str, counts: dict[str, int]) -> str:
+    if counts.get("Error", 0):
+        return f"{command}: errors, see Findings"
+    if counts.get("Warning", 0):
+        return f"{command}: done, with warnings (see Findings)"
+    return f"{command}: done, no errors"
+
+
+def progress_text(outcomes: dict[str, StepOutcome] | None) -> str:
+    if not outcomes:
+        return ""
+    return "  ".join(f"{step} {'✓' if o.clean else '✗'}" for step, o in outcomes.items() if o.ran)
+
+
+def updates(
+    sheet_names: list[str],
+    *,
+    command: str,
+    period: str,
+    counts: dict[str, int],
+    now: dt.datetime,
+    outcomes: dict[str, StepOutcome] | None = None,
+    status: str | None = None,
+) -> dict[str, dict[str, object]]:
+    """The Close sheet's cells for a run (``{}`` when the workbook has no Close sheet)."""
+    name = next((n for n in sheet_names if n.lower() == SHEET.lower()), None)
+    if name is None:
+        return {}
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    values = {
+        "period": period,
+        "status": status or status_text(command, counts),
+        "last_run": f"{stamp} {command}",
+        "errors": counts.get("Error", 0),
+        "warnings": counts.get("Warning", 0),
+        "infos": counts.get("Info", 0),
+        "progress": progress_text(outcomes),
+    }
+    return {name: {CELLS[key]: value for key, value in values.items()}}

@@ -1,0 +1,403 @@
+"""The close workbook's input sheets, in code (workbook.md "Input sheets" and "Settings keys").
+
+One pydantic model per input-sheet row and one for Settings. Each field's alias is the column
+header a person types; ``help`` and ``excel`` (the cell format of the template) travel with the
+field so that the template, the reader and the docs all come from this one place. Headers match
+case-, space- and underscore-insensitively; Yes/No cells accept the usual variants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from closekit.core import money, parsing
+
+# ------------------------------------------------------------------------------- cell validators
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(parsing._cell_text(value)).strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    return _text(value) or None
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or _text(value) == "":
+        return None
+    dates, bad, _ = parsing.parse_dates(pd.Series([value], dtype=object))
+    if bad.iloc[0]:
+        raise PydanticCustomError(
+            "bad-date", "'{value}' is not a date (expected e.g. 2026-10-31)", {"value": _text(value)}
+        )
+    return dates.iloc[0].date()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or _text(value) == "":
+        return None
+    if isinstance(value, bool):
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": value})
+    text = parsing._number_cell_text(value) if not isinstance(value, str) else value
+    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    elif "," in cleaned:
+        cleaned = cleaned.replace(",", "")
+    try:
+        number = Decimal(cleaned.rstrip("%"))
+    except InvalidOperation:
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)}) from None
+    if not number.is_finite():
+        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)})
+    return number / 100 if cleaned.endswith("%") else number
+
+
+def _yes_no(default: bool):
+    def validate(value: Any) -> bool:
+        try:
+            return bool(parsing.yes_no(value, default))
+        except ValueError:
+            raise PydanticCustomError("bad-value", "'{value}' is not Yes or No", {"value": _text(value)}) from None
+
+    return validate
+
+
+def _currency(value: Any) -> str | None:
+    text = _text(value).upper()
+    if not text:
+        return None
+    if not money.is_currency(text):
+        raise PydanticCustomError("bad-currency", "'{value}' is not an ISO 4217 currency code", {"value": _text(value)})
+    return text
+
+
+def _names(value: Any) -> list[str]:
+    return parsing.split_list(value)
+
+
+def _choice(*allowed: str, default: str | None = None):
+    """A cell that must be one of ``allowed`` (case-, space- and underscore-insensitive)."""
+    by_key = {parsing.header_key(a): a for a in allowed}
+
+    def validate(value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return default
+        try:
+            return by_key[parsing.header_key(text)]
+        except KeyError:
+            raise PydanticCustomError(
+                "bad-value",
+                "'{value}' is not one of: {allowed}",
+                {"value": text, "allowed": ", ".join(allowed)},
+            ) from None
+
+    return validate
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+DateCell = Annotated[dt.date | None, BeforeValidator(_date)]
+DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal)]
+CurrencyCell = Annotated[str | None, BeforeValidator(_currency)]
+Names = Annotated[list[str], BeforeValidator(_names)]
+YesDefault = Annotated[bool, BeforeValidator(_yes_no(True))]
+NoDefault = Annotated[bool, BeforeValidator(_yes_no(False))]
+
+ACCOUNT_TYPES = ("Asset", "Liability", "Equity", "Revenue", "Expense")
+RATE_TYPES = ("Closing", "Average", "Spot", "Historical")
+PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
+KINDS = ("ledger", "journal")
+METHODS = ("Percent", "Weight", "Equal", "Basis")
+#: The automated steps, in the order of the close (domain.md §9: settle before revaluing).
+STEPS = (
+    "import",
+    "validate",
+    "settlement",
+    "revaluation",
+    "allocation",
+    "trial-balance",
+    "statements",
+    "flux",
+    "consolidation",
+    "year-end",
+    "export",
+    "period-hold",
+)
+TASK_STATUSES = ("Not started", "In progress", "Done", "Blocked", "Skipped", "Sign-off suspended")
+
+
+def col(alias: str, help: str, *, excel: str = "text", default: Any = ..., width: float | None = None) -> Any:
+    """A sheet column: its header, help text and template cell format."""
+    extra = {"help": help, "excel": excel}
+    if width:
+        extra["width"] = width
+    return Field(default, alias=alias, json_schema_extra=extra)
+
+
+class SheetRow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
+
+
+# ------------------------------------------------------------------------------------ the sheets
+
+
+class SourceRow(SheetRow):
+    path: Text = col("Path", "Journal export file (CSV, XLSX, XML); relative to the workbook's folder.", width=40)
+    kind: Annotated[str, BeforeValidator(_choice(*KINDS, default="ledger"))] = col(
+        "Kind", "ledger (posted transactions, the default) or journal (lines still to be posted).", default="ledger"
+    )
+    format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
+        "Format", "auto (default), generic, d365, saft, ...: the ERP layout of the file.", default="auto"
+    )
+    sheet: OptionalText = col("Sheet", "For an XLSX source: the sheet to read (default: the first).", default=None)
+    encoding: OptionalText = col("Encoding", "Text encoding (default: detected; utf-8, cp1252, utf-16).", default=None)
+    delimiter: OptionalText = col("Delimiter", "CSV delimiter (default: detected; , ; tab |).", default=None)
+    decimal_separator: OptionalText = col("DecimalSeparator", "'.' or ',' (default: detected).", default=None)
+    date_format: OptionalText = col("DateFormat", "e.g. DD.MM.YYYY, MM/DD/YYYY (default: detected).", default=None)
+
+
+class AccountRow(SheetRow):
+    account: Text = col("Account", "Main account number, as the ERP shows it.")
+    name: Text = col("Name", "Account name.", width=30)
+    type: Annotated[str, BeforeValidator(_choice(*ACCOUNT_TYPES))] = col(
+        "Type", "Asset, Liability, Equity, Revenue or Expense."
+    )
+    postable: YesDefault = col(
+        "Postable", "No for a header or total account (default Yes).", excel="yesno", default=True
+    )
+    revalue: NoDefault = col(
+        "Revalue", "Yes: foreign-currency revaluation applies (default No).", excel="yesno", default=False
+    )
+    required_dimensions: Names = col(
+        "RequiredDimensions", "Comma list of dimensions every line must carry.", default=[]
+    )
+    currency: CurrencyCell = col("Currency", "The only currency that may post to the account, if set.", default=None)
+    settle: NoDefault = col("Settle", "Yes: a clearing account for ledger settlement.", excel="yesno", default=False)
+    translation_rate: Annotated[str | None, BeforeValidator(_choice("Closing", "Average", "Historical"))] = col(
+        "TranslationRate", "Closing, Average or Historical (consolidation; default by Type).", default=None
+    )
+    statement_line: OptionalText = col("StatementLine", "Line of the balance sheet or income statement.", default=None)
+    consolidation_account: OptionalText = col(
+        "ConsolidationAccount", "Group account this account consolidates into (default: the same number).", default=None
+    )
+
+
+class DimensionRow(SheetRow):
+    dimension: Text = col("Dimension", "Dimension name, as listed in Settings Dimensions.")
+    value: Text = col("Value", "An allowed value.")
+    name: OptionalText = col("Name", "Description of the value.", default=None, width=30)
+    active: YesDefault = col(
+        "Active", "No: the value may no longer be posted to (default Yes).", excel="yesno", default=True
+    )
+
+
+class RateRow(SheetRow):
+    date: DateCell = col("Date", "The rate is in force from this date until the next one.", excel="date")
+    from_currency: CurrencyCell = col("FromCurrency", "1 unit of this currency ...")
+    to_currency: CurrencyCell = col("ToCurrency", "... = Rate units of this one.")
+    rate: DecimalCell = col("Rate", "Exchange rate (per 1 unit).", excel="rate")
+    rate_type: Annotated[str, BeforeValidator(_choice(*RATE_TYPES, default="Closing"))] = col(
+        "RateType", "Closing (default), Average, Spot or Historical.", default="Closing"
+    )
+
+
+class PeriodRow(SheetRow):
+    period: Text = col("Period", "Period code, e.g. 2026-10.")
+    start: DateCell = col("Start", "First day of the period.", excel="date")
+    end: DateCell = col("End", "Last day of the period.", excel="date")
+    status: Annotated[str, BeforeValidator(_choice(*PERIOD_STATUSES))] = col(
+        "Status", "Open, On hold or Permanently closed."
+    )
+
+
+class AllocationRuleRow(SheetRow):
+    rule: Text = col("Rule", "Rule name; one row per destination.")
+    method: Annotated[str, BeforeValidator(_choice(*METHODS))] = col("Method", "Percent, Weight, Equal or Basis.")
+    source_accounts: Text = col("SourceAccounts", "Accounts to allocate: 6100, 6100..6199 or 61*.")
+    destination_account: Text = col("DestinationAccount", "Account that receives the share.")
+    order: DecimalCell = col("Order", "Rules run in this order (step-down).", excel="number", default=None)
+    source_dimensions: OptionalText = col("SourceDimensions", "Filter: Name=Value; Name=Value.", default=None)
+    offset_account: OptionalText = col("OffsetAccount", "Credit side (default: the source account).", default=None)
+    destination_dimensions: OptionalText = col("DestinationDimensions", "Name=Value; Name=Value.", default=None)
+    share: DecimalCell = col("Share", "Percent or weight of this destination.", excel="number", default=None)
+    basis_accounts: OptionalText = col(
+        "BasisAccounts", "Method Basis: accounts whose balances set the shares.", default=None
+    )
+    text: OptionalText = col("Text", "Line text of the allocation journal.", default=None)
+
+
+class ChecklistRow(SheetRow):
+    task: Text = col("Task", "What has to be done.", width=40)
+    step: Annotated[str | None, BeforeValidator(_choice(*STEPS))] = col(
+        "Step", "Automated step that ticks this task when it runs clean.", default=None
+    )
+    owner: OptionalText = col("Owner", "Who does it.", default=None)
+    due: DateCell = col("Due", "Due date.", excel="date", default=None)
+    depends_on: OptionalText = col("DependsOn", "Tasks that must be done first.", default=None)
+    status: OptionalText = col("Status", "Not started, In progress, Done...", default=None)
+    completed: OptionalText = col("Completed", "When it was done (UTC).", default=None)
+    notes: OptionalText = col("Notes", "Notes.", default=None, width=30)
+    preparer: OptionalText = col("Preparer", "Sign-off: who prepared it (type your name and PreparedAt).", default=None)
+    prepared_at: OptionalText = col("PreparedAt", "Sign-off: when it was prepared.", default=None)
+    reviewer: OptionalText = col("Reviewer", "Sign-off: who reviewed it (type your name and ReviewedAt).", default=None)
+    reviewed_at: OptionalText = col("ReviewedAt", "Sign-off: when it was reviewed.", default=None)
+    figures_hash: OptionalText = col("FiguresHash", "closekit: SHA-256 of the task's figures, last run.", default=None)
+    prepared_hash: OptionalText = col(
+        "PreparedHash", "closekit: SHA-256 of the figures the preparer signed.", default=None
+    )
+    reviewed_hash: OptionalText = col(
+        "ReviewedHash", "closekit: SHA-256 of the figures the reviewer signed.", default=None
+    )
+
+
+class ConsolidationRow(SheetRow):
+    company: Text = col("Company", "Subsidiary name.")
+    workbook: Text = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
+    ownership: DecimalCell = col("Ownership", "Share owned (default 100%).", excel="number", default=None)
+    currency: CurrencyCell = col("Currency", "The subsidiary's accounting currency.", default=None)
+
+
+class AccountMapRow(SheetRow):
+    source: Text = col("Source", "The account as the export names it (e.g. '4000 Sales', 'Income:Sales').", width=36)
+    account: Text = col("Account", "The account of the Accounts sheet it is.")
+
+
+class Settings(SheetRow):
+    """The Settings sheet: one row per key (workbook.md "Settings keys")."""
+
+    company: Text = col("Company", "Company name.", default="")
+    accounting_currency: CurrencyCell = col("AccountingCurrency", "ISO 4217 code of the books (required).")
+    reporting_currency: CurrencyCell = col("ReportingCurrency", "Reporting currency, if any.", default=None)
+    period: Text = col("Period", "The period being closed, a code of the Periods sheet (required).")
+    fiscal_year_start: Annotated[int, BeforeValidator(lambda v: _month(v))] = col(
+        "FiscalYearStart", "Month the fiscal year starts (1-12, default 1).", default=1
+    )
+    dimensions: Names = col("Dimensions", "Financial dimensions in order, e.g. BusinessUnit, Department.", default=[])
+    unrealized_gain_account: OptionalText = col("UnrealizedGainAccount", "Revaluation gains.", default=None)
+    unrealized_loss_account: OptionalText = col("UnrealizedLossAccount", "Revaluation losses.", default=None)
+    retained_earnings_account: OptionalText = col("RetainedEarningsAccount", "Year-end close target.", default=None)
+    translation_adjustment_account: OptionalText = col(
+        "TranslationAdjustmentAccount", "CTA account of consolidation.", default=None
+    )
+    rounding_account: OptionalText = col("RoundingAccount", "Rounding differences.", default=None)
+    revaluation_rate_type: Annotated[str, BeforeValidator(_choice(*RATE_TYPES, default="Closing"))] = col(
+        "RevaluationRateType", "Rate type of revaluation (default Closing).", default="Closing"
+    )
+    import_format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
+        "ImportFormat", "Format of LedgerImport / JournalImport (default auto).", default="auto"
+    )
+    export_format: OptionalText = col("ExportFormat", "Default format of closekit export.", default=None)
+    journal_name: OptionalText = col("JournalName", "ERP journal name for uploads (e.g. GenJrn).", default=None)
+    materiality_amount: DecimalCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
+    dimension_delimiter: Annotated[str, BeforeValidator(lambda v: _text(v) or "-")] = col(
+        "DimensionDelimiter", "Segment delimiter of D365 account display values (default -).", default="-"
+    )
+    # year-end close (docs/close.md "Year-end close")
+    year_end_dimensions: Annotated[str, BeforeValidator(_choice("Keep", "Collapse", default="Keep"))] = col(
+        "YearEndDimensions",
+        "Keep (default) or Collapse the dimensions of the profit moved to retained earnings.",
+        default="Keep",
+    )
+    year_end_balance_dimensions: Annotated[str, BeforeValidator(_choice("Keep", "Collapse", default="Keep"))] = col(
+        "YearEndBalanceDimensions",
+        "Keep (default) or Collapse the dimensions of balance-sheet opening lines.",
+        default="Keep",
+    )
+    year_end_closing_voucher: NoDefault = col(
+        "YearEndClosingVoucher", "Yes: also a closing voucher on the year's last day (default No).", default=False
+    )
+    year_end_rerun: Annotated[str, BeforeValidator(_choice("Adjust", "Replace", default="Adjust"))] = col(
+        "YearEndRerun",
+        "Adjust (default: post the change since the last run) or Replace (reverse it, post anew).",
+        default="Adjust",
+    )
+    # consolidation (docs/close.md "Consolidation")
+    consolidation_method: Annotated[str, BeforeValidator(_choice("Proportionate", "Full", default="Proportionate"))] = (
+        col(
+            "ConsolidationMethod",
+            "Proportionate (default) or Full (100% plus a non-controlling interest line).",
+            default="Proportionate",
+        )
+    )
+    non_controlling_interest_account: OptionalText = col(
+        "NonControllingInterestAccount", "Full consolidation: the NCI account (credit).", default=None
+    )
+    non_controlling_interest_offset_account: OptionalText = col(
+        "NonControllingInterestOffsetAccount",
+        "Full consolidation: the group equity account the NCI comes from.",
+        default=None,
+    )
+    intercompany_difference_account: OptionalText = col(
+        "IntercompanyDifferenceAccount", "Eliminations: where an intercompany mismatch goes.", default=None
+    )
+    materiality_percent: Annotated[Decimal | None, BeforeValidator(lambda v: _decimal(_text(v).rstrip("%")))] = col(
+        "MaterialityPercent",
+        "Flux: variances above this percentage need a note (10 or 10% = ten percent).",
+        default=None,
+    )
+    materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
+        "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
+    )
+
+
+def _month(value: Any) -> int:
+    number = _decimal(value)
+    if number is None:
+        return 1
+    if number != number.to_integral_value() or not 1 <= number <= 12:
+        raise PydanticCustomError("bad-value", "'{value}' is not a month number 1-12", {"value": _text(value)})
+    return int(number)
+
+
+# ------------------------------------------------------------------------------ the sheet catalog
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    model: type[SheetRow] | None
+    purpose: str
+
+    def columns(self) -> list[tuple[str, bool, dict]]:
+        """(header, required, extra) for each column, in order."""
+        if self.model is None:
+            return []
+        return [
+            (f.alias or name, f.is_required(), dict(f.json_schema_extra or {}))
+            for name, f in self.model.model_fields.items()
+        ]
+
+
+SETTINGS_SHEET = SheetSpec("Settings", Settings, "Key/value settings of the close.")
+INPUT_SHEETS: list[SheetSpec] = [
+    SETTINGS_SHEET,
+    SheetSpec("Sources", SourceRow, "Journal export files to read."),
+    SheetSpec("Accounts", AccountRow, "Chart of accounts."),
+    SheetSpec("Dimensions", DimensionRow, "Allowed values of each financial dimension."),
+    SheetSpec("Rates", RateRow, "Exchange rates."),
+    SheetSpec("Periods", PeriodRow, "Fiscal calendar and period status."),
+    SheetSpec("AllocationRules", AllocationRuleRow, "Allocation rules, one row per destination."),
+    SheetSpec("Checklist", ChecklistRow, "The close checklist."),
+    SheetSpec("Consolidation", ConsolidationRow, "Subsidiaries to consolidate (optional)."),
+    SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
+    SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
+    SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
+]
+SHEETS_BY_NAME = {spec.name: spec for spec in INPUT_SHEETS}
+
+#: Settings every close needs.
+REQUIRED_SETTINGS = ("AccountingCurrency", "Period")
+
+PeriodStatus = Literal["Open", "On hold", "Permanently closed"]

@@ -1,0 +1,290 @@
+"""The close workbook template, generated from the sheet schema (:mod:`closekit.workbook.schema`).
+
+``workbook_templates/close.xlsx`` is this module's output and is never edited by hand; a test
+fails when the committed file differs from what the code generates (``make templates`` refreshes
+it). Every input sheet has its header in row 1 with the column's help as a cell comment, text
+columns formatted as text (so account 0100 stays 0100), and drop-down lists for choice columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from closekit.errors import UsageError
+from closekit.workbook import closesheet, dashboard, schema
+
+#: Fixed document dates keep the generated package identical from run to run.
+_EPOCH = dt.datetime(2026, 1, 1)
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_CELL_FORMATS = {"text": "@", "date": "yyyy-mm-dd", "rate": "0.000000", "number": "General", "yesno": "@"}
+_CHOICES = {
+    ("Accounts", "Type"): schema.ACCOUNT_TYPES,
+    ("Accounts", "TranslationRate"): ("Closing", "Average", "Historical"),
+    ("Rates", "RateType"): schema.RATE_TYPES,
+    ("Periods", "Status"): schema.PERIOD_STATUSES,
+    ("Sources", "Kind"): schema.KINDS,
+    ("AllocationRules", "Method"): schema.METHODS,
+    ("Checklist", "Step"): schema.STEPS,
+    ("Checklist", "Status"): schema.TASK_STATUSES,
+}
+_ROWS_FORMATTED = 500  # rows below the header that get the text format and drop-downs
+
+
+def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
+    """The close workbook: every input sheet of the schema, plus a Help sheet.
+
+    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers.
+    """
+    sample = sample or {}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for spec in schema.INPUT_SHEETS:
+        ws = wb.create_sheet(spec.name)
+        if spec.name == "Settings":
+            _settings_sheet(ws, sample.get("Settings", []))
+        elif spec.model is not None:
+            _table_sheet(ws, spec, sample.get(spec.name, []))
+        else:
+            ws["A1"].comment = Comment(spec.purpose + " Keep the export's header in row 1.", "closekit")
+            for r, row in enumerate(sample.get(spec.name, []), start=1):
+                for c, value in enumerate(row, start=1):
+                    _put(ws, r, c, value)
+    _help_sheet(wb.create_sheet("Help"))
+    _dashboard_sheet(wb.create_sheet(dashboard.SHEET, 0))
+    _close_sheet(wb.create_sheet(closesheet.SHEET, 0))
+    _xlwings_conf_sheet(wb.create_sheet(XLWINGS_CONF))
+    wb.active = 0
+    wb.properties.creator = "closekit"
+    wb.properties.created = _EPOCH
+    wb.properties.modified = _EPOCH
+    return wb
+
+
+def _header(ws, columns: list[tuple[str, bool, dict]]) -> None:
+    for index, (header, required, extra) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=index, value=header)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        note = extra.get("help", "") + (" (required)" if required else "")
+        cell.comment = Comment(note, "closekit", width=300, height=80)
+        letter = get_column_letter(index)
+        ws.column_dimensions[letter].width = extra.get("width") or max(12, len(header) + 4)
+    ws.freeze_panes = "A2"
+
+
+def _table_sheet(ws, spec: schema.SheetSpec, rows: list[list[object]]) -> None:
+    columns = spec.columns()
+    _header(ws, columns)
+    for index, (header, _, extra) in enumerate(columns, start=1):
+        fmt = _CELL_FORMATS.get(extra.get("excel", "text"), "@")
+        for r in range(2, _ROWS_FORMATTED + 2):
+            ws.cell(row=r, column=index).number_format = fmt
+        choices = _CHOICES.get((spec.name, header))
+        if extra.get("excel") == "yesno":
+            choices = ("Yes", "No")
+        if choices:
+            letter = get_column_letter(index)
+            rule = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+            rule.error = f"{header}: choose one of " + ", ".join(choices)
+            rule.add(f"{letter}2:{letter}{_ROWS_FORMATTED + 1}")
+            ws.add_data_validation(rule)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            if value is not None and value != "":
+                _put(ws, r, c, value)
+
+
+def _put(ws, row: int, column: int, value: object):
+    """A cell's value; a text stays text even when it starts with ``=`` (openpyxl would make it a formula)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _settings_sheet(ws, values: list[list[object]]) -> None:
+    _header(
+        ws,
+        [
+            ("Setting", True, {"help": "Setting name (see the Help sheet).", "width": 30}),
+            ("Value", True, {"help": "Its value.", "width": 40}),
+        ],
+    )
+    given = {str(k): v for k, v in values}
+    keys = schema.SETTINGS_SHEET.columns()
+    for r, (header, required, extra) in enumerate(keys, start=2):
+        key = ws.cell(row=r, column=1, value=header)
+        key.comment = Comment(extra.get("help", "") + (" (required)" if required else ""), "closekit")
+        value = _put(ws, r, 2, given.pop(header, None))
+        value.number_format = "@"
+    for r, (header, value) in enumerate(given.items(), start=len(keys) + 2):  # keys the user added
+        _put(ws, r, 1, header)
+        _put(ws, r, 2, value)
+
+
+def _help_sheet(ws) -> None:
+    ws.append(["Sheet", "Column", "Required", "Meaning"])
+    for cell in ws[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for spec in schema.INPUT_SHEETS:
+        ws.append([spec.name, "", "", spec.purpose])
+        for header, required, extra in spec.columns():
+            ws.append(
+                [
+                    spec.name if spec.name != "Settings" else "Settings (key)",
+                    header,
+                    "Yes" if required else "",
+                    extra.get("help", ""),
+                ]
+            )
+    for letter, width in zip("ABCD", (18, 28, 10, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+#: The classic xlwings add-in reads its settings from a sheet of this name (key in A, value in B).
+XLWINGS_CONF = "xlwings.conf"
+#: The settings of the classic add-in (docs/excel.md "Classic add-in"): empty values fall back to
+#: the add-in's own settings; RunPython adds the workbook's folder to the Python path.
+XLWINGS_SETTINGS = (
+    ("Interpreter_Win", ""),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", ""),
+    ("Debug UDFs", False),
+    ("Use UDF Server", False),
+    ("Show Console", False),
+)
+_CLOSE_STEPS = (
+    "1. Paste the ledger export (with its header) into LedgerImport, journals to post into JournalImport;",
+    "   with the classic add-in, list export files in Sources instead.",
+    "2. Validate: Findings lists what is wrong, each row a link to the cell (Errors stop the close).",
+    "3. Run close: Adjustments, Settlements, TrialBalance, BalanceSheet, IncomeStatement; the Checklist ticks.",
+    "4. Export upload journal: the Adjustments in the ERP's layout (Settings ExportFormat), as the Upload sheet.",
+    "5. Put period on hold: Periods Status becomes On hold (never over errors).",
+    "Help lists every sheet and column. Each run replaces the output sheets and adds a RunLog row.",
+)
+
+
+def _close_sheet(ws) -> None:
+    ws["A1"] = "closekit: period-end close"
+    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    for key, ref in closesheet.CELLS.items():
+        row = int(ref[1:])
+        label = ws.cell(row=row, column=1, value=closesheet.LABELS[key])
+        label.font = Font(bold=True)
+        ws.cell(row=row, column=2).alignment = Alignment(
+            horizontal="left", vertical="center", wrap_text=key in ("status", "progress")
+        )
+        ws.row_dimensions[row].height = 24
+    for offset, line in enumerate(_CLOSE_STEPS, start=12):
+        ws.cell(row=offset, column=1, value=line)
+    ws.cell(row=11, column=1, value="How to close").font = Font(bold=True)
+    for letter, width in zip("ABCDEF", (12, 56, 2, 2, 14, 14), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+
+
+def _xlwings_conf_sheet(ws) -> None:
+    for key, value in XLWINGS_SETTINGS:
+        ws.append([key, value])
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 50
+    ws.sheet_state = "visible"
+
+
+def package(sample: dict[str, list[list[object]]] | None = None) -> bytes:
+    """The template as .xlsx bytes, the Close sheet's buttons included."""
+    import io
+
+    from closekit.workbook import template_buttons
+
+    buffer = io.BytesIO()
+    build(sample).save(buffer)
+    buttons = [(shape, caption, cell) for _, shape, caption, cell in closesheet.BUTTONS]
+    return template_buttons.add_buttons(buffer.getvalue(), closesheet.SHEET, buttons)
+
+
+def _dashboard_sheet(ws) -> None:
+    """Titles, labels and three native charts over the data cells each close fills
+    (:mod:`closekit.workbook.dashboard`); the charts carry no cached values, so they always show the cells."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.label import DataLabelList
+
+    ws["A1"] = dashboard.TITLE
+    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    for label, ref in dashboard.HEADER:
+        ws.cell(row=int(ref[1:]), column=1, value=label).font = Font(bold=True)
+        ws[ref].number_format = "@"
+    blocks = [
+        (dashboard.CHECKLIST_ROW, "Checklist", "Tasks", dashboard.CHECKLIST_STATUSES, "Checklist progress", "D2"),
+        (dashboard.FINDINGS_ROW, "Findings", "Count", dashboard.SEVERITIES, "Findings by severity", "L2"),
+        (dashboard.VARIANCES_ROW, "Largest variances", "Variance", ("",) * dashboard.TOP, None, "D19"),
+    ]
+    for row, title, measure, labels, chart_title, anchor in blocks:
+        for column, text in ((1, title), (2, measure)):
+            cell = ws.cell(row=row, column=column, value=text)
+            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        for i, label in enumerate(labels, start=row + 1):
+            if label:
+                ws.cell(row=i, column=1, value=label)
+        chart = BarChart()
+        chart.type = "bar" if chart_title is None else "col"
+        chart.title = chart_title or "Largest variances against the prior period"
+        chart.style = 10
+        chart.legend = None
+        chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=row + len(labels)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=row + 1, max_row=row + len(labels)))
+        chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
+        chart.width, chart.height = (31, 9) if chart_title is None else (15, 8)
+        if chart_title is None:
+            chart.y_axis.number_format = "#,##0"
+            chart.x_axis.scaling.orientation = "maxMin"  # largest on top
+            chart.x_axis.tickLblPos = "low"  # account names left of the bars, also for negative variances
+        ws.add_chart(chart, anchor)
+    for row in range(dashboard.VARIANCES_ROW + 1, dashboard.VARIANCES_ROW + 1 + dashboard.TOP):
+        ws.cell(row=row, column=1).number_format = "@"
+        ws.cell(row=row, column=2).number_format = "#,##0.00"
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 22
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None, *, force: bool = False) -> Path:
+    """Write a new close workbook at ``path`` (refuses to overwrite unless ``force``)."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path.name}: a new close workbook must be an .xlsx file.")
+    if path.exists() and not force:
+        raise UsageError(
+            f"{path} already exists; closekit new never overwrites a workbook (use --force to replace it)."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".~closekit-{path.name}")
+    temporary.write_bytes(package(sample))
+    temporary.replace(path)
+    return path
+
+
+if __name__ == "__main__":  # make templates
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "workbook_templates/close.xlsx")
+    write(target, force=True)
+    print(f"wrote {target}")
