@@ -63,7 +63,7 @@ class BookMaker:
 @pytest.fixture(autouse=True)
 def _trust_shared_samples(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests may name the public samples in a Sources sheet: their folder is trusted like the
-    workbook's own (closekit reads Sources files only there: SECURITY.md "Source paths")."""
+    workbook's own (closekit reads Sources files only there: SECURITY.md "Only the files a close should read")."""
     monkeypatch.setenv("CLOSEKIT_SOURCE_DIRS", str(SHARED_SAMPLES))
 
 

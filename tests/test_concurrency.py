@@ -1,6 +1,6 @@
 """Two closekit runs on one workbook: the second waits for the first's lock (``.~closekit-<name>.lock``
 beside the workbook), then reads what the first wrote; past CLOSEKIT_LOCK_TIMEOUT it stops with
-exit 2 and writes nothing (SECURITY.md "Locks"). Excel's owner file is tested in test_cli.py."""
+exit 2 and writes nothing (SECURITY.md "One run at a time"). Excel's owner file is tested in test_cli.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Crash safety: ``closekit close`` killed (SIGKILL) at many points of its write leaves the workbook
 either byte for byte as it was or wholly the new version, and the next run cleans up after it
-(SECURITY.md "Nothing lost"). The disk-full cases are in test_preservation.py.
+(SECURITY.md "Nothing is lost"). The disk-full cases are in test_preservation.py.
 
 The kill points are deterministic: a harness around the command line counts the writes into the
 temporary file (a calibration run says how many there are) and SIGKILLs its own process at the

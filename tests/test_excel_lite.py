@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -27,7 +29,7 @@ from closekit import api, excelapp
 from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 from closekit.sources import tables
-from closekit.workbook import template
+from closekit.workbook import closesheet, template
 from lite_harness import apply_actions, payload, run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -293,3 +295,20 @@ def test_an_output_longer_than_a_sheet_is_split_in_excel_too(lite, tmp_path, mon
     assert [r[0] for r in written["GeneralJournal"]] == ["Voucher", "V1", "V2", "V3"]
     assert [r[0] for r in written["GeneralJournal (2)"]] == ["Voucher", "V4", "V5", "V6"]
     assert [r[0] for r in written["GeneralJournal (3)"]] == ["Voucher", "V7"]
+
+
+def test_the_sample_lite_close_shows_what_docs_excel_md_says(lite, tmp_path):
+    """docs/excel.md "5. Press Run close" quotes the Close sheet after Run close on the bundled
+    sample-lite.xlsx: the same run, through xlwings Lite's engine, shows exactly that."""
+    doc = (REPO / "docs/excel.md").read_text()
+    quoted = re.search(r"the Close sheet then reads\s+`([^`]+)`: (\d+) errors, (\d+) warnings", doc)
+    assert quoted, "docs/excel.md no longer quotes the Close sheet"
+    status, errors, warnings = quoted.group(1), int(quoted.group(2)), int(quoted.group(3))
+    path = tmp_path / "sample-lite.xlsx"
+    shutil.copyfile(REPO / "workbook_templates/sample-lite.xlsx", path)
+    closed, _ = through_lite(lite, "run_close", path, tmp_path)
+    sheet = openpyxl.load_workbook(closed)["Close"]
+    cells = closesheet.CELLS
+    assert sheet[cells["status"]].value == status
+    assert (sheet[cells["errors"]].value, sheet[cells["warnings"]].value) == (errors, warnings)
+    assert "✗" not in str(sheet[cells["progress"]].value)

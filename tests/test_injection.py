@@ -2,7 +2,7 @@
 ``=cmd|' /C calc'!A0``) go through every text field of a journal into ``closekit close`` and
 ``closekit export`` in every format there is, and come out inert: no ``<f>`` and inline strings in
 every XLSX (the workbook and XLSX uploads), a leading ``'`` in CSV uploads, escaped character data
-in XML uploads (SECURITY.md "No formulas")."""
+in XML uploads (SECURITY.md "No text becomes a formula")."""
 
 from __future__ import annotations
 

@@ -90,8 +90,8 @@ def test_the_blocker_really_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_wheel_installs_without_pyarrow_and_calamine_and_closes(tmp_path):
-    """``pip wheel . --no-deps``, a fresh venv, the wheel with its own dependencies plus typer and
-    rich for the command line (not the ``cli`` extra, which adds pyarrow and python-calamine)."""
+    """``pip wheel . --no-deps``, a fresh venv, the wheel with its own dependencies and no extra
+    (``pip install closekit``): the command line works, without pyarrow and python-calamine."""
     source, dist = tmp_path / "source", tmp_path / "dist"  # a copy: the build leaves files behind
     shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     for name in ("pyproject.toml", "README.md"):
@@ -111,7 +111,7 @@ def test_the_wheel_installs_without_pyarrow_and_calamine_and_closes(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel), "typer", "rich"],
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
         capture_output=True,
         text=True,
         timeout=900,
@@ -129,3 +129,11 @@ def test_the_wheel_installs_without_pyarrow_and_calamine_and_closes(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["period"] == sample.PERIOD
+    demo = subprocess.run(
+        [str(venv / "bin" / "closekit"), "demo", "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    assert (tmp_path / "demo" / "close.xlsx").is_file() and (tmp_path / "demo" / "group.xlsx").is_file()

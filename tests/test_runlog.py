@@ -1,4 +1,4 @@
-"""The RunLog as a hash chain (SECURITY.md "Tamper-evident log"): each row's RowHash seals its own
+"""The RunLog as a hash chain (SECURITY.md "Tamper-evident run log"): each row's RowHash seals its own
 cells and its PreviousHash, the RowHash of the row above; ``closekit verify-log`` names the first
 row that does not hold."""
 

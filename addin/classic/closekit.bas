@@ -1,5 +1,5 @@
 Attribute VB_Name = "closekit"
-' closekit buttons for the classic xlwings add-in (docs/excel.md "Classic add-in").
+' closekit buttons for the classic xlwings add-in (docs/excel.md "Closing with the classic add-in").
 ' Import this module into the workbook (Alt+F11, File > Import File...), set a reference to
 ' xlwings (Tools > References > xlwings), and assign each macro to its shape on the Close sheet.
 Sub closekit_validate()

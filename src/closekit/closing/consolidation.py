@@ -491,7 +491,7 @@ def sheet(table: pd.DataFrame, group_currency: str):
 
 
 def json_records(table: pd.DataFrame, group_currency: str, dims: tuple[str, ...]) -> list[dict]:
-    """The ``consolidation`` list of ``closekit close --json`` (workbook.md "JSON")."""
+    """The ``consolidation`` list of ``closekit close --json`` (workbook.md "Command line")."""
     records = []
     for rec in table.to_dict("records"):
         local = rec["AmountLocal"]

@@ -1,4 +1,4 @@
-"""The JSON of a close (``closekit close --json``, workbook.md "JSON"): amounts as exact decimal
+"""The JSON of a close (``closekit close --json``, workbook.md "Command line"): amounts as exact decimal
 text in the accounting currency's minor units, dates as ISO 8601."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from closekit.core import money
 
 
 def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dict:
-    """The ``--json`` of ``closekit close`` (workbook.md "JSON"): the period, its findings and, when
+    """The ``--json`` of ``closekit close`` (workbook.md "Command line"): the period, its findings and, when
     the close ran, its adjustments, trial balance, settlements, open items and consolidation."""
     payload: dict = {
         "period": period,

@@ -93,7 +93,7 @@ class CloseResult(Counted):
         return settings.period if settings else ""
 
     def to_json(self) -> dict:
-        """The ``--json`` of ``closekit close`` (workbook.md "JSON")."""
+        """The ``--json`` of ``closekit close`` (workbook.md "Command line")."""
         return close_json(self.period, self.findings, self.run)
 
 

@@ -1,4 +1,4 @@
-"""The RunLog row every write adds (docs/workbook.md "RunLog"): who ran what, when, on which inputs."""
+"""The RunLog row every write adds (docs/workbook.md "Output sheets"): who ran what, when, on which inputs."""
 
 from __future__ import annotations
 

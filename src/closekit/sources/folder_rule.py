@@ -1,6 +1,6 @@
 """Which files a close may read: checked for every source before a byte of it is read.
 
-**The rule** (SECURITY.md "Source paths"). A file named on the command line (``--source``,
+**The rule** (SECURITY.md "Only the files a close should read"). A file named on the command line (``--source``,
 ``--journal``) or passed to :func:`closekit.validate` is read wherever it is: the person running
 closekit chose it. A path in the ``Sources`` sheet comes with the workbook, and a workbook may come
 from someone else: it must resolve (``..`` collapsed, symbolic links followed) to a file inside the

@@ -154,7 +154,7 @@ def _help_sheet(ws) -> None:
 
 #: The classic xlwings add-in reads its settings from a sheet of this name (key in A, value in B).
 XLWINGS_CONF = "xlwings.conf"
-#: The settings of the classic add-in (docs/excel.md "Classic add-in"): empty values fall back to
+#: The settings of the classic add-in (docs/excel.md "Closing with the classic add-in"): empty values fall back to
 #: the add-in's own settings; RunPython adds the workbook's folder to the Python path.
 XLWINGS_SETTINGS = (
     ("Interpreter_Win", ""),
