@@ -323,7 +323,7 @@ def signoff_command(
 def verify_log(workbook: WorkbookArgument) -> None:
     """Check the RunLog's hash chain: exit 0 when intact, 1 naming the first broken row."""
     io = api.open_workbook(workbook)
-    check = outputs.verify_runlog(io.read_sheet(outputs.RUNLOG), io.where)
+    check = outputs.verify_runlog(outputs.read_runlog(io), io.where)
     (out if check.ok else err).print(check.message[:1].upper() + check.message[1:], markup=False)
     raise typer.Exit(EXIT_OK if check.ok else EXIT_ERRORS)
 
