@@ -122,6 +122,8 @@ def test_a_users_own_runlog_is_left_alone_and_the_chain_lives_beside_it(tmp_path
     for _ in range(2):
         done = run("validate", str(workbook))
         assert done.returncode == 0, done.stdout + done.stderr
+        assert "The sheet 'RunLog' is yours, not closekit's" in done.stdout
+        assert "'RunLog (closekit)'" in done.stdout
     assert cells(workbook, "RunLog") == [("Date", "What I did"), ("2026-10-01", "called the bank")]
     book = FileWorkbook(workbook)
     log = book.read_sheet("RunLog (closekit)")
@@ -129,6 +131,24 @@ def test_a_users_own_runlog_is_left_alone_and_the_chain_lives_beside_it(tmp_path
     assert "sheet-not-closekits" in book.read_sheet("Findings").frame["Code"].tolist()
     done = run("verify-log", str(workbook))
     assert done.returncode == 0 and "2 rows" in done.stdout.replace("\n", " "), done.stdout
+
+
+def test_a_users_own_findings_sheet_gets_the_finding_beside_it(tmp_path):
+    path = own_workbook(tmp_path / "own.xlsx", {"Findings": [["Who", "What"], ["me", "call the bank"]]})
+    FileWorkbook(path).write_sheets([outputs.findings_sheet(fnd.frame())])
+    assert cells(path, "Findings") == [("Who", "What"), ("me", "call the bank")]
+    found = FileWorkbook(path).read_sheet("Findings (closekit)").frame
+    assert found[["Code", "Where"]].values.tolist() == [["sheet-not-closekits", "Findings (closekit)"]]
+
+
+def test_the_header_check_reads_row_one_only(tmp_path, monkeypatch):
+    path = own_workbook(
+        tmp_path / "old.xlsx", {"TrialBalance": [["Account", "Name"], *[[str(i), "x"] for i in range(50)]]}
+    )
+    book = FileWorkbook(path)
+    monkeypatch.setattr(book, "read_sheet", lambda name: pytest.fail("the whole sheet was read"))
+    assert book.output_target("TrialBalance", ["Account", "Name", "Closing"]) == "TrialBalance"
+    assert book.output_target("Flux", ["Account"]) == "Flux"
 
 
 def test_a_users_own_close_sheet_is_never_written(tmp_path):
@@ -172,6 +192,21 @@ def test_a_read_only_workbook_is_refused_and_left_untouched(tmp_path):
     workbook.chmod(0o644)
     assert read_only(workbook) is None
     assert run("validate", str(workbook)).returncode == 0
+
+
+def test_the_package_writer_refuses_a_read_only_file_and_writes_through_a_link(tmp_path):
+    path = data_workbook(tmp_path / "book.xlsx")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(path)
+    path.chmod(0o400)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError):
+        write_sheets_atomic(link, [OutputSheet("TrialBalance", TB)])
+    assert path.read_bytes() == before
+    path.chmod(0o600)
+    write_sheets_atomic(link, [OutputSheet("TrialBalance", TB)])
+    assert link.is_symlink() and "TrialBalance" in FileWorkbook(path).sheet_names()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_a_symbolic_link_is_written_through_to_the_real_workbook(tmp_path):

@@ -403,6 +403,12 @@ def _print_summary(result: api.ValidationResult, written: list[str], counts: dic
     out.print(f"Findings: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} info: {verdict}.")
     if written:
         out.print(f"Wrote {', '.join(written)} in {result.io.where}.")
+        for name, target in getattr(result.io, "placed_beside", []):
+            out.print(
+                f"The sheet {name!r} is yours, not closekit's: it was left as it is, and closekit's {name} "
+                f"went into {target!r} (a sheet-not-closekits warning in Findings).",
+                markup=False,
+            )
 
 
 def _command_line() -> str:

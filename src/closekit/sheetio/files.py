@@ -246,11 +246,33 @@ class FileWorkbook:
             return True
         if columns is None:
             return True
+        header = self._header(name)
+        return header is not None and laid_out_as(header, list(columns))
+
+    def _header(self, name: str) -> list[str] | None:
+        """Row 1 of a sheet, without reading the rest (a million-row output from an older closekit)."""
+        actual = next((n for n in self._cache if n.lower() == name.lower()), None)
+        if actual is not None and self._cache[actual] is not None:
+            return list(self._cache[actual].columns)
+        import io
+        import warnings
+
+        import openpyxl
+
         try:
-            table = self.read_sheet(name)
-        except InputError:
-            return False
-        return table is not None and laid_out_as(list(table.columns), list(columns))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
+            try:
+                sheet = next((wb[n] for n in wb.sheetnames if n.lower() == name.lower()), None)
+                if sheet is None:
+                    return None
+                row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+                return ["" if v is None else str(v).strip() for v in row]
+            finally:
+                wb.close()
+        except Exception:  # defusedxml's refusals, openpyxl's errors: closekit cannot tell
+            return None
 
     def output_target(self, name: str, columns: list[str] | None = None) -> str:
         """The sheet that closekit's output ``name`` goes into: ``name`` when there is no such sheet

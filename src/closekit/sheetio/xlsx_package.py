@@ -12,12 +12,14 @@ write. See docs/workbook-writing.md.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import itertools
 import os
 import posixpath
 import re
 import shutil
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -104,9 +106,13 @@ def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], upda
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
     `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
-    same step (see replace_sheets)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    same step (see replace_sheets). A symbolic link is written through to its real file; a file
+    whose owner may not write it (read-only) raises PermissionError, untouched (renaming over it
+    would succeed on POSIX)."""
+    path = os.path.realpath(os.fspath(path))
+    if not os.stat(path).st_mode & stat.S_IWUSR:
+        raise PermissionError(errno.EACCES, "the workbook is read-only", path)
+    folder = os.path.dirname(path)
     tmp = None
     try:
         with _prepared(path, sheets, updates) as job:
