@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from closekit import api
 from closekit.core import findings as fnd
 from closekit.errors import InputError, WorkbookInUse
 from closekit.samples import company as sample
@@ -149,6 +150,20 @@ def test_the_header_check_reads_row_one_only(tmp_path, monkeypatch):
     monkeypatch.setattr(book, "read_sheet", lambda name: pytest.fail("the whole sheet was read"))
     assert book.output_target("TrialBalance", ["Account", "Name", "Closing"]) == "TrialBalance"
     assert book.output_target("Flux", ["Account"]) == "Flux"
+
+
+def test_the_templates_close_sheet_and_dashboard_are_marked_by_the_first_close(tmp_path):
+    workbook = sample.write(tmp_path / "close.xlsx")
+    assert xlsx_package.workbook_facts(workbook).marked == set()
+    api.write_close(api.close(workbook))
+    facts = xlsx_package.workbook_facts(workbook)
+    assert {"close", "dashboard", "findings", "runlog", "trialbalance"} <= facts.marked
+    # now the marker decides: a translated label does not make the Close sheet the user's
+    wb = openpyxl.load_workbook(workbook)
+    wb["Close"]["A4"] = "Stand"
+    wb.save(workbook)
+    api.write_validation(api.validate(workbook))
+    assert cells(workbook, "Close")[3][1].startswith("validate: ")
 
 
 def test_a_users_own_close_sheet_is_never_written(tmp_path):

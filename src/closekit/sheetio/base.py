@@ -78,3 +78,10 @@ def marked(io: object, name: str) -> bool:
     facts = getattr(io, "facts", None)
     found = facts() if facts is not None else None
     return found is not None and name.lower() in found.marked
+
+
+def claim(io: object, name: str) -> None:
+    """Ask the adapter to mark the sheet ``name`` as closekit's on its next write, when it can."""
+    claim_ = getattr(io, "claim", None)
+    if claim_ is not None:
+        claim_(name)

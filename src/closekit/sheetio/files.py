@@ -150,6 +150,7 @@ class FileWorkbook:
         self.real = Path(os.path.realpath(self.path))  # a symbolic link is written through, never replaced
         self._facts = None
         self._targets: dict[str, str] = {}
+        self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
         #: (output name, the sheet it went to) of the last write where a sheet of the user's own had the name.
         self.placed_beside: list[tuple[str, str]] = []
         if self.path.suffix.lower() not in WORKBOOK_SUFFIXES:
@@ -274,6 +275,11 @@ class FileWorkbook:
         except Exception:  # defusedxml's refusals, openpyxl's errors: closekit cannot tell
             return None
 
+    def claim(self, name: str) -> None:
+        """Mark the existing sheet ``name`` as closekit's when the next write updates its cells (the
+        Close sheet or Dashboard of a workbook made before the marker, recognised by its layout)."""
+        self._claimed.add(name.lower())
+
     def output_target(self, name: str, columns: list[str] | None = None) -> str:
         """The sheet that closekit's output ``name`` goes into: ``name`` when there is no such sheet
         or it is closekit's, else ``name (closekit)`` (and so on). Decided once per run."""
@@ -330,7 +336,8 @@ class FileWorkbook:
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         sheets = self._place(sheets, updates)
         try:
-            xlsx_package.write_sheets_atomic(self.real, sheets, updates)
+            marks = {n for n in updates or {} if n.lower() in self._claimed}
+            xlsx_package.write_sheets_atomic(self.real, sheets, updates, marks)
         except PermissionError:
             raise WorkbookInUse(
                 f"{self.where} cannot be written (it is open in another program or "
@@ -348,6 +355,7 @@ class FileWorkbook:
         self._cache.clear()
         self._facts = None
         self._targets.clear()
+        self._claimed.clear()
 
     def _place(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None) -> list[OutputSheet]:
         """Each output into a sheet that is closekit's; a ``sheet-not-closekits`` finding in the

@@ -23,7 +23,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -80,19 +80,24 @@ class WorkbookPackageError(Exception):
 
 # ============================================================================ public API
 def replace_sheets(
-    src: str | os.PathLike, dst: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    sheets: list[OutputSheet],
+    updates: CellUpdates | None = None,
+    marks: Iterable[str] = (),
 ) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
     (same position in the tab order, same sheetId and r:id) and appending the others at the end.
     `updates` maps the name of an existing worksheet (any case; not one of `sheets`) to cell
     values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
     written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
+    `marks` names existing worksheets to mark as closekit's (:data:`MARKER`; output sheets always are).
     Nothing is created at `dst` when the request or the source is invalid; a partly written
     `dst` is removed if writing fails."""
     src, dst = os.fspath(src), os.fspath(dst)
     if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets, updates) as job:
+    with _prepared(src, sheets, updates, marks) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -102,11 +107,13 @@ def replace_sheets(
             raise
 
 
-def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> None:
+def write_sheets_atomic(
+    path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
     `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
-    same step (see replace_sheets). A symbolic link is written through to its real file; a file
+    same step, and `marks` (see replace_sheets). A symbolic link is written through to its real file; a file
     whose owner may not write it (read-only) raises PermissionError, untouched (renaming over it
     would succeed on POSIX)."""
     path = os.path.realpath(os.fspath(path))
@@ -115,7 +122,7 @@ def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], upda
     folder = os.path.dirname(path)
     tmp = None
     try:
-        with _prepared(path, sheets, updates) as job:
+        with _prepared(path, sheets, updates, marks) as job:
             fd, tmp = tempfile.mkstemp(
                 prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
             )
@@ -355,7 +362,9 @@ class _Job:
 
 
 @contextlib.contextmanager
-def _prepared(src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> Iterator[_Job]:
+def _prepared(
+    src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
     lowered = [s.name.lower() for s in sheets]
@@ -365,7 +374,7 @@ def _prepared(src: str, sheets: list[OutputSheet], updates: CellUpdates | None =
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets, cells)
+        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered))
         yield job
 
 
@@ -415,7 +424,11 @@ def _check_updates(updates: CellUpdates | None, outputs: set[str]) -> dict[str, 
 
 
 def _plan(
-    job: _Job, rd: _Reader, outs: list[OutputSheet], updates: dict[str, tuple[str, dict[str, object]]] | None = None
+    job: _Job,
+    rd: _Reader,
+    outs: list[OutputSheet],
+    updates: dict[str, tuple[str, dict[str, object]]] | None = None,
+    marks: set[str] = frozenset(),
 ) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
     wb_part, wb_text, wb_codec, wb_root = _workbook_part(rd)
@@ -483,6 +496,12 @@ def _plan(
             sheet_tags.append((out.name, next_sheet_id, rid))
             next_sheet_id += 1
         filters.append((index, plan.title, plan.ref(absolute=True) if plan.columns else None))
+    for name in sorted(marks):
+        hit = by_name.get(name)
+        if hit is None:
+            raise ValueError(f"{rd.label} has no sheet named {name!r} to mark as closekit's")
+        if name not in {m.lower() for m in _marked(wb_root, [s.get("name", "") for s in wb_sheets])}:
+            filters.append((hit[0], hit[1].get("name", name), None))
     if sheet_tags and _structure_locked(wb_root):
         raise rd.fail(
             f"was not changed: its structure is protected (Review > Protect Workbook > Structure, "

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from closekit.sheetio.base import SheetIO, marked
+from closekit.sheetio.base import SheetIO, claim, marked
 from closekit.workbook.checklist import StepOutcome
 
 SHEET = "Close"
@@ -80,7 +80,10 @@ def is_closekits(io: SheetIO, name: str) -> bool:
     if table is None or not len(table):
         return False
     labels = {int(r): str(v).strip() for r, v in zip(table.rows, table.frame.iloc[:, 0], strict=False)}
-    return all(labels.get(int(CELLS[key][1:])) == LABELS[key] for key in CELLS)
+    if not all(labels.get(int(CELLS[key][1:])) == LABELS[key] for key in CELLS):
+        return False
+    claim(io, name)  # the write marks it: from then on it is closekit's whatever its labels say
+    return True
 
 
 def updates(
