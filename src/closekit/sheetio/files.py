@@ -13,12 +13,13 @@ A second run on the same workbook waits up to ``CLOSEKIT_LOCK_TIMEOUT`` seconds 
 then stops with :class:`~closekit.errors.WorkbookInUse`. Under the lock, a write first deletes
 the temporary files an interrupted write of the same workbook left behind.
 
-**Whose file, whose sheets** (SECURITY.md "Writing into your workbook"). A write goes to the real
-file behind a symbolic link, never replaces the link. It is refused (:class:`~closekit.errors.WorkbookInUse`,
-exit 2, nothing written) while Excel's owner file ``~$close.xlsx`` or LibreOffice's lock file
-``.~lock.close.xlsx#`` is beside the workbook, and when the workbook is read-only (:func:`read_only`).
-Output sheets go only into sheets that are closekit's (:meth:`FileWorkbook.output_target`): a user's
-own sheet with an output's name is left alone and the output goes beside it, ``TrialBalance (closekit)``.
+**Whose file, whose sheets** (SECURITY.md; docs/workbook-writing.md "Permissions, links and
+editors"). A write goes to the real file behind a symbolic link, never replaces the link. It is
+refused (:class:`~closekit.errors.WorkbookInUse`, exit 2, nothing written) while Excel's owner file
+``~$close.xlsx`` or LibreOffice's lock file ``.~lock.close.xlsx#`` is beside the workbook, and when
+the workbook is read-only (:func:`read_only`). Output sheets go only into sheets that are closekit's
+(:meth:`FileWorkbook.output_target`): a user's own sheet with an output's name is left alone and the
+output goes beside it, ``TrialBalance (closekit)``.
 """
 
 from __future__ import annotations
