@@ -323,7 +323,7 @@ def signoff_command(
 def verify_log(workbook: WorkbookArgument) -> None:
     """Check the RunLog's hash chain: exit 0 when intact, 1 naming the first broken row."""
     io = api.open_workbook(workbook)
-    check = outputs.verify_runlog(io.read_sheet(outputs.RUNLOG), io.where)
+    check = outputs.verify_runlog(outputs.read_runlog(io), io.where)
     (out if check.ok else err).print(check.message[:1].upper() + check.message[1:], markup=False)
     raise typer.Exit(EXIT_OK if check.ok else EXIT_ERRORS)
 
@@ -403,6 +403,12 @@ def _print_summary(result: api.ValidationResult, written: list[str], counts: dic
     out.print(f"Findings: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} info: {verdict}.")
     if written:
         out.print(f"Wrote {', '.join(written)} in {result.io.where}.")
+        for name, target in getattr(result.io, "placed_beside", []):
+            out.print(
+                f"The sheet {name!r} is yours, not closekit's: it was left as it is, and closekit's {name} "
+                f"went into {target!r} (a sheet-not-closekits warning in Findings).",
+                markup=False,
+            )
 
 
 def _command_line() -> str:

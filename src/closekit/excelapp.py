@@ -79,7 +79,7 @@ def export_upload(book: object, *, folder: str | Path | None = None, now: dt.dat
                 written = api.write_export(result, io.folder() / f"upload-{result.format}")
                 text += " and " + ", ".join(p.name for p in written)
         front = closesheet.updates(
-            io.sheet_names(), command="export", period="", counts=result.counts, now=now_, status=text
+            io, command="export", period="", counts=result.counts, now=now_, status=text
         )
         front.get(closesheet.SHEET, {}).pop(closesheet.CELLS["period"], None)
         io.write_sheets(sheets, front or None)

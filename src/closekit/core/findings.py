@@ -235,6 +235,13 @@ _CODES = [
         "the format closekit recognised for a source",
         "Set Format in Sources to make the choice explicit.",
     ),
+    Code(
+        "sheet-not-closekits",
+        Severity.WARNING,
+        "a sheet of the user's own has the name of a closekit output, so the output went into a sheet beside it",
+        "Rename your sheet (closekit then writes its output under its own name on the next run), or keep "
+        "using the sheet named in Where.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -172,7 +172,7 @@ def write_close(
     sheets.append(outputs.runlog_sheet(io, entry))
     updates.update(
         closesheet.updates(
-            io.sheet_names(), command="close", period=result.period, counts=result.counts, now=now,
+            io, command="close", period=result.period, counts=result.counts, now=now,
             outcomes=result.outcomes,
         )
     )

@@ -55,7 +55,7 @@ def write_hold(
     status = f"period {result.period} put on hold" if result.held else f"not put on hold: {result.reason}"
     updates.update(
         closesheet.updates(
-            io.sheet_names(), command=command, period=result.period, counts=result.counts, now=now,
+            io, command=command, period=result.period, counts=result.counts, now=now,
             outcomes=outcome, status=status,
         )
     )

@@ -63,7 +63,7 @@ def write_validation(
         result="ok" if result.ok else "errors",
     )
     front = closesheet.updates(
-        result.io.sheet_names(),
+        result.io,
         command="validate",
         period=period,
         counts=result.counts,

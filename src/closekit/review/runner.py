@@ -23,7 +23,7 @@ from closekit.core import findings as fnd
 from closekit.core import money
 from closekit.core.periods import ON_HOLD
 from closekit.review import period_status, signoffs
-from closekit.sheetio.base import SheetIO, a1
+from closekit.sheetio.base import SheetIO, a1, claim, marked
 from closekit.workbook import dashboard
 from closekit.workbook.book import CloseBook
 from closekit.workbook.checklist import StepOutcome
@@ -182,8 +182,13 @@ def dashboard_cells(
 ) -> dict[str, object]:
     """The Dashboard's data cells, or {} when the workbook has no Dashboard sheet."""
     sheet = io.read_sheet(dashboard.SHEET)
-    if sheet is None or dashboard.TITLE not in sheet.columns:  # none, or a sheet of the user's own
+    if sheet is None:
         return {}
+    if not marked(io, dashboard.SHEET):
+        if dashboard.TITLE not in sheet.columns:  # a sheet of the user's own
+            return {}
+        claim(io, dashboard.SHEET)  # the template's, by its title: the write marks it
+
     settings = book.settings
     return dashboard.cells(
         company=settings.company if settings else "",

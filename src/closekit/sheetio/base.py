@@ -63,3 +63,25 @@ class SheetIO(Protocol):
 
     def fingerprint(self) -> str | None:
         """SHA-256 of the workbook as read (for the run log), where it can be known."""
+
+
+def output_target(io: object, name: str, columns: list[str] | None = None) -> str:
+    """The sheet an adapter writes closekit's output ``name`` into (``name``, or ``name (closekit)``
+    beside a sheet of the user's own with that name; :meth:`closekit.sheetio.files.FileWorkbook.output_target`).
+    Adapters without the notion write ``name``."""
+    target = getattr(io, "output_target", None)
+    return name if target is None else target(name, columns)
+
+
+def marked(io: object, name: str) -> bool:
+    """Whether the adapter knows the sheet ``name`` carries closekit's marker (False where it cannot tell)."""
+    facts = getattr(io, "facts", None)
+    found = facts() if facts is not None else None
+    return found is not None and name.lower() in found.marked
+
+
+def claim(io: object, name: str) -> None:
+    """Ask the adapter to mark the sheet ``name`` as closekit's on its next write, when it can."""
+    claim_ = getattr(io, "claim", None)
+    if claim_ is not None:
+        claim_(name)

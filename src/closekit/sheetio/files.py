@@ -12,11 +12,20 @@ never blocks the next one); the command line holds it from reading the workbook 
 A second run on the same workbook waits up to ``CLOSEKIT_LOCK_TIMEOUT`` seconds (default 10) and
 then stops with :class:`~closekit.errors.WorkbookInUse`. Under the lock, a write first deletes
 the temporary files an interrupted write of the same workbook left behind.
+
+**Whose file, whose sheets** (SECURITY.md; docs/workbook-writing.md "Permissions, links and
+editors"). A write goes to the real file behind a symbolic link, never replaces the link. It is
+refused (:class:`~closekit.errors.WorkbookInUse`, exit 2, nothing written) while Excel's owner file
+``~$close.xlsx`` or LibreOffice's lock file ``.~lock.close.xlsx#`` is beside the workbook, and when
+the workbook is read-only (:func:`read_only`). Output sheets go only into sheets that are closekit's
+(:meth:`FileWorkbook.output_target`): a user's own sheet with an output's name is left alone and the
+output goes beside it, ``TrialBalance (closekit)``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import stat
@@ -24,6 +33,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from closekit.core import findings as fnd
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
 from closekit.sheetio import split
 from closekit.sheetio.base import OutputSheet
@@ -36,6 +46,9 @@ MAX_WORKBOOK_BYTES = 1024**3
 #: Seconds a run waits for another run's lock on the same workbook (environment: CLOSEKIT_LOCK_TIMEOUT).
 LOCK_TIMEOUT = 10.0
 LOCK_TIMEOUT_ENV = "CLOSEKIT_LOCK_TIMEOUT"
+
+#: What closekit calls its output when a sheet of the user's own has the output's name.
+BESIDE = " (closekit)"
 
 _locks: dict[str, object] = {}  # lock file -> its FileLock: one per process, so that holding it nests
 _locks_guard = threading.Lock()
@@ -92,12 +105,55 @@ def workbook_lock(path: str | Path, timeout: float | None = None) -> Iterator[No
         lock.release()
 
 
+def read_only(path: str | Path) -> str | None:
+    """Why the workbook file cannot be written, or None. closekit decides by the file itself, as
+    Excel does with its read-only attribute: a file whose owner may not write it (``chmod 444``,
+    ``chmod u-w``; on Windows the read-only attribute, which Python reports the same way) is
+    read-only for every user, root included (root may write anything, so asking the operating
+    system, ``os.access``, would let it through); a file this user may not write by its permissions
+    (someone else's, not writable by the group or others) is too."""
+    info = os.stat(path)
+    if not info.st_mode & stat.S_IWUSR:
+        return "it is marked read-only (its owner may not write it)"
+    if hasattr(os, "geteuid") and os.geteuid() != 0 and not os.access(path, os.W_OK):
+        return "your user may not write it (its permissions)"
+    return None
+
+
+def laid_out_as(existing: list[str], columns: list[str]) -> bool:
+    """Whether an output sheet's header row (``existing``) is one closekit wrote for ``columns``: the
+    same first column and nothing but the output's columns, in its order (an older closekit may have
+    written fewer)."""
+    head = [str(c) for c in existing]
+    while head and not head[-1].strip():
+        head.pop()
+    want = [str(c) for c in columns]
+    if not head or not want or head[0] != want[0] or len(head) < min(2, len(want)):
+        return False
+    rest = iter(want)
+    return all(any(c == w for w in rest) for c in head)
+
+
+def beside_names(name: str) -> Iterator[str]:
+    """``TrialBalance``, ``TrialBalance (closekit)``, ``TrialBalance (closekit 2)``... (31 characters at most)."""
+    yield name
+    for n in range(1, 100):
+        suffix = BESIDE if n == 1 else f" (closekit {n})"
+        yield name[: split.MAX_NAME - len(suffix)] + suffix
+
+
 class FileWorkbook:
     """A close workbook file, read once per run and written atomically."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.where = self.path.name
+        self.real = Path(os.path.realpath(self.path))  # a symbolic link is written through, never replaced
+        self._facts = None
+        self._targets: dict[str, str] = {}
+        self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
+        #: (output name, the sheet it went to) of the last write where a sheet of the user's own had the name.
+        self.placed_beside: list[tuple[str, str]] = []
         if self.path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise InputError(
                 f"{self.path} is not a close workbook: expected an .xlsx or .xlsm file "
@@ -156,9 +212,92 @@ class FileWorkbook:
 
     def owner_files(self) -> set[Path]:
         """Excel's owner file, present while the workbook is open in Excel: ``~$close.xlsx``,
-        or for longer names the name with its first two characters replaced by ``~$``."""
-        name = self.path.name
-        return {self.path.with_name("~$" + name), self.path.with_name("~$" + name[2:])}
+        or for longer names the name with its first two characters replaced by ``~$``; beside the
+        name used and beside the real file of a symbolic link."""
+        out = set()
+        for path in {self.path, self.real}:
+            name = path.name
+            out |= {path.with_name("~$" + name), path.with_name("~$" + name[2:])}
+        return out
+
+    def lock_files(self) -> set[Path]:
+        """LibreOffice's lock file, present while the workbook is open in LibreOffice (Calc, or
+        Collabora/OnlyOffice builds of it): ``.~lock.close.xlsx#``."""
+        return {path.with_name(f".~lock.{path.name}#") for path in {self.path, self.real}}
+
+    # ------------------------------------------------------------------ which sheets are closekit's
+    def facts(self):
+        """The writer's view of the workbook (sheets, closekit's markers, structure protection), or
+        None when the writer cannot read it (the write then says why)."""
+        from closekit.sheetio import xlsx_package
+
+        if self._facts is None:
+            try:
+                self._facts = xlsx_package.workbook_facts(self._data)
+            except (xlsx_package.WorkbookPackageError, OSError, ValueError):
+                return None
+        return self._facts
+
+    def is_closekits(self, name: str, columns: list[str] | None = None) -> bool:
+        """Whether the existing sheet ``name`` is closekit's: it carries closekit's marker
+        (:data:`closekit.sheetio.xlsx_package.MARKER`), or it is laid out as the output of ``columns``
+        (a workbook written before the marker existed; the next write marks it). With ``columns``
+        unknown, an unmarked sheet counts as closekit's, as before the marker."""
+        facts = self.facts()
+        if facts is not None and name.lower() in facts.marked:
+            return True
+        if columns is None:
+            return True
+        header = self._header(name)
+        return header is not None and laid_out_as(header, list(columns))
+
+    def _header(self, name: str) -> list[str] | None:
+        """Row 1 of a sheet, without reading the rest (a million-row output from an older closekit)."""
+        actual = next((n for n in self._cache if n.lower() == name.lower()), None)
+        if actual is not None and self._cache[actual] is not None:
+            return list(self._cache[actual].columns)
+        import io
+        import warnings
+
+        import openpyxl
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
+            try:
+                sheet = next((wb[n] for n in wb.sheetnames if n.lower() == name.lower()), None)
+                if sheet is None:
+                    return None
+                row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+                return ["" if v is None else str(v).strip() for v in row]
+            finally:
+                wb.close()
+        except Exception:  # defusedxml's refusals, openpyxl's errors: closekit cannot tell
+            return None
+
+    def claim(self, name: str) -> None:
+        """Mark the existing sheet ``name`` as closekit's when the next write updates its cells (the
+        Close sheet or Dashboard of a workbook made before the marker, recognised by its layout)."""
+        self._claimed.add(name.lower())
+
+    def output_target(self, name: str, columns: list[str] | None = None) -> str:
+        """The sheet that closekit's output ``name`` goes into: ``name`` when there is no such sheet
+        or it is closekit's, else ``name (closekit)`` (and so on). Decided once per run."""
+        key = name.lower()
+        if key in self._targets:
+            return self._targets[key]
+        names = {n.lower(): n for n in self.sheet_names()}
+        facts = self.facts()
+        if facts is not None:
+            names |= {n.lower(): n for n in facts.sheets}
+        for candidate in beside_names(name):
+            existing = names.get(candidate.lower())
+            if existing is None or self.is_closekits(existing, columns):
+                if columns is not None or candidate != name:
+                    self._targets[key] = existing or candidate
+                return existing or candidate
+        raise WriteError(f"{self.where}: every name closekit would give its {name} sheet is taken by a sheet of yours.")
 
     def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
         with workbook_lock(self.path):
@@ -173,14 +312,33 @@ class FileWorkbook:
                     f"{self.where} is open in Excel ({lock.name} exists), so closekit wrote nothing: "
                     f"close the workbook in Excel and run again, or run closekit from inside Excel."
                 )
-        if self.path.read_bytes() != self._data:
+        for lock in self.lock_files():
+            if lock.exists():
+                raise WorkbookInUse(
+                    f"{self.where} is open in LibreOffice ({lock.name} exists), so closekit wrote nothing: "
+                    f"LibreOffice's next save would throw closekit's sheets away. Close the workbook in "
+                    f"LibreOffice and run again (a lock file left by a crash can be deleted)."
+                )
+        try:
+            why = read_only(self.real)
+            current = self.real.read_bytes()
+        except OSError as exc:
+            raise WriteError(f"{self.where} cannot be read again before writing ({exc.strerror or exc}).") from None
+        if why:
+            raise WorkbookInUse(
+                f"{self.where} is read-only ({why}), so closekit wrote nothing: make it writable "
+                f"(Properties > uncheck Read-only, or chmod u+w) or run on a copy."
+            )
+        if current != self._data:
             raise WorkbookInUse(
                 f"{self.where} changed on disk while closekit was running, so closekit wrote nothing: run again."
             )
-        xlsx_package.remove_stale_temporaries(self.path)
+        xlsx_package.remove_stale_temporaries(self.real)
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
+        sheets = self._place(sheets, updates)
         try:
-            xlsx_package.write_sheets_atomic(self.path, sheets, updates)
+            marks = {n for n in updates or {} if n.lower() in self._claimed}
+            xlsx_package.write_sheets_atomic(self.real, sheets, updates, marks)
         except PermissionError:
             raise WorkbookInUse(
                 f"{self.where} cannot be written (it is open in another program or "
@@ -193,6 +351,40 @@ class FileWorkbook:
                 f"{self.where} could not be written ({exc.strerror or exc}); it was left as it "
                 f"was. Free some disk space or check the folder's permissions, then run again."
             ) from None
-        self._data = self.path.read_bytes()
+        self._data = self.real.read_bytes()
         self._book = tables.open_workbook(self._data, self.where)
         self._cache.clear()
+        self._facts = None
+        self._targets.clear()
+        self._claimed.clear()
+
+    def _place(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None) -> list[OutputSheet]:
+        """Each output into a sheet that is closekit's; a ``sheet-not-closekits`` finding in the
+        Findings output for each sheet of the user's own that had an output's name."""
+        placed, beside = [], []
+        for out in sheets:
+            target = self.output_target(out.name, [str(c) for c in out.frame.columns])
+            if target.lower() != out.name.lower():
+                if target.lower() in {n.lower() for n in updates or {}}:
+                    raise WriteError(f"{self.where}: {target!r} is both an output and a sheet with cell updates.")
+                beside.append((out.name, target))
+                out = dataclasses.replace(out, name=target)
+            placed.append(out)
+        self.placed_beside = beside
+        if beside:
+            records = [
+                fnd.finding(
+                    "sheet-not-closekits",
+                    target,
+                    f"The sheet {name!r} is not closekit's (it has no closekit marker and is not laid out as "
+                    f"closekit's {name} output), so closekit left it as it is and wrote its {name} output "
+                    f"into the sheet {target!r} beside it.",
+                )
+                for name, target in beside
+            ]
+            for i, out in enumerate(placed):
+                if list(out.frame.columns) == fnd.COLUMNS:  # the Findings output
+                    frame = fnd.combine([out.frame, fnd.frame(records)])[fnd.COLUMNS].reset_index(drop=True)
+                    placed[i] = dataclasses.replace(out, frame=frame)
+                    break
+        return placed

@@ -12,15 +12,18 @@ write. See docs/workbook-writing.md.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import itertools
 import os
 import posixpath
 import re
 import shutil
+import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -35,11 +38,14 @@ from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
 
 __all__ = [
+    "MARKER",
     "OutputSheet",
+    "WorkbookFacts",
     "WorkbookPackageError",
     "remove_stale_temporaries",
     "replace_sheets",
     "temporary_prefix",
+    "workbook_facts",
     "write_sheets_atomic",
 ]
 
@@ -52,6 +58,13 @@ FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0",
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_XML_BYTES = 200 * 2**20  # all parts we parse, together (zip-bomb guard)
 MAX_RATIO = 200  # uncompressed / compressed, for parsed parts above 1 MB (XML: ~10-50)
+
+#: The hidden, sheet-local defined name that marks a sheet as closekit's (docs/workbook-writing.md
+#: "Which sheets are closekit's"): ``<definedName name="_closekit.sheet" localSheetId="3"
+#: hidden="1">'Findings'!$A$1</definedName>``. Excel and LibreOffice keep sheet-local names through a
+#: save, move them with the sheet when tabs are reordered, follow a rename, and delete them with the sheet.
+MARKER = "_closekit.sheet"
+BINARY_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 
 #: sheet name (any case) -> {A1 reference: value}: cells of existing sheets to set.
 CellUpdates = dict[str, dict[str, object]]
@@ -67,19 +80,24 @@ class WorkbookPackageError(Exception):
 
 # ============================================================================ public API
 def replace_sheets(
-    src: str | os.PathLike, dst: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    sheets: list[OutputSheet],
+    updates: CellUpdates | None = None,
+    marks: Iterable[str] = (),
 ) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
     (same position in the tab order, same sheetId and r:id) and appending the others at the end.
     `updates` maps the name of an existing worksheet (any case; not one of `sheets`) to cell
     values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
     written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
+    `marks` names existing worksheets to mark as closekit's (:data:`MARKER`; output sheets always are).
     Nothing is created at `dst` when the request or the source is invalid; a partly written
     `dst` is removed if writing fails."""
     src, dst = os.fspath(src), os.fspath(dst)
     if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets, updates) as job:
+    with _prepared(src, sheets, updates, marks) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -89,16 +107,22 @@ def replace_sheets(
             raise
 
 
-def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> None:
+def write_sheets_atomic(
+    path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
     `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
-    same step (see replace_sheets)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    same step, and `marks` (see replace_sheets). A symbolic link is written through to its real file; a file
+    whose owner may not write it (read-only) raises PermissionError, untouched (renaming over it
+    would succeed on POSIX)."""
+    path = os.path.realpath(os.fspath(path))
+    if not os.stat(path).st_mode & stat.S_IWUSR:
+        raise PermissionError(errno.EACCES, "the workbook is read-only", path)
+    folder = os.path.dirname(path)
     tmp = None
     try:
-        with _prepared(path, sheets, updates) as job:
+        with _prepared(path, sheets, updates, marks) as job:
             fd, tmp = tempfile.mkstemp(
                 prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
             )
@@ -120,6 +144,49 @@ def write_sheets_atomic(path: str | os.PathLike, sheets: list[OutputSheet], upda
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+@dataclass(frozen=True)
+class WorkbookFacts:
+    """What the writer knows about a workbook before it writes: the worksheets in tab order, those
+    that carry closekit's :data:`MARKER`, and whether the structure is protected."""
+
+    sheets: tuple[str, ...]
+    marked: frozenset[str]  # lower-case names
+    structure_locked: bool
+
+
+def workbook_facts(source: str | os.PathLike | bytes, label: str = "the workbook") -> WorkbookFacts:
+    """Read the workbook part of a path or the bytes of a file (with the writer's safety checks;
+    WorkbookPackageError when it cannot be read)."""
+    if isinstance(source, bytes | bytearray):
+        try:
+            zin = zipfile.ZipFile(io.BytesIO(source))
+        except (zipfile.BadZipFile, EOFError) as e:
+            raise WorkbookPackageError(f"{label} is not an Excel workbook (.xlsx/.xlsm).") from e
+    else:
+        label = f"'{os.path.basename(os.fspath(source))}'"
+        zin = _open_zip(os.fspath(source), label)
+    with zin:
+        rd = _Reader(zin, label)
+        _, _, _, wb_root = _workbook_part(rd)
+        names = tuple(s.get("name", "") for s in wb_root.iter(f"{{{st.MAIN_NS}}}sheet"))
+        return WorkbookFacts(names, frozenset(n.lower() for n in _marked(wb_root, names)), _structure_locked(wb_root))
+
+
+def _marked(wb_root: Element, names: tuple[str, ...] | list[str]) -> set[str]:
+    """The sheets (by name) that carry closekit's marker."""
+    out = set()
+    for dn in wb_root.iter(f"{{{st.MAIN_NS}}}definedName"):
+        local = dn.get("localSheetId", "")
+        if dn.get("name", "").lower() == MARKER.lower() and local.isdigit() and int(local) < len(names):
+            out.add(names[int(local)])
+    return out
+
+
+def _structure_locked(wb_root: Element) -> bool:
+    prot = wb_root.find(f"{{{st.MAIN_NS}}}workbookProtection")
+    return prot is not None and prot.get("lockStructure", "0").strip().lower() in ("1", "true")
 
 
 def temporary_prefix(path: str | os.PathLike) -> str:
@@ -194,6 +261,41 @@ class _Reader:
             raise self.fail(f"is damaged (its part {part} is not well-formed XML)") from e
 
 
+def _workbook_part(rd: _Reader) -> tuple[str, str, str, Element]:
+    """(part name, text, codec, root) of the workbook part; a binary (.xlsb) or Strict workbook is refused."""
+    root_rels = rd.xml("_rels/.rels", required=False)
+    wb_part = (
+        next(
+            (_resolve("", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
+            None,
+        )
+        if root_rels
+        else None
+    )
+    wb_part = wb_part or "xl/workbook.xml"
+    ct = rd.xml("[Content_Types].xml", required=False)
+    binary = wb_part.lower().endswith(".bin") or (
+        ct is not None
+        and any(
+            o.get("ContentType") == BINARY_CT and o.get("PartName", "").lstrip("/").lower() == wb_part.lower()
+            for o in ct[2]
+        )
+    )
+    if binary:
+        raise rd.fail(
+            "is a binary workbook (Excel's .xlsb format, whatever its name says), which closekit cannot "
+            "update; open it in Excel and save it as an Excel Workbook (.xlsx) or Macro-Enabled Workbook (.xlsm)"
+        )
+    wb_text, wb_codec, wb_root = rd.xml(wb_part)
+    if wb_root.tag == f"{{{STRICT_NS}}}workbook":
+        raise rd.fail(
+            "is saved as 'Strict Open XML', which closekit cannot update; save it as a normal Excel Workbook first"
+        )
+    if wb_root.tag != f"{{{st.MAIN_NS}}}workbook":
+        raise rd.fail("is not a valid Excel workbook (its workbook part is not a workbook)")
+    return wb_part, wb_text, wb_codec, wb_root
+
+
 def _open_zip(path: str, label: str) -> zipfile.ZipFile:
     with open(path, "rb") as fh:
         head = fh.read(8)
@@ -260,7 +362,9 @@ class _Job:
 
 
 @contextlib.contextmanager
-def _prepared(src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None) -> Iterator[_Job]:
+def _prepared(
+    src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
     lowered = [s.name.lower() for s in sheets]
@@ -270,7 +374,7 @@ def _prepared(src: str, sheets: list[OutputSheet], updates: CellUpdates | None =
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets, cells)
+        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered))
         yield job
 
 
@@ -320,26 +424,14 @@ def _check_updates(updates: CellUpdates | None, outputs: set[str]) -> dict[str, 
 
 
 def _plan(
-    job: _Job, rd: _Reader, outs: list[OutputSheet], updates: dict[str, tuple[str, dict[str, object]]] | None = None
+    job: _Job,
+    rd: _Reader,
+    outs: list[OutputSheet],
+    updates: dict[str, tuple[str, dict[str, object]]] | None = None,
+    marks: set[str] = frozenset(),
 ) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
-    root_rels = rd.xml("_rels/.rels", required=False)
-    wb_part = (
-        next(
-            (_resolve("", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
-            None,
-        )
-        if root_rels
-        else None
-    )
-    wb_text, wb_codec, wb_root = rd.xml(wb_part or "xl/workbook.xml")
-    wb_part = wb_part or "xl/workbook.xml"
-    if wb_root.tag == f"{{{STRICT_NS}}}workbook":
-        raise rd.fail(
-            "is saved as 'Strict Open XML', which closekit cannot update; save it as a normal Excel Workbook first"
-        )
-    if wb_root.tag != f"{{{st.MAIN_NS}}}workbook":
-        raise rd.fail("is not a valid Excel workbook (its workbook part is not a workbook)")
+    wb_part, wb_text, wb_codec, wb_root = _workbook_part(rd)
     rels_part = _rels_part(wb_part)
     rel_text, rel_codec, rel_root = rd.xml(rels_part)
     rels = {r.get("Id"): r for r in _rels(rel_root)}
@@ -403,8 +495,20 @@ def _plan(
             ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{WORKSHEET_CT}"/>')
             sheet_tags.append((out.name, next_sheet_id, rid))
             next_sheet_id += 1
-        if plan.columns:
-            filters.append((index, plan.title, plan.ref(absolute=True)))
+        filters.append((index, plan.title, plan.ref(absolute=True) if plan.columns else None))
+    for name in sorted(marks):
+        hit = by_name.get(name)
+        if hit is None:
+            raise ValueError(f"{rd.label} has no sheet named {name!r} to mark as closekit's")
+        if name not in {m.lower() for m in _marked(wb_root, [s.get("name", "") for s in wb_sheets])}:
+            filters.append((hit[0], hit[1].get("name", name), None))
+    if sheet_tags and _structure_locked(wb_root):
+        raise rd.fail(
+            f"was not changed: its structure is protected (Review > Protect Workbook > Structure, "
+            f"lockStructure), so no sheet may be added, and closekit would add {len(sheet_tags)} "
+            f"({', '.join(n for n, _, _ in sheet_tags)}). Unprotect the workbook's structure, or add "
+            f"those sheets yourself, then run again"
+        )
 
     removed_cells = _plan_updates(job, rd, wb_part, rels, by_name, updates or {}, cell_styles, date1904)
 
@@ -431,6 +535,11 @@ def _plan(
             ct_text = st.remove_elements(
                 ct_text, "Override", lambda a: a.get("PartName", "").lstrip("/").lower() == calc_part.lower()
             )[0]
+
+    for part in sorted(job.drop):  # no content type may name a part that is gone (LibreOffice lists .rels parts)
+        ct_text = st.remove_elements(
+            ct_text, "Override", lambda a, part=part: a.get("PartName", "").lstrip("/").lower() == part
+        )[0]
 
     new_wb = _edit_workbook(wb_text, sheet_tags, filters)
     if rel_new:
@@ -522,9 +631,12 @@ def _prune_calc_chain(text: str, sheet_ids: set[str], cells: set[tuple[str, str]
     return st.element_re("c").sub(repl, text), kept
 
 
-def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]], filters: list[tuple[int, str, str]]) -> str:
-    """Append <sheet> entries and set the hidden _xlnm._FilterDatabase name of each output sheet
-    (Excel writes it with every autofilter; LibreOffice and old Excels need it)."""
+def _edit_workbook(
+    text: str, sheet_tags: list[tuple[str, int, str]], filters: list[tuple[int, str, str | None]]
+) -> str:
+    """Append <sheet> entries, set the hidden _xlnm._FilterDatabase name of each output sheet
+    (Excel writes it with every autofilter; LibreOffice and old Excels need it) and closekit's
+    :data:`MARKER` on each output sheet."""
     if sheet_tags:
         root = st.start_tag(text, "workbook").group(0)
         used = [
@@ -543,35 +655,41 @@ def _edit_workbook(text: str, sheet_tags: list[tuple[str, int, str]], filters: l
         )
         text = st.append_children(text, "sheets", tags)
     for index, title, ref in filters:
-        quoted = "'" + title.replace("'", "''") + "'!" + ref
-        value = quoted.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        found = False
-
-        def repl(m: re.Match[str], index: int = index, value: str = value) -> str:
-            nonlocal found
-            a = st.tag_attrs(m["a"])
-            if a.get("name") != "_xlnm._FilterDatabase" or a.get("localSheetId") != str(index):
-                return m.group(0)
-            found = True
-            return f"<{m['p']}definedName{m['a']}>{value}</{m['p']}definedName>"
-
-        text = st.element_re("definedName").sub(repl, text)
-        if found:
-            continue
-        p = st.start_tag(text, "sheets")["p"]
-        tag = f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">{value}</{p}definedName>'
-        if st.start_tag(text, "definedNames"):
-            text = st.append_children(text, "definedNames", tag)
-            continue
-        # definedNames follows sheets, functionGroups and externalReferences.
-        ends = [
-            m.end()
-            for local in ("sheets", "functionGroups", "externalReferences")
-            for m in st.element_re(local).finditer(text)
-        ]
-        at = max(ends)
-        text = f"{text[:at]}<{p}definedNames>{tag}</{p}definedNames>{text[at:]}"
+        quoted = "'" + title.replace("'", "''") + "'!"
+        if ref is not None:
+            text = _set_local_name(text, "_xlnm._FilterDatabase", index, quoted + ref)
+        text = _set_local_name(text, MARKER, index, quoted + "$A$1", replace=False)
     return text
+
+
+def _set_local_name(text: str, name: str, index: int, formula: str, *, replace: bool = True) -> str:
+    """Set the hidden defined name ``name`` local to sheet ``index`` (kept as it is if present and not ``replace``)."""
+    value = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    found = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal found
+        a = st.tag_attrs(m["a"])
+        if a.get("name", "").lower() != name.lower() or a.get("localSheetId") != str(index):
+            return m.group(0)
+        found = True
+        return f"<{m['p']}definedName{m['a']}>{value}</{m['p']}definedName>" if replace else m.group(0)
+
+    text = st.element_re("definedName").sub(repl, text)
+    if found:
+        return text
+    p = st.start_tag(text, "sheets")["p"]
+    tag = f'<{p}definedName name="{st.attr(name)}" localSheetId="{index}" hidden="1">{value}</{p}definedName>'
+    if st.start_tag(text, "definedNames"):
+        return st.append_children(text, "definedNames", tag)
+    # definedNames follows sheets, functionGroups and externalReferences.
+    ends = [
+        m.end()
+        for local in ("sheets", "functionGroups", "externalReferences")
+        for m in st.element_re(local).finditer(text)
+    ]
+    at = max(ends)
+    return f"{text[:at]}<{p}definedNames>{tag}</{p}definedNames>{text[at:]}"
 
 
 # ============================================================================ zip copying

@@ -144,6 +144,9 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
     created = data is None
     text, codec = decode_xml(MINIMAL_STYLES if data is None else data)
     root = parse_xml(text)
+    if len(root) == 0:  # an empty <styleSheet/> (some libraries write one): no style to keep, start as if absent
+        text, codec, created = MINIMAL_STYLES.decode(), "utf-8", True
+        root = parse_xml(text)
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     find = lambda local: root.find(f"{{{ns}}}{local}" if ns else local)  # noqa: E731
     fonts, cell_xfs, numfmts, style_xfs = (find("fonts"), find("cellXfs"), find("numFmts"), find("cellStyleXfs"))

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -538,6 +539,13 @@ def open_workbook(source: object, where: str) -> _Book:
             else CalamineWorkbook.from_filelike(io.BytesIO(source))
         )
     except Exception as exc:  # calamine raises its own error types for damaged packages
+        # calamine also refuses some valid packages (an Excel 4.0 macro sheet, a <sheet> whose r:id is
+        # empty); openpyxl reads those, after the same safety scan (``package`` above). Only when it
+        # cannot either is the file damaged.
+        try:
+            return _open_openpyxl(source, where, package)
+        except InputError:
+            pass
         raise InputError(
             f"{where} cannot be read as a workbook ({_short(exc)}): the file is "
             f"damaged or not really .xlsx. Open and save it in Excel, or export again."
@@ -662,14 +670,21 @@ def _open_openpyxl(source: object, where: str, package: xlsx_scan.Package) -> _B
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(
-            io.BytesIO(source) if isinstance(source, bytes | bytearray) else source, read_only=True, data_only=True
-        )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with warnings.catch_warnings():  # "invalid specification ... will be removed": a sheet without r:id
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(
+                io.BytesIO(source) if isinstance(source, bytes | bytearray) else source, read_only=True, data_only=True
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{where} cannot be read as a workbook ({_short(exc)}).") from None
 
     def cells_of(name: str) -> list[list[object]]:
-        return [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
+        try:
+            rows = [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
+        except Exception as exc:  # openpyxl's own errors for a damaged sheet part
+            raise InputError(f"{where}: sheet {name!r} cannot be read ({_short(exc)}).") from None
+        width = max((len(r) for r in rows), default=0)
+        return [r + [""] * (width - len(r)) for r in rows]
 
     return _guarded(list(wb.sheetnames), cells_of, package, where)
 

@@ -89,6 +89,11 @@ class Package:
         self.zf, self.where = zf, where
         self.members = {i.filename.lower(): i for i in zf.infolist()}
         workbook = self._office_document()
+        if workbook.lower().endswith(".bin"):
+            raise self.fail(
+                "is a binary workbook (Excel's .xlsb format, whatever its name says), which closekit does "
+                "not read: open it in Excel and save it as an Excel Workbook (.xlsx), or export again as .xlsx."
+            )
         self.parts = self._sheet_parts(workbook)
         for name in ("sharedstrings.xml", "styles.xml"):  # what a reader loads when it opens the file
             info = self.members.get(posixpath.join(posixpath.dirname(workbook), name).lower())

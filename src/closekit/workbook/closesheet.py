@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from closekit.sheetio.base import SheetIO, claim, marked
 from closekit.workbook.checklist import StepOutcome
 
 SHEET = "Close"
@@ -69,8 +70,24 @@ def progress_text(outcomes: dict[str, StepOutcome] | None) -> str:
     return "  ".join(f"{step} {'✓' if o.clean else '✗'}" for step, o in outcomes.items() if o.ran)
 
 
+def is_closekits(io: SheetIO, name: str) -> bool:
+    """Whether the workbook's sheet ``name`` is closekit's Close sheet: it carries closekit's marker, or
+    it is laid out as the template lays it out (the labels of :data:`LABELS` in A3:A9, as every
+    workbook made before the marker has it). A sheet of the user's own called Close is never written."""
+    if marked(io, name):
+        return True
+    table = io.read_sheet(name)
+    if table is None or not len(table):
+        return False
+    labels = {int(r): str(v).strip() for r, v in zip(table.rows, table.frame.iloc[:, 0], strict=False)}
+    if not all(labels.get(int(CELLS[key][1:])) == LABELS[key] for key in CELLS):
+        return False
+    claim(io, name)  # the write marks it: from then on it is closekit's whatever its labels say
+    return True
+
+
 def updates(
-    sheet_names: list[str],
+    sheet_names: list[str] | SheetIO,
     *,
     command: str,
     period: str,
@@ -79,9 +96,12 @@ def updates(
     outcomes: dict[str, StepOutcome] | None = None,
     status: str | None = None,
 ) -> dict[str, dict[str, object]]:
-    """The Close sheet's cells for a run (``{}`` when the workbook has no Close sheet)."""
-    name = next((n for n in sheet_names if n.lower() == SHEET.lower()), None)
-    if name is None:
+    """The Close sheet's cells for a run (``{}`` when the workbook has no Close sheet, or when given
+    the workbook (``SheetIO``) and its sheet named Close is not closekit's: :func:`is_closekits`)."""
+    io = None if isinstance(sheet_names, list | tuple) else sheet_names
+    names = io.sheet_names() if io is not None else sheet_names
+    name = next((n for n in names if n.lower() == SHEET.lower()), None)
+    if name is None or (io is not None and not is_closekits(io, name)):
         return {}
     stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
     values = {

@@ -36,7 +36,7 @@ import pandas as pd
 
 from closekit.core import findings as fnd
 from closekit.core import money
-from closekit.sheetio.base import OutputSheet, SheetIO
+from closekit.sheetio.base import OutputSheet, SheetIO, output_target
 from closekit.sources.tables import RawTable
 
 RUNLOG = "RunLog"
@@ -77,8 +77,8 @@ def findings_sheet(findings: pd.DataFrame) -> OutputSheet:
 def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
     """The RunLog with ``entry`` appended below the rows already there, sealed into the hash chain:
     its ``PreviousHash`` is the hash of the last row as it stands now."""
-    existing = io.read_sheet(RUNLOG)
     standard = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS]
+    existing = read_runlog(io)
     rows = pd.DataFrame(columns=standard)
     if existing is not None and len(existing):
         rows = existing.frame.reindex(columns=[*standard, *[c for c in existing.columns if c not in standard]])
@@ -94,6 +94,12 @@ def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
         formats={"Errors": "integer", "Warnings": "integer", "Infos": "integer"},
         widths={"InputHashes": 50, "Outputs": 30, "TimeUTC": 22, "PreviousHash": 20, "RowHash": 20},
     )
+
+
+def read_runlog(io: SheetIO):
+    """closekit's RunLog sheet (``RunLog``, or ``RunLog (closekit)`` beside a RunLog of the user's own), or None."""
+    name = output_target(io, RUNLOG, [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS])
+    return io.read_sheet(name)
 
 
 def stored_value(value: object) -> object:
