@@ -260,3 +260,19 @@ def test_a_journal_that_is_not_posted_yet_is_read_as_before(make):
     codes = set(result.findings["Code"])
     assert not codes & {"journal-already-posted", "journal-partly-posted", "voucher-number-reused"}
     assert len(result.ledger.lines) == 4
+
+
+def test_datev_belegfeld_shared_by_an_invoice_and_its_payment_is_not_a_reused_number(make):
+    """In DATEV, Belegfeld 1 is the document reference the invoice and its payment both carry."""
+    from test_datev import HEADER, METADATA, PERIODS, SETTINGS
+
+    bookings = [
+        '1190,00;"S";"";;;"";1200;4000;"";1510;"RE-1001";"";;"Rechnung";"SALES";""',
+        '1190,00;"S";"";;;"";1100;1200;"";2010;"RE-1001";"";;"Zahlung";"";""',
+    ]
+    path = make.file("EXTF_Buchungsstapel.csv", "\r\n".join([METADATA, HEADER, *bookings]) + "\r\n", encoding="cp1252")
+    workbook = make.workbook(Settings=SETTINGS, Periods=PERIODS, Sources=[[path.name, "ledger", "auto"]])
+    result = closekit.validate(workbook)
+    assert result.ok, result.findings.to_dict("records")
+    assert hits(result, "voucher-number-reused") == []
+    assert set(result.ledger.lines["voucher"]) == {"RE-1001"}

@@ -4,7 +4,9 @@ checks apply to what"; domain.md §0.2 and §4).
 Each rule takes the ledger and the close book and returns a findings frame; :func:`validate`
 runs them all. Cell-level problems (numbers, dates, currencies, formula text, missing rates) are
 found while the lines are read (:mod:`closekit.core.ledger`); the rules here look at lines as a whole:
-accounts, dimensions, balance, periods, duplicates and unposted journals.
+accounts, dimensions, balance (per voucher and per date), periods, duplicates, reused voucher
+numbers and unposted journals. Journal vouchers already in the posted ledger are left out before
+these rules run (:mod:`closekit.closing.posted_journals`).
 """
 
 from __future__ import annotations
@@ -414,7 +416,8 @@ DUPLICATE_KEY = [
 
 def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     """``duplicate-line``: a line read before, from another file or sheet (an export loaded twice),
-    or a line number repeated within one voucher.
+    or, with its line number, twice in one file. A line number that comes back with other content
+    is a second voucher under the same number: :func:`check_voucher_reuse`.
 
     Identical lines without line numbers inside one file are legitimate (two equal postings in one
     voucher); they are matched occurrence by occurrence, so only a second copy of the file is flagged.
