@@ -65,7 +65,8 @@ def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
     # 1. By voucher number: each journal line against the ledger lines of that number, copy by copy.
     by_number = todo[readable & (todo["voucher"] != "")]
     left = by_number.assign(_copy=by_number.groupby(["voucher", "_year", *MATCH], sort=False).cumcount())
-    right = done.assign(_copy=done.groupby(["voucher", "_year", *MATCH], sort=False).cumcount())
+    sure = done[done["amount"].notna().to_numpy() & done["date"].notna().to_numpy()]
+    right = sure.assign(_copy=sure.groupby(["voucher", "_year", *MATCH], sort=False).cumcount())
     pairs = left.reset_index().merge(
         right.reset_index()[["index", "voucher", "_year", *MATCH, "_copy"]].rename(columns={"index": "_ledger"}),
         on=["voucher", "_year", *MATCH, "_copy"],
