@@ -4,7 +4,9 @@ checks apply to what"; domain.md §0.2 and §4).
 Each rule takes the ledger and the close book and returns a findings frame; :func:`validate`
 runs them all. Cell-level problems (numbers, dates, currencies, formula text, missing rates) are
 found while the lines are read (:mod:`closekit.core.ledger`); the rules here look at lines as a whole:
-accounts, dimensions, balance, periods, duplicates and unposted journals.
+accounts, dimensions, balance (per voucher and per date), periods, duplicates, reused voucher
+numbers and unposted journals. Journal vouchers already in the posted ledger are left out before
+these rules run (:mod:`closekit.closing.posted_journals`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from closekit.closing import revaluation as revaluation_text
 from closekit.core import findings as fnd
-from closekit.core import money, parsing
+from closekit.core import money, parsing, periods
 from closekit.core.ledger import Ledger
 from closekit.core.periods import OPEN
 from closekit.workbook.book import CloseBook
@@ -153,38 +155,55 @@ def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
         return fnd.frame()
     voucher = lines["voucher"]
     no_voucher = parsing.mask(voucher == "")
+    voucher_codes = None
     if no_voucher.any():
         date_key = lines.loc[no_voucher, "date"].dt.strftime("%Y-%m-%d").fillna("")
         voucher = voucher.copy()
         voucher[no_voucher] = "(no voucher) " + date_key
+    else:
+        voucher_codes = _codes(ledger, "voucher")
     # One integer per (file, journal, voucher), numbered in order of first appearance: grouping on
     # integers instead of three text columns is what keeps this rule fast on a million lines.
-    group = _group_ids([lines["where"], lines["journal"], voucher])
+    group = _group_ids([lines["where"], _codes(ledger, "journal"), voucher if voucher_codes is None else voucher_codes])
     acct, txn = lines["amount_accounting"], lines["amount"]
     currency_codes = pd.factorize(lines["currency"])[0]
+    dates = lines["date"]
+    day = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
     frame = pd.DataFrame(
         {
             "acct": acct,
             "txn": txn,
             "unreadable": (acct.isna() | txn.isna()).to_numpy(dtype=bool),
+            "undated": dates.isna().to_numpy(dtype=bool),
             "debit": acct.clip(lower=0),
             "ccy_min": currency_codes,
             "ccy_max": currency_codes,
+            "day_min": day,
+            "day_max": day,
         }
     )
     sums = frame.groupby(group, sort=True).agg(
         acct=("acct", "sum"),
         txn=("txn", "sum"),
         unreadable=("unreadable", "any"),
+        undated=("undated", "any"),
         debit=("debit", "sum"),
         ccy_min=("ccy_min", "min"),
         ccy_max=("ccy_max", "max"),
+        day_min=("day_min", "min"),
+        day_max=("day_max", "max"),
     )
     single_currency = sums["ccy_min"] == sums["ccy_max"]
     off_acct = (sums["acct"] != 0) & ~sums["unreadable"]
     off_txn = single_currency & (sums["txn"] != 0) & ~sums["unreadable"] & ~off_acct
+    # A voucher that nets to zero overall must also net to zero on each of its dates (hledger and
+    # beancount give a transaction one date; D365 checks "balance as per date").
+    several_dates = (
+        ~(off_acct | off_txn) & (sums["day_min"] != sums["day_max"]) & ~sums["unreadable"] & ~sums["undated"]
+    )
+    per_date = _per_date(ledger, book, group, frame, sums.index[several_dates.to_numpy()], single_currency)
     if not (off_acct | off_txn).any():
-        return fnd.frame()
+        return per_date
     first_of = pd.Series(group).drop_duplicates().index.to_numpy()  # group g first appears at first_of[g]
     where_text = lines["where"].astype(str)
     records = []
@@ -218,16 +237,129 @@ def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
                 "unbalanced-voucher", key[0], message, row=int(line["row"]), column=header, voucher=str(line["voucher"])
             )
         )
+    return fnd.combine([fnd.frame(records), per_date])
+
+
+def _per_date(
+    ledger: Ledger,
+    book: CloseBook,
+    group: np.ndarray,
+    frame: pd.DataFrame,
+    candidates: pd.Index,
+    single_currency: pd.Series,
+) -> pd.DataFrame:
+    """``unbalanced-voucher`` for vouchers that net to zero overall but not on each of their dates:
+    one finding per date that does not net to zero, at that date's first line, naming every date
+    of the voucher (and its periods when they differ) with what it nets to."""
+    if not len(candidates):
+        return fnd.frame()
+    lines = ledger.lines
+    at = np.flatnonzero(np.isin(group, candidates.to_numpy()))
+    sub = frame.iloc[at]
+    keys = [group[at], sub["day_min"].to_numpy()]
+    by_day = sub.groupby(keys, sort=True).agg(acct=("acct", "sum"), txn=("txn", "sum"), debit=("debit", "sum"))
+    one_ccy = single_currency.reindex(by_day.index.get_level_values(0)).to_numpy()
+    by_day["off"] = (by_day["acct"] != 0).to_numpy() | (one_ccy & (by_day["txn"] != 0).to_numpy())
+    off_vouchers = set(by_day.index[by_day["off"].to_numpy()].get_level_values(0))
+    if not off_vouchers:
+        return fnd.frame()
+    acct_ccy = book.accounting_currency or "EUR"
+    rows = lines["row"].to_numpy()
+    where_text = lines["where"].astype(str)
+    positions = pd.Series(at).groupby(keys, sort=True).agg(list)
+    records = []
+    for gid in sorted(off_vouchers):
+        days = by_day.loc[gid]
+        first = positions.loc[gid].iloc[0][0]
+        where, voucher = where_text.iat[first], str(lines["voucher"].iat[first])
+        field = "acct" if (days["acct"] != 0).any() else "txn"
+        currency = acct_ccy if field == "acct" else str(lines["currency"].iat[first])
+        stamps = pd.to_datetime(days.index.to_numpy(dtype=np.int64))
+        nets = days[field].to_numpy(dtype=np.int64)
+        parts = [
+            f"on {stamp:%Y-%m-%d} {_net(net, currency)} ({row_list(rows[positions.loc[(gid, day)]])})"
+            for stamp, day, net in zip(stamps, days.index, nets, strict=True)
+        ]
+        message = f"voucher {voucher} balances overall but not per date in {currency}: " + "; ".join(parts)
+        periods = book.calendar.locate(pd.Series(stamps))[0].to_numpy()
+        if len(set(periods)) > 1 and all(periods):
+            by_period = pd.Series(nets).groupby(periods, sort=False).sum()
+            off = [f"{period} {_net(int(net), currency)}" for period, net in by_period.items() if net != 0]
+            if off:
+                message += "; so the periods do not balance either: " + ", ".join(off)
+        columns = _columns(ledger, where)
+        name = "amount_accounting" if field == "acct" and "amount_accounting" in columns else "amount"
+        for stamp, day, net, off_day in zip(stamps, days.index, nets, days["off"], strict=True):
+            if not off_day:
+                continue
+            header = columns.get(name) or columns.get(
+                "debit" if net > 0 else "credit", "Debit" if net > 0 else "Credit"
+            )
+            start = positions.loc[(gid, day)][0]
+            records.append(
+                fnd.finding(
+                    "unbalanced-voucher",
+                    where,
+                    f"{message} (this line is dated {stamp:%Y-%m-%d})",
+                    row=int(rows[start]),
+                    column=header,
+                    voucher=voucher,
+                    fix="Give every line of the voucher the same date, or split it into one voucher per date "
+                    "that nets to zero.",
+                )
+            )
     return fnd.frame(records)
 
 
-def _group_ids(keys: list[pd.Series]) -> np.ndarray:
-    """One integer per distinct combination of ``keys``, 0, 1, ... in order of first appearance."""
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
+def _net(minor: int, currency: str) -> str:
+    side = "debit" if minor > 0 else "credit"
+    return f"a net {side} of {money.display(abs(int(minor)), currency)}" if minor else "nets to zero"
+
+
+def row_list(rows: np.ndarray | list[int], limit: int = 6) -> str:
+    """``row 7``, ``rows 2-3``, ``rows 2, 5, 9`` or ``rows 2, 5, 9, ... (12 rows)``."""
+    rows = [int(r) for r in rows]
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if rows == list(range(rows[0], rows[0] + len(rows))):
+        return f"rows {rows[0]}-{rows[-1]}"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return f"rows {shown}" + (f", ... ({len(rows)} rows)" if len(rows) > limit else "")
+
+
+def _group_ids(keys: list[pd.Series | tuple[np.ndarray, int]], *, dense: bool = True) -> np.ndarray:
+    """One integer per distinct combination of ``keys``, 0, 1, ... in order of first appearance
+    (``dense=False``: distinct non-negative integers below 2**62, without that last renumbering).
+    A key is a Series or already its (codes, number of codes) (:func:`_codes`)."""
+    combined, size = None, 1
     for key in keys:
-        codes, uniques = pd.factorize(key, use_na_sentinel=False)
-        combined = pd.factorize(combined * max(len(uniques), 1) + codes)[0]
-    return combined
+        codes, count = key if isinstance(key, tuple) else _factorized(key)
+        count = max(count, 1)
+        if combined is None:
+            combined, size = codes.astype(np.int64, copy=False), count
+            continue
+        if size * count >= 2**62:  # renumber before the product of the sizes could overflow
+            combined, uniques = pd.factorize(combined)
+            size = max(len(uniques), 1)
+        combined, size = combined * count + codes, size * count
+    return pd.factorize(combined)[0] if dense else combined
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, int]:
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the codes are there already (-1 for NA)
+        return values.cat.codes.to_numpy(dtype=np.int64) + 1, len(values.cat.categories) + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _codes(ledger: Ledger, name: str) -> tuple[np.ndarray, int]:
+    """The factorized column ``name`` of the ledger's lines, computed once per lines frame: the
+    balance and the voucher-number rules both group a million lines by journal and voucher."""
+    cache = ledger.__dict__.setdefault("_factorized", {})
+    hit = cache.get(name)
+    if hit is None or hit[0] is not ledger.lines:
+        hit = cache[name] = (ledger.lines, *_factorized(ledger.lines[name]))
+    return hit[1], hit[2]
 
 
 def _columns(ledger: Ledger, where: str) -> dict[str, str]:
@@ -267,9 +399,25 @@ def check_periods(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     )
 
 
+#: What makes two lines the same line (``duplicate-line``); the dimensions go after ``account``.
+DUPLICATE_KEY = [
+    "kind",
+    "journal",
+    "voucher",
+    "line",
+    "date",
+    "account",
+    "currency",
+    "amount",
+    "amount_accounting",
+    "text",
+]
+
+
 def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     """``duplicate-line``: a line read before, from another file or sheet (an export loaded twice),
-    or a line number repeated within one voucher.
+    or, with its line number, twice in one file. A line number that comes back with other content
+    is a second voucher under the same number: :func:`check_voucher_reuse`.
 
     Identical lines without line numbers inside one file are legitimate (two equal postings in one
     voucher); they are matched occurrence by occurrence, so only a second copy of the file is flagged.
@@ -277,19 +425,7 @@ def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     lines = ledger.lines
     if len(lines) < 2:
         return fnd.frame()
-    key_columns = [
-        "kind",
-        "journal",
-        "voucher",
-        "line",
-        "date",
-        "account",
-        *ledger.dimensions,
-        "currency",
-        "amount",
-        "amount_accounting",
-        "text",
-    ]
+    key_columns = [*DUPLICATE_KEY[:6], *ledger.dimensions, *DUPLICATE_KEY[6:]]
     digest = pd.util.hash_pandas_object(lines[key_columns], index=False).to_numpy()
     numbered = lines["line"].notna().to_numpy()
     occurrence = np.zeros(len(lines), dtype=np.int64)
@@ -343,6 +479,135 @@ def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     return fnd.combine(out)
 
 
+def check_voucher_reuse(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``voucher-number-reused``: one voucher number (per kind, journal and fiscal year) that names
+    two vouchers. Told apart by a line number that comes back with other content (the second voucher
+    numbered 1, 2, ... again; exact copies are ``duplicate-line``), or, without repeated line numbers,
+    by dates: lines on several dates that each net to zero on their own (a date that does not is the
+    per-date ``unbalanced-voucher``). One finding per later occurrence, naming the first; a Warning,
+    an Error when an occurrence does not balance on its own (the two hide each other's difference in
+    the voucher's total). DATEV's Belegfeld 1 is a document reference that an invoice and its payment
+    share, not a voucher number: it is not checked. Journal sources against the posted ledger:
+    :mod:`closekit.closing.posted_journals`."""
+    lines = ledger.lines
+    if len(lines) < 2:
+        return fnd.frame()
+    datev = [s.where for s in ledger.sources if s.format == "datev"]
+    eligible = parsing.mask(lines["voucher"] != "").to_numpy() & lines["date"].notna().to_numpy()
+    if datev:
+        eligible &= ~lines["where"].isin(datev).to_numpy()
+    at = np.flatnonzero(eligible)
+    if len(at) < 2:
+        return fnd.frame()
+    whole = len(at) == len(lines)
+    part = lines if whole else lines.iloc[at]
+    start = book.settings.fiscal_year_start if book.settings else 1
+    year = periods.fiscal_years(part["date"], start)
+    keys = [_codes(ledger, c) for c in ("kind", "journal", "voucher")]
+    if not whole:
+        keys = [(codes[at], count) for codes, count in keys]
+    day = part["date"].to_numpy(dtype="datetime64[ns]").view(np.int64) // 86_400_000_000_000
+    day = day - day.min()
+    days = int(day.max()) + 1
+    number = part["line"]
+    numbered = number.notna().to_numpy()
+    n = number.to_numpy(dtype=np.int64, na_value=0)[numbered]
+    n = n - (n.min() if len(n) else 0)
+    numbers = int(n.max()) + 1 if len(n) else 1
+    # distinct integers per (kind, journal, voucher, fiscal year), small enough to pair with a day
+    # or a line number without overflow (renumbered densely when they are not)
+    group = _group_ids([*keys, (year - year.min(), int(year.max() - year.min()) + 1)], dense=False)
+    if int(group.max()) >= 2**62 // max(days, numbers):
+        group = pd.factorize(group)[0]
+    # Lines on several dates: a voucher number that comes back among the distinct (number, day) pairs.
+    pairs = pd.unique(group * days + day) // days
+    suspects = pairs[pd.Series(pairs).duplicated().to_numpy()]
+    # A line number that comes back within one voucher number.
+    if numbered.any():
+        again = pd.Series(group[numbered] * numbers + n).duplicated().to_numpy()
+        suspects = np.concatenate([suspects, group[numbered][again]])
+    if not len(suspects):
+        return fnd.frame()
+    chosen = np.flatnonzero(np.isin(group, suspects))
+    sub = part.iloc[chosen].assign(_group=group[chosen], _pos=at[chosen])
+    records = []
+    for _, voucher in sub.groupby("_group", sort=False):
+        records += _reuse_findings(ledger, voucher, book.accounting_currency or "EUR")
+    return fnd.frame(records)
+
+
+def _reuse_findings(ledger: Ledger, voucher: pd.DataFrame, acct_ccy: str) -> list[dict]:
+    """The findings of one voucher number's lines (kind, journal, fiscal year), in ledger order."""
+    occurrence = pd.Series(0, index=voucher.index, dtype=np.int64)
+    numbered = voucher["line"].notna()
+    if numbered.sum() > voucher.loc[numbered, "line"].nunique():
+        content = [c for c in DUPLICATE_KEY if c not in ("kind", "journal", "voucher")]
+        keys = [*content, *ledger.dimensions]
+        copy = voucher.duplicated(subset=keys, keep="first") & numbered  # duplicate-line's, not a new voucher
+        kept = numbered & ~copy
+        occurrence[kept] = voucher[kept].groupby("line", sort=False).cumcount()
+        occurrence[copy] = -1
+    if occurrence.max() == 0:  # no line number comes back: tell the vouchers apart by date
+        if voucher["date"].nunique() < 2:
+            return []
+        nets = voucher.groupby("date", sort=True)["amount_accounting"].sum()
+        if voucher["amount_accounting"].isna().any() or (nets != 0).any():
+            return []  # a date that does not net to zero: check_balance says so per date
+        occurrence = pd.Series(pd.factorize(voucher["date"], sort=False)[0], index=voucher.index)
+    parts = [voucher[occurrence == k] for k in sorted(set(occurrence) - {-1})]
+    first = parts[0]
+    label = _voucher_label(first)
+    out = []
+    for k, later in enumerate(parts[1:], start=2):
+        nets = [(p["amount_accounting"].sum(), p) for p in (first, later)]
+        off = [(i, int(net)) for i, (net, _) in enumerate(nets) if pd.notna(net) and net != 0]
+        other = "other dates" if set(later["date"]) != set(first["date"]) else "other lines"
+        message = (
+            f"{label} is used for {len(parts)} vouchers: {_occurrence(first)}; and, with {other}, {_occurrence(later)}"
+        )
+        severity = None
+        if off:
+            which = {0: "the first", 1: "the second" if k == 2 else f"occurrence {k}"}
+            message += "; on its own " + ", ".join(
+                f"{which[i]} does not balance ({_net(net, acct_ccy)})" for i, net in off
+            )
+            severity = fnd.Severity.ERROR
+        head = later.iloc[0]
+        out.append(
+            fnd.finding(
+                "voucher-number-reused",
+                str(head["where"]),
+                message,
+                row=int(head["row"]),
+                column=_columns(ledger, str(head["where"])).get("voucher", "Voucher"),
+                voucher=str(head["voucher"]),
+                severity=severity,
+            )
+        )
+    return out
+
+
+def _voucher_label(lines: pd.DataFrame) -> str:
+    head = lines.iloc[0]
+    journal = f" of journal {head['journal']}" if head["journal"] else ""
+    kind = "journal voucher" if head["kind"] == "journal" else "voucher"
+    return f"{kind} {head['voucher']}{journal}"
+
+
+def _occurrence(lines: pd.DataFrame) -> str:
+    """``gl.csv rows 2-3, dated 2026-03-01, lines 1-2``: where one occurrence of a voucher is."""
+    parts = []
+    for where, here in lines.groupby("where", sort=False, observed=True):
+        parts.append(f"{where} {row_list(here['row'].to_numpy())}")
+    dates = ", ".join(f"{d:%Y-%m-%d}" for d in sorted(set(lines["date"].dropna())))
+    text = " and ".join(parts) + f", dated {dates}"
+    numbers = lines["line"].dropna().astype(int).tolist()
+    if numbers:
+        text += f", line{'s' if len(numbers) > 1 else ''} " + ", ".join(str(n) for n in numbers[:8])
+        text += ", ..." if len(numbers) > 8 else ""
+    return text
+
+
 def check_unposted(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     """``unposted-journal``: Posted = No in a ledger export (Kind ``ledger``); one finding per
     voucher. An error up to the end of the period being closed (it would be locked out by On hold),
@@ -380,6 +645,7 @@ RULES: list[Rule] = [
     check_balance,
     check_periods,
     check_duplicates,
+    check_voucher_reuse,
     check_unposted,
 ]
 

@@ -122,6 +122,28 @@ _CODES = [
         "Remove the file or sheet that is listed twice, or the repeated line.",
     ),
     Code(
+        "voucher-number-reused",
+        Severity.WARNING,
+        "one voucher number names two vouchers (a line number that comes back with other content, or "
+        "lines on other dates that balance on their own); an Error when one of them does not balance on its own",
+        "Give the second voucher a number of its own in the ERP (or in the journal file), then export again.",
+    ),
+    Code(
+        "journal-already-posted",
+        Severity.INFO,
+        "a voucher of a journal source (Kind journal, JournalImport) is already in the posted ledger export: "
+        "its lines are left out so they are not counted twice",
+        "Remove the voucher from the journal source (or the source from Sources) once it is posted.",
+    ),
+    Code(
+        "journal-partly-posted",
+        Severity.ERROR,
+        "a voucher of a journal source is in the ledger export with only some of its lines: the posted lines "
+        "are left out, the missing ones are read as still to be posted",
+        "Post the missing lines in the ERP (or correct the posted voucher), export the ledger again, and "
+        "remove the voucher from the journal source.",
+    ),
+    Code(
         "unposted-journal",
         Severity.ERROR,
         "a journal in the ledger export that is not posted yet, dated up to the period's end",

@@ -56,3 +56,19 @@ class Calendar:
             if reach is None or row["end"] > reach["end"]:
                 reach = row
         return pairs
+
+
+def fiscal_years(dates: pd.Series, start_month: int = 1) -> np.ndarray:
+    """The fiscal year of each date, named by the calendar year it ends in (FiscalYearStart 4:
+    2026-03-31 is in 2026, 2026-04-01 in 2027); -1 where the date is missing."""
+    when = dates.to_numpy(dtype="datetime64[ns]")
+    missing = np.isnat(when)
+    if missing.all():
+        return np.full(len(when), -1, dtype=np.int64)
+    known = when[~missing]
+    first, last = int(str(known.min())[:4]), int(str(known.max())[:4])
+    month = (start_month - 1) % 12 + 1
+    years = np.arange(first - 1, last + 2)
+    starts = np.array([f"{y:04d}-{month:02d}-01" for y in years], dtype="datetime64[ns]")
+    label = years[np.searchsorted(starts, when, side="right") - 1] + (1 if month != 1 else 0)
+    return np.where(missing, -1, label)

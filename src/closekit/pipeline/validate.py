@@ -1,5 +1,6 @@
-"""``closekit validate``: read the workbook and every source it names, check the posting rules,
-and write the Findings sheet and a RunLog row."""
+"""``closekit validate``: read the workbook and every source it names, leave out the journal
+vouchers the posted ledger already holds (:mod:`closekit.closing.posted_journals`), check the
+posting rules, and write the Findings sheet and a RunLog row."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from closekit.closing import validation
+from closekit.closing import posted_journals, validation
 from closekit.closing.importing import SourceSpec, load_ledger
 from closekit.core import findings as fnd
 from closekit.core.ledger import Ledger, empty_lines
@@ -41,7 +42,9 @@ def validate(
     extra += [SourceSpec(str(p), "journal", format or "auto") for p in journals]
     folder_rule.check_sources([(s.path, row) for row, s in book.sources], [s.path for s in extra], io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
-    found = fnd.combine([book.findings, import_findings, validation.validate(ledger, book)])
+    # journal vouchers the posted ledger already holds are read once, not twice
+    ledger, posted_findings = posted_journals.split(ledger, book)
+    found = fnd.combine([book.findings, import_findings, posted_findings, validation.validate(ledger, book)])
     return ValidationResult(io, book, ledger, found)
 
 
