@@ -51,6 +51,17 @@ def test_group_close_consolidates_translates_and_eliminates(group, capsys):
     assert total("1600") == Decimal("4803.34")  # goodwill USD 5,227.27 at the closing rate 0.9189
     # the group's CTA: the US company's 4,321.00 less the NCI's 864.20, plus 203.34 on the goodwill
     assert total("3950") == Decimal("-3660.14")
+    # retained earnings: the NL company's 173,000.00 and the US company's USD 20,000.00 at their
+    # HistoricalEquity 18,080.00 (read from the Consolidation sheet), not at the one rate 0.88
+    assert total("3900") == Decimal("-191080.00")
+    us_retained = ctb[(ctb["Company"] == "Contoso Trading US") & (ctb["LocalAccount"] == "3900")]
+    assert us_retained["RateType"].tolist() == ["HistoricalEquity"]
+    income = book.read_sheet("GroupIncomeStatement").frame.set_index("Name")["YearToDate"]
+    # the NCI's 20 % of the US company's translated profit 174,458.00
+    assert Decimal(str(income["Attributable to non-controlling interests"])) == Decimal("34891.60")
+    assert Decimal(str(income["Attributable to owners of the parent"])) + Decimal("34891.60") == Decimal(
+        str(income["Profit for the period"])
+    )
     # the NL company is in at its own figures after its close (revaluation posted: 1110 at 91,890.00)
     nl_usd_bank = ctb[(ctb["Company"] == "Contoso Trading NL") & (ctb["Account"] == "1110")]
     assert Decimal(str(nl_usd_bank["AmountGroup"].iloc[0])) == Decimal("91890.00")

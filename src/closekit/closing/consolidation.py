@@ -284,13 +284,14 @@ def _translated(
     on_retained = (
         (frame["LocalAccount"] == retained) & (frame["type"] == "Equity") & (frame["RateType"] == "Historical")
     )
-    if historical_equity is not None and retained:
+    retained_local = int(frame.loc[on_retained, "AmountLocal"].sum())
+    if historical_equity is not None and retained and (historical_equity or retained_local or on_retained.any()):
         row = {
             "Company": company.name,
             "Kind": BALANCE,
             "LocalAccount": retained,
             **dict.fromkeys(dims, ""),
-            "AmountLocal": int(frame.loc[on_retained, "AmountLocal"].sum()),
+            "AmountLocal": retained_local,
             "Account": _group_account(company, retained),
             "type": "Equity",
             "RateType": HISTORICAL_EQUITY,
@@ -299,6 +300,7 @@ def _translated(
             "Rate": None,
         }
         frame = pd.concat([frame[~on_retained], pd.DataFrame([row])], ignore_index=True)
+        frame = frame.sort_values(["LocalAccount", *dims], kind="stable", ignore_index=True)
     elif retained and company.retained_opening:
         found.append(
             fnd.finding(
@@ -327,21 +329,23 @@ def _translated(
         frame.loc[on, "Rate"] = pd.Series([rate] * int(on.sum()), index=frame.index[on], dtype=object)
     frame = _amounts(frame, share, group_ccy)
     he_row = frame["RateType"] == HISTORICAL_EQUITY
-    if he_row.any():
-        i = frame.index[he_row][0]
-        movement = int(frame.at[i, "AmountLocal"]) - company.retained_opening
-        exact = Fraction(-historical_equity)
-        if movement:
-            average = _rate(rates, company.currency, group_ccy, "Average", ctx)
-            if average is None:
-                found.append(_missing_rate(company, "Average", 1, ctx))
-                return frame.drop(index=i)
-            exact += movement * _scaled(average, company.currency, group_ccy)
-        frame.at[i, "AmountGroup"] = _round(exact * share)
-        frame.at[i, "_full"] = _round(exact)
+    if historical_equity is not None and retained:
+        retained_full = -historical_equity
+        if he_row.any():
+            i = frame.index[he_row][0]
+            movement = int(frame.at[i, "AmountLocal"]) - company.retained_opening
+            exact = Fraction(-historical_equity)
+            if movement:
+                average = _rate(rates, company.currency, group_ccy, "Average", ctx)
+                if average is None:
+                    found.append(_missing_rate(company, "Average", 1, ctx))
+                    return frame.drop(index=i)
+                exact += movement * _scaled(average, company.currency, group_ccy)
+            frame.at[i, "AmountGroup"] = _round(exact * share)
+            frame.at[i, "_full"] = retained_full = _round(exact)
         if ctx.end == _fiscal_year_end(ctx):
             pl = frame["type"].isin(["Revenue", "Expense"])
-            carried = -(int(frame.at[i, "_full"]) + int(frame.loc[pl, "_full"].sum()))
+            carried = -(retained_full + int(frame.loc[pl, "_full"].sum()))
             found.append(
                 fnd.finding(
                     "historical-equity-next",
