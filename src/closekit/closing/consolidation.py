@@ -21,12 +21,25 @@ carried, others are summed away. One level only: a subsidiary's own Consolidatio
    the group currency's minor units (exponents from ISO 4217: a JPY subsidiary is exact). ``share``
    is the ownership under Settings ``ConsolidationMethod`` = ``Proportionate`` (the default, D365's
    rollup), 1 under ``Full``.
+   **Equity by the year each part arose** (IAS 21.39-41, docs/close.md "Consolidation"): the
+   Historical equity lines at the Consolidation sheet's ``AcquisitionRate`` when given (RateType
+   ``Acquisition``); the subsidiary's retained earnings as ``HistoricalEquity`` (their translated
+   amount at the fiscal year's start) plus their movement since at the Average rate, one row
+   rounded once (RateType ``HistoricalEquity``). Without it, the one Historical rate and a
+   ``historical-equity-missing`` Warning; at the year's last period ``historical-equity-next``
+   gives the next year's figure.
 4. CTA: ``−Σ AmountGroup`` of the subsidiary, one line on ``TranslationAdjustmentAccount`` with
    blank dimensions (§6 rule 6): the translated subsidiary balances.
-5. ``Full`` and ownership below 100 %: the non-controlling interest (§6 rule 8 (b)) =
+5. The investment (``Investment`` given): rows of Kind ``Acquisition`` eliminate the parent's
+   cost (``InvestmentAccount``) against the equity at acquisition (``EquityAtAcquisition`` ×
+   ``AcquisitionRate``), with the NCI at acquisition (``Full``) and goodwill on ``GoodwillAccount``,
+   an asset of the subsidiary at the closing rate (IAS 21.47, its translation difference a CTA
+   row), or a gain on ``BargainPurchaseGainAccount``.
+6. ``Full`` and ownership below 100 %: the non-controlling interest (§6 rule 8 (b)) =
    ``round((1 − ownership) × translated net assets)`` (Asset and Liability lines, which equal the
-   translated equity including profit and CTA): Dr ``NonControllingInterestOffsetAccount`` (group
-   equity), Cr ``NonControllingInterestAccount``.
+   translated equity including profit and CTA), less the NCI at acquisition: Cr
+   ``NonControllingInterestAccount``; Dr ``TranslationAdjustmentAccount`` its share of the CTA
+   (IAS 21.41), Dr ``NonControllingInterestOffsetAccount`` (group equity) the rest.
 
 **Eliminations** (§6 rule 7, example 6.2). A line whose ``TradingPartner`` dimension names another
 group company (a Consolidation ``Company``, or the parent's Settings ``Company``) is intercompany;
@@ -38,10 +51,10 @@ difference is an ``elimination-mismatch`` Warning naming both sides and the diff
 to ``IntercompanyDifferenceAccount`` (a line of Kind ``IC difference``) so the group balances.
 
 **The sheet** ``ConsolidatedTrialBalance``: one row per company × kind × group account × dimension
-values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``IC difference``; ``Unbalanced`` when the group
+values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``Acquisition``, ``IC difference``; ``Unbalanced`` when the group
 workbook's own balances do not add up to zero, with an ``unbalanced-voucher`` Error: shown, never
 plugged), Account, dimensions,
-LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated. The group's balances
+LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated, RateType. The group's balances
 are the rows with Eliminated false; they add up to zero. The group statements
 (``GroupBalanceSheet``, ``GroupIncomeStatement``) are :mod:`closekit.closing.statements` on those rows.
 """
