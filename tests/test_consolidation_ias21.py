@@ -304,3 +304,23 @@ def test_an_investment_the_parent_does_not_hold_is_a_warning():
         "the group workbook's InvestmentAccount 1500 holds 1,800.00 EUR, the Consolidation sheet's Investment "
         "column adds up to 1,750.00: the difference 50.00 stays on 1500 in the group"
     ]
+
+
+def test_a_dividend_out_of_retained_earnings_moves_them_at_the_average_rate():
+    """S pays a dividend of USD 100.00 in 2026 (cash and retained earnings down 100.00): its
+    retained earnings, USD −200.00, are 330.00 − 100.00 × 1.20 = 210.00 (a simplification: IAS 21
+    would take the rate of the dividend's date), the CTA the plug: 3,510.00 − 650.00 − 1,750.00 −
+    210.00 − 300.00 = 600.00."""
+    rows = [("1000", "2700.00"), *[r for r in S_YEAR_2 if r[0] not in ("1000", "3900")], ("3900", "-200.00")]
+    sub = subsidiary(rows, investment="1750.00", historical_equity="330.00", retained_opening="-300.00")
+    table, _, _ = run([parent("1750.00"), sub], YEAR_2)
+    assert group_total(table, "3900") == "-210.00"
+    assert group_total(table, "3950") == "-600.00"
+
+
+def test_no_retained_earnings_at_the_years_start_needs_no_historical_equity():
+    sub = subsidiary(S_YEAR_1, investment="1750.00")
+    sub = consolidation.Company(**{**sub.__dict__, "acquisition": consolidation.Acquisition(rate=Fraction(1))})
+    _, found, _ = run([parent(), sub], YEAR_1)
+    assert "historical-equity-missing" not in set(found["Code"])
+    assert "is 330.00" in message(found, "historical-equity-next")[0]

@@ -294,6 +294,8 @@ def _translated(
         # acquired in this fiscal year: its retained earnings at the year's start are pre-acquisition
         historical_equity = -_round(Fraction(company.retained_opening) * _scaled(acq.rate, company.currency, group_ccy))
     retained = str(company.retained_account or "")
+    if historical_equity is None and retained and not company.retained_opening:
+        historical_equity = 0  # no retained earnings at the year's start: nothing to carry at any rate
     on_retained = (
         (frame["LocalAccount"] == retained) & (frame["type"] == "Equity") & (frame["RateType"] == "Historical")
     )
