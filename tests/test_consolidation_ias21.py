@@ -324,3 +324,14 @@ def test_no_retained_earnings_at_the_years_start_needs_no_historical_equity():
     _, found, _ = run([parent(), sub], YEAR_1)
     assert "historical-equity-missing" not in set(found["Code"])
     assert "is 330.00" in message(found, "historical-equity-next")[0]
+
+
+def test_an_investment_without_the_equity_at_acquisition_is_not_eliminated_and_says_so():
+    sub = subsidiary(S_YEAR_2, investment="1750.00", historical_equity="330.00", retained_opening="-300.00")
+    acquisition = consolidation.Acquisition(rate=Fraction(1), investment=175000, historical_equity=33000)
+    sub = consolidation.Company(**{**sub.__dict__, "acquisition": acquisition})
+    table, found, _ = run([parent("1750.00"), sub], YEAR_2)
+    bad = found[found["Code"] == "bad-setting"]
+    assert bad[["Where", "Row", "Column"]].values.tolist() == [["Consolidation", 3, "EquityAtAcquisition"]]
+    assert group_total(table, "1500") == "1750.00"  # shown, not eliminated
+    assert table.loc[~table["Eliminated"], "AmountGroup"].sum() == 0
