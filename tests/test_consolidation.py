@@ -136,9 +136,12 @@ def test_example_6_1_eighty_percent_full_with_non_controlling_interest():
     book = group_book(ConsolidationMethod="Full")
     table, found = consolidation.consolidate([EMPTY_PARENT, sub], book.settings, book.rates, CTX)
     assert found.empty
-    assert rows_of(table, "S")[-3:] == [
+    # IAS 21.41: the NCI's 20 % of the CTA (20.00) is the NCI's, so it leaves the group's CTA; the
+    # rest of the NCI (20 % of capital and profit: 128.00 + 68.00) comes out of group equity.
+    assert rows_of(table, "S")[-4:] == [
         ("CTA", "3950", "", "-100.00"),
-        ("NCI", "3990", "", "216.00"),
+        ("NCI", "3990", "", "196.00"),
+        ("NCI", "3950", "", "20.00"),
         ("NCI", "3980", "", "-216.00"),
     ]
     assert [g for _, _, _, g in rows_of(table, "S")[:6]] == [

@@ -36,9 +36,32 @@ def test_group_close_consolidates_translates_and_eliminates(group, capsys):
     assert us_bank["Account"] == "1100" and Decimal(str(us_bank["AmountGroup"])) == Decimal("330804.00")
     eliminated = ctb[ctb["Eliminated"].astype(bool)]
     assert sorted(Decimal(str(v)) for v in eliminated["AmountGroup"]) == [Decimal("-45945.00"), Decimal("45945.00")]
-    nci = ctb[ctb["Kind"] == "NCI"]
-    # 20 % of the US company's translated net assets (330,804.00 − 45,945.00)
-    assert sorted(Decimal(str(v)) for v in nci["AmountGroup"]) == [Decimal("-56971.80"), Decimal("56971.80")]
+
+    def total(account, kinds=("Balance", "CTA", "NCI", "Acquisition")):
+        rows = ctb[(ctb["Account"] == account) & ctb["Kind"].isin(kinds) & ~ctb["Eliminated"].astype(bool)]
+        return sum(Decimal(str(v)) for v in rows["AmountGroup"])
+
+    # the NCI: 20 % of the US company's translated net assets (330,804.00 − 45,945.00), of which
+    # 17,600.00 at acquisition (20 % × USD 100,000.00 × 0.88) and its 20 % of the CTA (IAS 21.41)
+    assert total("3980") == Decimal("-56971.80")
+    assert total("3980", ("Acquisition",)) == Decimal("-17600.00")
+    assert total("3950", ("NCI",)) == Decimal("864.20")  # 20 % of the US company's CTA 4,321.00
+    # the investments (1500) are eliminated against the equity at acquisition; group capital is the parent's
+    assert total("1500") == 0 and total("3000") == Decimal("-300000.00")
+    assert total("1600") == Decimal("4803.34")  # goodwill USD 5,227.27 at the closing rate 0.9189
+    # the group's CTA: the US company's 4,321.00 less the NCI's 864.20, plus 203.34 on the goodwill
+    assert total("3950") == Decimal("-3660.14")
+    # retained earnings: the NL company's 173,000.00 and the US company's USD 20,000.00 at their
+    # HistoricalEquity 18,080.00 (read from the Consolidation sheet), not at the one rate 0.88
+    assert total("3900") == Decimal("-191080.00")
+    us_retained = ctb[(ctb["Company"] == "Contoso Trading US") & (ctb["LocalAccount"] == "3900")]
+    assert us_retained["RateType"].tolist() == ["HistoricalEquity"]
+    income = book.read_sheet("GroupIncomeStatement").frame.set_index("Name")["YearToDate"]
+    # the NCI's 20 % of the US company's translated profit 174,458.00
+    assert Decimal(str(income["Attributable to non-controlling interests"])) == Decimal("34891.60")
+    assert Decimal(str(income["Attributable to owners of the parent"])) + Decimal("34891.60") == Decimal(
+        str(income["Profit for the period"])
+    )
     # the NL company is in at its own figures after its close (revaluation posted: 1110 at 91,890.00)
     nl_usd_bank = ctb[(ctb["Company"] == "Contoso Trading NL") & (ctb["Account"] == "1110")]
     assert Decimal(str(nl_usd_bank["AmountGroup"].iloc[0])) == Decimal("91890.00")

@@ -192,7 +192,10 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
         kept = table[~table["Eliminated"]]
         companies = table.loc[table["Kind"] == "Balance", "Company"].nunique()
         eliminated = int(table.loc[table["Eliminated"], "AmountGroup"].clip(lower=0).sum())
-        cta = int(kept.loc[kept["Kind"] == "CTA", "AmountGroup"].sum())
+        # the group's CTA: the CTA rows less the NCI's share of it (Kind NCI rows on the CTA account)
+        cta_accounts = set(kept.loc[kept["Kind"] == "CTA", "Account"])
+        cta_rows = kept["Kind"].isin(["CTA", "NCI"]) & kept["Account"].isin(cta_accounts)
+        cta = int(kept.loc[cta_rows, "AmountGroup"].sum())
         out.print(
             f"consolidation: {companies} companies, {len(table)} lines in {ccy}; intercompany "
             f"{money.display(eliminated, ccy)} eliminated; translation adjustment (CTA) "

@@ -21,12 +21,25 @@ carried, others are summed away. One level only: a subsidiary's own Consolidatio
    the group currency's minor units (exponents from ISO 4217: a JPY subsidiary is exact). ``share``
    is the ownership under Settings ``ConsolidationMethod`` = ``Proportionate`` (the default, D365's
    rollup), 1 under ``Full``.
+   **Equity by the year each part arose** (IAS 21.39-41, docs/close.md "Consolidation"): the
+   Historical equity lines at the Consolidation sheet's ``AcquisitionRate`` when given (RateType
+   ``Acquisition``); the subsidiary's retained earnings as ``HistoricalEquity`` (their translated
+   amount at the fiscal year's start) plus their movement since at the Average rate, one row
+   rounded once (RateType ``HistoricalEquity``). Without it, the one Historical rate and a
+   ``historical-equity-missing`` Warning; at the year's last period ``historical-equity-next``
+   gives the next year's figure.
 4. CTA: ``−Σ AmountGroup`` of the subsidiary, one line on ``TranslationAdjustmentAccount`` with
    blank dimensions (§6 rule 6): the translated subsidiary balances.
-5. ``Full`` and ownership below 100 %: the non-controlling interest (§6 rule 8 (b)) =
+5. The investment (``Investment`` given): rows of Kind ``Acquisition`` eliminate the parent's
+   cost (``InvestmentAccount``) against the equity at acquisition (``EquityAtAcquisition`` ×
+   ``AcquisitionRate``), with the NCI at acquisition (``Full``) and goodwill on ``GoodwillAccount``,
+   an asset of the subsidiary at the closing rate (IAS 21.47, its translation difference a CTA
+   row), or a gain on ``BargainPurchaseGainAccount``.
+6. ``Full`` and ownership below 100 %: the non-controlling interest (§6 rule 8 (b)) =
    ``round((1 − ownership) × translated net assets)`` (Asset and Liability lines, which equal the
-   translated equity including profit and CTA): Dr ``NonControllingInterestOffsetAccount`` (group
-   equity), Cr ``NonControllingInterestAccount``.
+   translated equity including profit and CTA), less the NCI at acquisition: Cr
+   ``NonControllingInterestAccount``; Dr ``TranslationAdjustmentAccount`` its share of the CTA
+   (IAS 21.41), Dr ``NonControllingInterestOffsetAccount`` (group equity) the rest.
 
 **Eliminations** (§6 rule 7, example 6.2). A line whose ``TradingPartner`` dimension names another
 group company (a Consolidation ``Company``, or the parent's Settings ``Company``) is intercompany;
@@ -38,16 +51,17 @@ difference is an ``elimination-mismatch`` Warning naming both sides and the diff
 to ``IntercompanyDifferenceAccount`` (a line of Kind ``IC difference``) so the group balances.
 
 **The sheet** ``ConsolidatedTrialBalance``: one row per company × kind × group account × dimension
-values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``IC difference``; ``Unbalanced`` when the group
+values: Company, Kind (``Balance``, ``CTA``, ``NCI``, ``Acquisition``, ``IC difference``; ``Unbalanced`` when the group
 workbook's own balances do not add up to zero, with an ``unbalanced-voucher`` Error: shown, never
 plugged), Account, dimensions,
-LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated. The group's balances
+LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated, RateType. The group's balances
 are the rows with Eliminated false; they add up to zero. The group statements
 (``GroupBalanceSheet``, ``GroupIncomeStatement``) are :mod:`closekit.closing.statements` on those rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -69,6 +83,8 @@ TRADING_PARTNER = "TradingPartner"
 DEFAULT_RATE = {"Asset": "Closing", "Liability": "Closing", "Revenue": "Average", "Expense": "Average"}
 DEFAULT_RATE_OTHER = "Historical"  # Equity
 BALANCE, CTA, NCI, IC_DIFFERENCE, UNBALANCED = "Balance", "CTA", "NCI", "IC difference", "Unbalanced"
+ACQUISITION = "Acquisition"  # a Kind (the investment's elimination) and a RateType (the AcquisitionRate)
+HISTORICAL_EQUITY = "HistoricalEquity"  # the RateType of retained earnings carried at historical rates
 SHEET = "ConsolidatedTrialBalance"
 TABLE_KEYS = {
     "consolidated_trial_balance": SHEET,
@@ -88,6 +104,21 @@ class Company:
     ownership: Fraction = Fraction(1)
     where: str = ""
     parent: bool = False
+    acquisition: Acquisition = field(default_factory=lambda: Acquisition())
+    retained_account: str | None = None  # its Settings RetainedEarningsAccount
+    retained_opening: int = 0  # the balance of retained earnings at the fiscal year's start (minor units, signed)
+    row: int | None = None  # its row of the Consolidation sheet
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """What the Consolidation sheet says of a subsidiary's acquisition and equity (all optional)."""
+
+    date: dt.date | None = None
+    rate: Fraction | None = None  # 1 unit of the subsidiary's currency = rate units of the group's, at acquisition
+    equity: int | None = None  # its net assets at acquisition, minor units of its currency, credit positive
+    investment: int | None = None  # the parent's cost, minor units of the group currency
+    historical_equity: int | None = None  # retained earnings at the year's start, historical rates, group minor units
 
 
 @dataclass
@@ -181,41 +212,7 @@ def consolidate(
     found: list[dict] = []
     parts: list[pd.DataFrame] = []
     for company in companies:
-        frame = _company_lines(company, dims)
-        frame.insert(0, "Company", company.name)
-        frame.insert(1, "Kind", BALANCE)
-        frame["Currency"] = company.currency
-        frame["Ownership"] = company.ownership
-        frame["Rate"] = None
-        if company.currency == group_ccy:
-            frame["Rate"] = [Fraction(1)] * len(frame)
-        else:
-            for rate_type in pd.unique(frame["RateType"]):
-                rate = _rate(rates, company.currency, group_ccy, rate_type, ctx)
-                on = (frame["RateType"] == rate_type).to_numpy()
-                frame.loc[on, "Rate"] = pd.Series([rate] * int(on.sum()), index=frame.index[on], dtype=object)
-                if rate is None:
-                    found.append(
-                        fnd.finding(
-                            "missing-rate",
-                            "Rates",
-                            f"no {rate_type} rate from {company.currency} to {group_ccy} (or back) "
-                            + (
-                                f"dated in the period {ctx.start:%Y-%m-%d}..{ctx.end:%Y-%m-%d}"
-                                if rate_type == "Average"
-                                else f"in force on {ctx.end:%Y-%m-%d}"
-                            )
-                            + f": {int(on.sum())} line(s) of {company.name} ({company.where}) are not "
-                            f"translated; the CTA line holds them",
-                            column="Rate",
-                        )
-                    )
-        factor = pd.Series(
-            [None if r is None else r * shares[company.name] for r in frame["Rate"]], index=frame.index, dtype=object
-        )
-        frame["AmountGroup"] = convert(frame["AmountLocal"].astype("Int64"), frame["Currency"], factor, group_ccy)
-        frame = frame[frame["AmountGroup"].notna()].copy()
-        frame["AmountGroup"] = frame["AmountGroup"].astype("int64")
+        frame = _translated(company, dims, shares[company.name], rates, ctx, found)
         parts.append(frame)
         if company.parent:
             off = int(frame["AmountGroup"].sum())
@@ -232,48 +229,336 @@ def consolidate(
                     )
                 )
             continue
-        translated = int(frame["AmountGroup"].sum())
-        if translated:
-            parts.append(_extra(company, CTA, settings.translation_adjustment_account, -translated, dims))
-            if not settings.translation_adjustment_account:
-                found.append(_missing_setting("TranslationAdjustmentAccount", company.name, "the CTA"))
-        if full and company.ownership < 1:
-            net_assets = int(frame.loc[frame["type"].isin(["Asset", "Liability"]), "AmountGroup"].sum())
-            nci = _round(Fraction(net_assets) * (1 - company.ownership))
-            if nci:
-                parts.append(_extra(company, NCI, settings.non_controlling_interest_offset_account, nci, dims))
-                parts.append(_extra(company, NCI, settings.non_controlling_interest_account, -nci, dims))
-                for key, alias in (
-                    ("non_controlling_interest_account", "NonControllingInterestAccount"),
-                    ("non_controlling_interest_offset_account", "NonControllingInterestOffsetAccount"),
-                ):
-                    if not getattr(settings, key):
-                        found.append(_missing_setting(alias, company.name, "the non-controlling interest"))
+        parts += _subsidiary_rows(company, frame, settings, rates, ctx, full, found)
     table = pd.concat(parts, ignore_index=True) if parts else _extra(None, BALANCE, "", 0, dims).iloc[0:0]
+    found += _check_investment(table, companies, settings, group_ccy)
     table["Eliminated"] = False
     table, eliminated_found = _eliminate(table, companies, shares, settings, dims, group_ccy)
     found += eliminated_found
-    columns = [
-        "Company",
-        "Kind",
-        "Account",
-        *dims,
-        "LocalAccount",
-        "Currency",
-        "AmountLocal",
-        "Rate",
-        "Ownership",
-        "AmountGroup",
-        "Eliminated",
-    ]
-    table = table[columns].reset_index(drop=True)
+    table = table[[*COLUMNS[:3], *dims, *COLUMNS[3:]]].reset_index(drop=True)
     table["AmountLocal"] = table["AmountLocal"].astype("Int64")
     table["AmountGroup"] = table["AmountGroup"].astype("int64")
     table["Eliminated"] = table["Eliminated"].astype(bool)
+    table["RateType"] = table["RateType"].fillna("").astype(str)
     total = int(table.loc[~table["Eliminated"], "AmountGroup"].sum())
     if total:  # every company's lines plus its CTA add up to zero: a bug otherwise
         raise RuntimeError(f"the consolidated trial balance does not balance by {total} minor units")
     return table, fnd.frame(found)
+
+
+#: The sheet's columns (the group's dimensions go after Account); RateType was added by issue 15.
+COLUMNS = [
+    "Company",
+    "Kind",
+    "Account",
+    "LocalAccount",
+    "Currency",
+    "AmountLocal",
+    "Rate",
+    "Ownership",
+    "AmountGroup",
+    "Eliminated",
+    "RateType",
+]
+
+
+def _scaled(rate: Fraction, source: str, target: str) -> Fraction:
+    """``rate`` as a factor from minor units of ``source`` to minor units of ``target``."""
+    return rate * Fraction(10) ** (money.exponent(target) - money.exponent(source))
+
+
+def _fiscal_year_end(ctx: CloseContext) -> pd.Timestamp:
+    return ctx.fiscal_year_start + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+
+
+def _translated(
+    company: Company, dims: tuple[str, ...], share: Fraction, rates: Rates, ctx: CloseContext, found: list[dict]
+) -> pd.DataFrame:
+    """The company's lines translated into the group currency (module doc, rules 1 to 3 and
+    "Equity"): ``AmountGroup`` at ``share``, ``_full`` the same at 100 %."""
+    group_ccy = ctx.accounting_currency
+    frame = _company_lines(company, dims)
+    frame.insert(0, "Company", company.name)
+    frame.insert(1, "Kind", BALANCE)
+    frame["Currency"] = company.currency
+    frame["Ownership"] = company.ownership
+    frame["Rate"] = None
+    foreign = company.currency != group_ccy
+    if not foreign:
+        frame["Rate"] = [Fraction(1)] * len(frame)
+        return _amounts(frame, share, group_ccy)
+    acq = company.acquisition
+    historical_equity = acq.historical_equity
+    in_year = acq.date is not None and pd.Timestamp(acq.date) >= ctx.fiscal_year_start
+    if historical_equity is None and acq.rate is not None and in_year:
+        # acquired in this fiscal year: its retained earnings at the year's start are pre-acquisition
+        historical_equity = -_round(Fraction(company.retained_opening) * _scaled(acq.rate, company.currency, group_ccy))
+    retained = str(company.retained_account or "")
+    if historical_equity is None and retained and not company.retained_opening:
+        historical_equity = 0  # no retained earnings at the year's start: nothing to carry at any rate
+    on_retained = (
+        (frame["LocalAccount"] == retained) & (frame["type"] == "Equity") & (frame["RateType"] == "Historical")
+    )
+    retained_local = int(frame.loc[on_retained, "AmountLocal"].sum())
+    if historical_equity is not None and retained and (historical_equity or retained_local or on_retained.any()):
+        row = {
+            "Company": company.name,
+            "Kind": BALANCE,
+            "LocalAccount": retained,
+            **dict.fromkeys(dims, ""),
+            "AmountLocal": retained_local,
+            "Account": _group_account(company, retained),
+            "type": "Equity",
+            "RateType": HISTORICAL_EQUITY,
+            "Currency": company.currency,
+            "Ownership": company.ownership,
+            "Rate": None,
+        }
+        frame = pd.concat([frame[~on_retained], pd.DataFrame([row])], ignore_index=True)
+        frame = frame.sort_values(["LocalAccount", *dims], kind="stable", ignore_index=True)
+    elif retained and company.retained_opening:
+        found.append(
+            fnd.finding(
+                "historical-equity-missing",
+                "Consolidation",
+                f"the retained earnings of {company.name} at the start of the fiscal year "
+                f"({money.display(company.retained_opening, company.currency)} {company.currency} on "
+                f"{retained}) are translated at the one Historical rate in force on {ctx.end:%Y-%m-%d}; IAS 21 "
+                "translates each earlier year's result at that year's average rate, so they and the CTA may be off",
+                row=company.row,
+                column="HistoricalEquity",
+            )
+        )
+    if acq.rate is not None:
+        frame.loc[(frame["type"] == "Equity") & (frame["RateType"] == "Historical"), "RateType"] = ACQUISITION
+    for rate_type in pd.unique(frame["RateType"]):
+        on = (frame["RateType"] == rate_type).to_numpy()
+        if rate_type == ACQUISITION:
+            rate = acq.rate
+        elif rate_type == HISTORICAL_EQUITY:
+            continue
+        else:
+            rate = _rate(rates, company.currency, group_ccy, rate_type, ctx)
+            if rate is None:
+                found.append(_missing_rate(company, rate_type, int(on.sum()), ctx))
+        frame.loc[on, "Rate"] = pd.Series([rate] * int(on.sum()), index=frame.index[on], dtype=object)
+    frame = _amounts(frame, share, group_ccy)
+    he_row = frame["RateType"] == HISTORICAL_EQUITY
+    if historical_equity is not None and retained:
+        retained_full = -historical_equity
+        if he_row.any():
+            i = frame.index[he_row][0]
+            movement = int(frame.at[i, "AmountLocal"]) - company.retained_opening
+            exact = Fraction(-historical_equity)
+            if movement:
+                average = _rate(rates, company.currency, group_ccy, "Average", ctx)
+                if average is None:
+                    found.append(_missing_rate(company, "Average", 1, ctx))
+                    return frame.drop(index=i)
+                exact += movement * _scaled(average, company.currency, group_ccy)
+            frame.at[i, "AmountGroup"] = _round(exact * share)
+            frame.at[i, "_full"] = retained_full = _round(exact)
+        if ctx.end == _fiscal_year_end(ctx):
+            pl = frame["type"].isin(["Revenue", "Expense"])
+            carried = -(retained_full + int(frame.loc[pl, "_full"].sum()))
+            found.append(
+                fnd.finding(
+                    "historical-equity-next",
+                    "Consolidation",
+                    f"{company.name}: the HistoricalEquity of the next fiscal year is "
+                    f"{money.format_minor(carried, group_ccy)} ({group_ccy}: these retained earnings plus this "
+                    "year's result, as translated here)",
+                    row=company.row,
+                    column="HistoricalEquity",
+                )
+            )
+    return frame
+
+
+def _amounts(frame: pd.DataFrame, share: Fraction, group_ccy: str) -> pd.DataFrame:
+    """AmountGroup (at ``share``) and ``_full`` (at 100 %) of every row with a rate; rows without
+    one are left out (their missing-rate finding says so; the CTA holds them)."""
+    currency = frame["Currency"]
+    full = convert(frame["AmountLocal"].astype("Int64"), currency, frame["Rate"].astype(object), group_ccy)
+    factor = pd.Series([None if r is None else r * share for r in frame["Rate"]], index=frame.index, dtype=object)
+    part = convert(frame["AmountLocal"].astype("Int64"), currency, factor, group_ccy)
+    keep = part.notna() | (frame["RateType"] == HISTORICAL_EQUITY)
+    frame = frame.assign(AmountGroup=part.fillna(0), _full=full.fillna(0))[keep].copy()
+    frame["AmountGroup"] = frame["AmountGroup"].astype("int64")
+    frame["_full"] = frame["_full"].astype("int64")
+    return frame
+
+
+def _missing_rate(company: Company, rate_type: str, count: int, ctx: CloseContext) -> dict:
+    group_ccy = ctx.accounting_currency
+    return fnd.finding(
+        "missing-rate",
+        "Rates",
+        f"no {rate_type} rate from {company.currency} to {group_ccy} (or back) "
+        + (
+            f"dated in the period {ctx.start:%Y-%m-%d}..{ctx.end:%Y-%m-%d}"
+            if rate_type == "Average"
+            else f"in force on {ctx.end:%Y-%m-%d}"
+        )
+        + f": {count} line(s) of {company.name} ({company.where}) are not translated; the CTA line holds them",
+        column="Rate",
+    )
+
+
+def _group_account(company: Company, local: str) -> str:
+    """The group account a subsidiary account consolidates into (its ConsolidationAccount, else itself)."""
+    accounts = company.accounts
+    if "consolidation_account" in accounts:
+        hit = accounts.loc[accounts["account"].astype(str) == local, "consolidation_account"]
+        if len(hit) and pd.notna(hit.iloc[0]) and str(hit.iloc[0]) != "":
+            return str(hit.iloc[0])
+    return local
+
+
+def _subsidiary_rows(
+    company: Company,
+    frame: pd.DataFrame,
+    settings: schema.Settings,
+    rates: Rates,
+    ctx: CloseContext,
+    full: bool,
+    found: list[dict],
+) -> list[pd.DataFrame]:
+    """A subsidiary's CTA, acquisition elimination (with goodwill) and non-controlling interest rows."""
+    dims = tuple(ctx.dimensions)
+    cta_account = settings.translation_adjustment_account
+    parts: list[pd.DataFrame] = []
+    translated = int(frame["AmountGroup"].sum())
+    if translated:
+        parts.append(_extra(company, CTA, cta_account, -translated, dims))
+        if not cta_account:
+            found.append(_missing_setting("TranslationAdjustmentAccount", company.name, "the CTA"))
+    nci_at_acquisition = 0
+    acq = company.acquisition
+    if acq.investment is not None:
+        rows, nci_at_acquisition, goodwill_cta = _acquisition_rows(company, frame, settings, rates, ctx, full, found)
+        parts += rows
+        if goodwill_cta:
+            parts.append(_extra(company, CTA, cta_account, goodwill_cta, dims, local="goodwill"))
+    if full and company.ownership < 1:
+        outside = 1 - company.ownership
+        net_assets = int(frame.loc[frame["type"].isin(["Asset", "Liability"]), "AmountGroup"].sum())
+        nci = _round(Fraction(net_assets) * outside)
+        nci_cta = _round(Fraction(-translated) * outside)  # IAS 21.41: the NCI's share of the CTA is the NCI's
+        since = nci - nci_at_acquisition
+        for account, amount in (
+            (settings.non_controlling_interest_offset_account, since + nci_cta),
+            (cta_account, -nci_cta),
+            (settings.non_controlling_interest_account, -since),
+        ):
+            if amount:
+                parts.append(_extra(company, NCI, account, amount, dims))
+        for key, alias in (
+            ("non_controlling_interest_account", "NonControllingInterestAccount"),
+            ("non_controlling_interest_offset_account", "NonControllingInterestOffsetAccount"),
+        ):
+            if not getattr(settings, key) and (since or nci_cta):
+                found.append(_missing_setting(alias, company.name, "the non-controlling interest"))
+    return parts
+
+
+def _acquisition_rows(company, frame, settings, rates, ctx, full, found) -> tuple[list[pd.DataFrame], int, int]:
+    """The elimination of the parent's investment against the subsidiary's equity at acquisition
+    (IFRS 10 B86(b), IFRS 3.32, the NCI at its share of the net assets, IFRS 3.19(b)), and goodwill
+    as an asset of the subsidiary translated at the closing rate (IAS 21.47). (rows, the NCI at
+    acquisition, the goodwill's translation difference for the CTA, signed as a CTA row)."""
+    dims = tuple(ctx.dimensions)
+    group_ccy = ctx.accounting_currency
+    acq = company.acquisition
+    foreign = company.currency != group_ccy
+    if acq.equity is None:
+        found.append(
+            fnd.finding(
+                "bad-setting",
+                "Consolidation",
+                f"{company.name} has an Investment but no EquityAtAcquisition: the investment is not eliminated",
+                row=company.row,
+                column="EquityAtAcquisition",
+            )
+        )
+        return [], 0, 0
+    rate = (
+        acq.rate
+        if acq.rate is not None
+        else (_rate(rates, company.currency, group_ccy, "Historical", ctx) if foreign else Fraction(1))
+    )
+    if rate is None:
+        found.append(_missing_rate(company, "Historical", 1, ctx))
+        return [], 0, 0
+    net_assets = _round(acq.equity * _scaled(rate, company.currency, group_ccy))
+    owners = _round(net_assets * company.ownership)
+    eliminated = net_assets if full else owners
+    nci = net_assets - owners if full else 0
+    goodwill = acq.investment - owners
+    capital_rows = frame[
+        (frame["type"] == "Equity") & frame["RateType"].isin([ACQUISITION, "Historical"]) & (frame["Kind"] == BALANCE)
+    ]
+    capital_rows = capital_rows[capital_rows["LocalAccount"] != str(company.retained_account or "")]
+    rows: list[pd.DataFrame] = []
+    for _, line in capital_rows.iterrows():
+        rows.append(
+            _extra(company, ACQUISITION, line["Account"], -int(line["AmountGroup"]), dims, local=line["LocalAccount"])
+        )
+    capital = -int(capital_rows["AmountGroup"].sum())
+    retained = company.retained_account
+    retained_group = _group_account(company, str(retained)) if retained else settings.retained_earnings_account
+    rows.append(_extra(company, ACQUISITION, retained_group, eliminated - capital, dims, local=str(retained or "")))
+    rows.append(_extra(company, ACQUISITION, settings.investment_account, -acq.investment, dims))
+    if not settings.investment_account:
+        found.append(_missing_setting("InvestmentAccount", company.name, "the investment eliminated"))
+    if nci:
+        rows.append(_extra(company, ACQUISITION, settings.non_controlling_interest_account, -nci, dims))
+    goodwill_cta = 0
+    if goodwill > 0:
+        local = _round(goodwill / _scaled(rate, company.currency, group_ccy)) if foreign else goodwill
+        closing = _rate(rates, company.currency, group_ccy, "Closing", ctx) if foreign else Fraction(1)
+        if closing is None:
+            found.append(_missing_rate(company, "Closing", 1, ctx))
+            at_closing = goodwill
+        else:
+            at_closing = _round(local * _scaled(closing, company.currency, group_ccy))
+        goodwill_cta = -(at_closing - goodwill)
+        line = _extra(company, ACQUISITION, settings.goodwill_account, at_closing, dims, local="goodwill")
+        line[["Currency", "AmountLocal", "Rate", "RateType"]] = [company.currency, local, closing, "Closing"]
+        rows.append(line)
+        if not settings.goodwill_account:
+            found.append(_missing_setting("GoodwillAccount", company.name, "the goodwill"))
+    elif goodwill < 0:
+        this_year = acq.date is None or pd.Timestamp(acq.date) >= ctx.fiscal_year_start
+        account = settings.bargain_purchase_account if this_year else settings.retained_earnings_account
+        rows.append(_extra(company, ACQUISITION, account, goodwill, dims, local="bargain purchase"))
+        if not account:
+            alias = "BargainPurchaseGainAccount" if this_year else "RetainedEarningsAccount"
+            found.append(_missing_setting(alias, company.name, "the gain on a bargain purchase"))
+    return [r for r in rows if int(r["AmountGroup"].iloc[0])], nci, goodwill_cta
+
+
+def _check_investment(table: pd.DataFrame, companies: list[Company], settings, group_ccy: str) -> list[dict]:
+    """The parent's InvestmentAccount must hold what the Consolidation sheet's Investment cells add up to."""
+    account = settings.investment_account
+    typed = [c for c in companies if not c.parent and c.acquisition.investment is not None]
+    if not account or not typed:
+        return []
+    parent = table[(table["Kind"] == BALANCE) & table["Company"].isin([c.name for c in companies if c.parent])]
+    held = int(parent.loc[parent["Account"] == account, "AmountGroup"].sum())
+    cost = sum(int(c.acquisition.investment) for c in typed)
+    if held == cost:
+        return []
+    return [
+        fnd.finding(
+            "investment-mismatch",
+            SHEET,
+            f"the group workbook's InvestmentAccount {account} holds {money.display(held, group_ccy)} {group_ccy}, "
+            f"the Consolidation sheet's Investment column adds up to {money.display(cost, group_ccy)}: the "
+            f"difference {money.display(held - cost, group_ccy)} stays on {account} in the group",
+            column="Investment",
+        )
+    ]
 
 
 def _rate(rates: Rates, source: str, target: str, rate_type: str, ctx: CloseContext) -> Fraction | None:
@@ -294,7 +579,9 @@ def _round(value: Fraction) -> int:
     return magnitude if value >= 0 else -magnitude
 
 
-def _extra(company: Company | None, kind: str, account: str | None, amount: int, dims) -> pd.DataFrame:
+def _extra(
+    company: Company | None, kind: str, account: str | None, amount: int, dims, *, local: str = ""
+) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -302,12 +589,13 @@ def _extra(company: Company | None, kind: str, account: str | None, amount: int,
                 "Kind": kind,
                 "Account": account or "",
                 **dict.fromkeys(dims, ""),
-                "LocalAccount": "",
+                "LocalAccount": local,
                 "Currency": "",
                 "AmountLocal": None,
                 "Rate": None,
                 "Ownership": company.ownership if company else None,
                 "AmountGroup": amount,
+                "_full": amount,
                 "type": "Equity",
                 "RateType": "",
                 "Eliminated": False,
@@ -334,7 +622,10 @@ def _eliminate(table, companies, shares, settings, dims, group_ccy) -> tuple[pd.
     if partner_dim is None or table.empty:
         return table, []
     partner = table[partner_dim].astype(str)
-    ic = ((table["Kind"] == BALANCE) & partner.isin(names) & (partner != table["Company"])).to_numpy()
+    ic = (table["Kind"] == BALANCE) & partner.isin(names) & (partner != table["Company"])
+    if settings.investment_account and any(c.acquisition.investment is not None for c in companies):
+        ic &= table["Account"] != settings.investment_account  # eliminated against the equity, not as a balance
+    ic = ic.to_numpy()
     if not ic.any():
         return table, []
     rows = table[ic].copy()
@@ -356,7 +647,7 @@ def _eliminate(table, companies, shares, settings, dims, group_ccy) -> tuple[pd.
     rest = rest[rest["AmountGroup"] != 0]
     out = pd.concat([table[~ic], eliminated, rest], ignore_index=True)
     order = {n: i for i, n in enumerate(names)}
-    kinds = {BALANCE: 0, CTA: 1, NCI: 2, IC_DIFFERENCE: 3, UNBALANCED: 4}
+    kinds = {BALANCE: 0, CTA: 1, NCI: 2, ACQUISITION: 3, IC_DIFFERENCE: 4, UNBALANCED: 5}
     found: list[dict] = []
     pairs = eliminated.assign(
         side=eliminated["Company"],
@@ -411,7 +702,51 @@ def group_statements(table: pd.DataFrame, book, ctx: CloseContext) -> tuple[pd.D
     )
     year = CloseContext(ctx.period, ctx.fiscal_year_start, ctx.end, ctx.fiscal_year_start, ctx.accounting_currency, ())
     balance, income = stm.statements(lines.reset_index(drop=True), None, book, year, year_closed=True)
-    return balance, income.drop(columns=["Period"])
+    income = income.drop(columns=["Period"])
+    if len(income):
+        profit = int(income["YearToDate"].iloc[-1])
+        nci = non_controlling_profit(table, book)
+        split = pd.DataFrame(
+            [
+                {"StatementLine": "", "Account": "", "Name": OWNERS_SHARE, "YearToDate": profit - nci},
+                {"StatementLine": "", "Account": "", "Name": NCI_SHARE, "YearToDate": nci},
+            ]
+        )
+        income = pd.concat([income, split], ignore_index=True).astype({"YearToDate": np.int64})
+    return balance, income
+
+
+OWNERS_SHARE = "Attributable to owners of the parent"
+NCI_SHARE = "Attributable to non-controlling interests"
+
+
+def non_controlling_profit(table: pd.DataFrame, book) -> int:
+    """The non-controlling interests' share of the group's profit (IFRS 10 B94, IAS 1.81B): under
+    ``Full``, per subsidiary owned below 100 %, ``round((1 − ownership) × its translated profit)``
+    (its income and expense rows, intercompany ones included); 0 under ``Proportionate``, whose
+    lines are already the owners' share."""
+    if book.settings is None or book.settings.consolidation_method != "Full":
+        return 0
+    types = tbm.account_types(book)
+    rows = table[(table["Kind"] == BALANCE) & table["Account"].map(types).isin(list(tbm.PROFIT_AND_LOSS))]
+    total = 0
+    for _, part in rows.groupby("Company", sort=False):
+        ownership = part["Ownership"].iloc[0]
+        if ownership is None or ownership != ownership or ownership >= 1:
+            continue
+        total += _round(Fraction(-int(part["AmountGroup"].sum())) * (1 - Fraction(ownership)))
+    return total
+
+
+def retained_at_year_start(lines: pd.DataFrame, book, ctx: CloseContext) -> int:
+    """A company's retained earnings at the start of the fiscal year (signed minor units): the opening
+    balance of its RetainedEarningsAccount plus the earlier years' profit not closed into it yet."""
+    retained = book.settings.retained_earnings_account if book.settings else None
+    if not retained or lines.empty:
+        return 0
+    year = CloseContext(ctx.period, ctx.fiscal_year_start, ctx.end, ctx.fiscal_year_start, ctx.accounting_currency, ())
+    sums = tbm.balances(lines, None, book, year)
+    return int(sums.loc[sums["account"] == str(retained), "opening"].sum()) + int(sums["prior_pl"].sum())
 
 
 def run_step(lines, adjustments, book, ctx: CloseContext, subsidiaries: Subsidiaries | None):
@@ -507,6 +842,7 @@ def json_records(table: pd.DataFrame, group_currency: str, dims: tuple[str, ...]
                 "rate": rate_text(rec["Rate"]) or None,
                 "amount_group": money.format_minor(int(rec["AmountGroup"]), group_currency),
                 "eliminated": bool(rec["Eliminated"]),
+                "rate_type": rec.get("RateType") or None,
             }
         )
     return records

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,7 @@ import pandas as pd
 from closekit.closing import consolidation
 from closekit.closing.runner import CloseRun
 from closekit.core import findings as fnd
+from closekit.core import money
 from closekit.core.steps import CloseContext
 from closekit.errors import CloseKitError
 from closekit.sheetio.base import SheetIO
@@ -135,8 +137,42 @@ def read(book: CloseBook, io: SheetIO, ctx: CloseContext, close_one: CloseOne) -
             )
         run = result.run
         balances = consolidation.closing_balances(result.lines, run.posted_lines, sub_book, run.ctx)
+        if item.acquisition_rate is not None and item.acquisition_rate <= 0:
+            problem(
+                "bad-setting",
+                row,
+                f"AcquisitionRate {item.acquisition_rate} of {name} is not above 0",
+                "AcquisitionRate",
+            )
         out.companies.append(
-            consolidation.Company(name, currency, balances, sub_book.accounts, share, where=str(item.workbook))
+            consolidation.Company(
+                name,
+                currency,
+                balances,
+                sub_book.accounts,
+                share,
+                where=str(item.workbook),
+                acquisition=acquisition(item, currency, ctx.accounting_currency),
+                retained_account=sub_book.settings.retained_earnings_account,
+                retained_opening=consolidation.retained_at_year_start(result.lines, sub_book, run.ctx),
+                row=row,
+            )
         )
     out.findings = fnd.frame(found)
     return out
+
+
+def acquisition(item, currency: str, group_currency: str) -> consolidation.Acquisition:
+    """A Consolidation row's acquisition columns in exact minor units (docs/close.md "Consolidation")."""
+
+    def minor(value, code):
+        return None if value is None else money.round_to_minor(value, code)
+
+    rate = item.acquisition_rate
+    return consolidation.Acquisition(
+        date=item.acquisition_date,
+        rate=Fraction(rate) if rate is not None and rate > 0 else None,
+        equity=minor(item.equity_at_acquisition, currency),
+        investment=minor(item.investment, group_currency),
+        historical_equity=minor(item.historical_equity, group_currency),
+    )

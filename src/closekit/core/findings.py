@@ -227,6 +227,29 @@ _CODES = [
         "Correct the Workbook path (relative to the group workbook's folder) or the subsidiary workbook.",
     ),
     Code(
+        "historical-equity-missing",
+        Severity.WARNING,
+        "a foreign subsidiary has retained earnings at the start of the fiscal year but no HistoricalEquity: "
+        "they are translated at the one Historical rate in force, not each year's result at that year's rate "
+        "(IAS 21.39-41), so they and the CTA may be off",
+        "Type the retained earnings at historical rates in the Consolidation sheet's HistoricalEquity "
+        "(last year's historical-equity-next finding gives it).",
+    ),
+    Code(
+        "historical-equity-next",
+        Severity.INFO,
+        "at the fiscal year's last period: the HistoricalEquity of a subsidiary for the next fiscal year "
+        "(its retained earnings at historical rates plus this year's result at this year's rate)",
+        "Type the amount in the subsidiary's HistoricalEquity cell when the next fiscal year is consolidated.",
+    ),
+    Code(
+        "investment-mismatch",
+        Severity.WARNING,
+        "the parent's InvestmentAccount does not hold what the Consolidation sheet's Investment cells add up "
+        "to; the difference stays on the account in the group",
+        "Correct the Investment cells (the cost of each subsidiary) or the parent's ledger.",
+    ),
+    Code(
         "subsidiary-not-clean",
         Severity.ERROR,
         "a subsidiary's own close has findings of severity Error; its figures are consolidated as they stand",

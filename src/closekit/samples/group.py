@@ -8,12 +8,16 @@ them all):
 - ``close-us.xlsx``: Contoso Trading US, USD, with its ledger ``sample-us-gl-2026.csv``: monthly
   sales, rent and IT costs, and on 31 October a USD 50,000.00 loan from Contoso Group
   (account 2350, TradingPartner ``Contoso Group``);
-- ``group.xlsx``: Contoso Group, the consolidation company (domain.md §6 rule 1: a legal entity of
-  its own that receives the balances), EUR, whose only ledger ``sample-group-gl-2026.csv`` holds
-  its capital and the loan to the US company (1350, TradingPartner ``Contoso Trading US``,
-  USD 50,000.00 booked at the closing rate 0.9189 = EUR 45,945.00). Its Consolidation sheet names
-  the two companies; ``ConsolidationMethod`` is ``Full`` (100 % of the US lines and a 20 %
-  non-controlling interest). The loan eliminates exactly: 45,945.00 against 50,000.00 × 0.9189.
+- ``group.xlsx``: Contoso Group, the parent (domain.md §6 rule 1: a legal entity of its own that
+  receives the balances), EUR, whose only ledger ``sample-group-gl-2026.csv`` holds its capital
+  (300,000.00), its investments in the two companies (1500: 100,000.00 and 75,000.00) and the
+  loan to the US company (1350, TradingPartner ``Contoso Trading US``, USD 50,000.00 booked at
+  the closing rate 0.9189 = EUR 45,945.00). Its Consolidation sheet names the two companies with
+  their acquisition (date, rate, equity then, the investment's cost) and the US company's
+  HistoricalEquity; ``ConsolidationMethod`` is ``Full`` (100 % of the US lines and a 20 %
+  non-controlling interest). The investments eliminate against the equity at acquisition
+  (goodwill 4,600.00 on the US company, translated at the closing rate); the loan eliminates
+  exactly: 45,945.00 against 50,000.00 × 0.9189.
 
 Close the group with ``closekit close group.xlsx --steps consolidation`` (or the whole close plus
 consolidation, as ``closekit demo`` does).
@@ -37,6 +41,14 @@ US_LEDGER = "sample-us-gl-2026.csv"
 #: USD -> EUR Historical rate of the US company's capital and earlier retained earnings.
 HISTORICAL_USD_EUR = Decimal("0.8800")
 LOAN_USD, LOAN_EUR = Decimal("50000.00"), Decimal("45945.00")  # 50,000.00 × 0.9189 (closing 31 Oct)
+#: Contoso Trading NL was founded by the group: its capital is the investment, no goodwill.
+NL_ACQUIRED, NL_INVESTMENT = dt.date(2018, 1, 1), Decimal("100000.00")
+#: Contoso Trading US: 80 % bought on 1 January 2024 for EUR 75,000.00 when its equity was its capital,
+#: USD 100,000.00, at 0.8800: owners' share 70,400.00, goodwill 4,600.00 (USD 5,227.27).
+US_ACQUIRED, US_INVESTMENT, US_EQUITY_AT_ACQUISITION = dt.date(2024, 1, 1), Decimal("75000.00"), Decimal("100000.00")
+#: Its retained earnings on 1 January 2026, USD 20,000.00, at historical rates: the 2024 result USD
+#: 12,000.00 at the 2024 average 0.9200 (11,040.00) plus the 2025 result USD 8,000.00 at 0.8800 (7,040.00).
+US_HISTORICAL_EQUITY = Decimal("18080.00")
 
 _NO = ["Yes", "No", "", "", "No", ""]
 
@@ -58,6 +70,9 @@ US_ACCOUNTS = [
 ]
 GROUP_EXTRA_ACCOUNTS = [
     _account("1350", "Intercompany loan receivable", "Asset", "Receivables"),
+    _account("1500", "Investments in subsidiaries", "Asset", "Investments"),
+    _account("1600", "Goodwill", "Asset", "Goodwill"),
+    _account("4950", "Gain on bargain purchase", "Revenue", "Financial result"),
     _account("2350", "Intercompany loan payable", "Liability", "Payables"),
     _account("3970", "Intercompany differences", "Equity", "Equity"),
     _account("3980", "Non-controlling interest", "Equity", "Equity"),
@@ -93,6 +108,9 @@ def group_rows() -> dict[str, list[list[object]]]:
         ["NonControllingInterestAccount", "3980"],
         ["NonControllingInterestOffsetAccount", "3990"],
         ["IntercompanyDifferenceAccount", "3970"],
+        ["InvestmentAccount", "1500"],
+        ["GoodwillAccount", "1600"],
+        ["BargainPurchaseGainAccount", "4950"],
     ]
     rates = [*sample.rate_rows(), [dt.date(2020, 1, 1), "USD", "EUR", HISTORICAL_USD_EUR, "Historical"]]
     checklist = [row for row in sample.checklist_rows() if row[1] in (None, "import", "validate", "consolidation")]
@@ -104,7 +122,22 @@ def group_rows() -> dict[str, list[list[object]]]:
         "Rates": rates,
         "Periods": sample.period_rows(),
         "Checklist": checklist,
-        "Consolidation": [["Contoso Trading NL", "close.xlsx", 1, "EUR"], [US, US_WORKBOOK, Decimal("0.8"), "USD"]],
+        "Consolidation": [
+            # Company, Workbook, Ownership, Currency, AcquisitionDate, AcquisitionRate, EquityAtAcquisition,
+            # Investment, HistoricalEquity
+            ["Contoso Trading NL", "close.xlsx", 1, "EUR", NL_ACQUIRED, None, NL_INVESTMENT, NL_INVESTMENT, None],
+            [
+                US,
+                US_WORKBOOK,
+                Decimal("0.8"),
+                "USD",
+                US_ACQUIRED,
+                HISTORICAL_USD_EUR,
+                US_EQUITY_AT_ACQUISITION,
+                US_INVESTMENT,
+                US_HISTORICAL_EQUITY,
+            ],
+        ],
     }
 
 
@@ -225,8 +258,9 @@ def group_ledger() -> str:
                 "Opening balance 2026",
                 dt.date(2026, 1, 1),
                 [
-                    ("1100", "", "EUR", Decimal("200000.00"), Decimal("200000.00")),
-                    ("3000", "", "EUR", Decimal("-200000.00"), Decimal("-200000.00")),
+                    ("1100", "", "EUR", Decimal("125000.00"), Decimal("125000.00")),
+                    ("1500", "", "EUR", NL_INVESTMENT + US_INVESTMENT, NL_INVESTMENT + US_INVESTMENT),
+                    ("3000", "", "EUR", Decimal("-300000.00"), Decimal("-300000.00")),
                 ],
             ),
             (

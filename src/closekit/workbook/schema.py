@@ -267,6 +267,34 @@ class ConsolidationRow(SheetRow):
     workbook: Text = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
     ownership: DecimalCell = col("Ownership", "Share owned (default 100%).", excel="number", default=None)
     currency: CurrencyCell = col("Currency", "The subsidiary's accounting currency.", default=None)
+    # IAS 21 / IFRS 3 (docs/close.md "Consolidation"): all optional
+    acquisition_date: DateCell = col("AcquisitionDate", "Date the parent obtained control.", excel="date", default=None)
+    acquisition_rate: DecimalCell = col(
+        "AcquisitionRate",
+        "Rate at acquisition (1 subsidiary currency = Rate group currency): share capital and the "
+        "equity at acquisition.",
+        excel="rate",
+        default=None,
+    )
+    equity_at_acquisition: DecimalCell = col(
+        "EquityAtAcquisition",
+        "The subsidiary's net assets at acquisition, in its currency.",
+        excel="number",
+        default=None,
+    )
+    investment: DecimalCell = col(
+        "Investment",
+        "Cost of the parent's investment, group currency (on Settings InvestmentAccount).",
+        excel="number",
+        default=None,
+    )
+    historical_equity: DecimalCell = col(
+        "HistoricalEquity",
+        "The subsidiary's retained earnings at the start of the fiscal year at historical rates, group "
+        "currency, credit positive (each earlier year's result at its average rate).",
+        excel="number",
+        default=None,
+    )
 
 
 class AccountMapRow(SheetRow):
@@ -341,6 +369,13 @@ class Settings(SheetRow):
     )
     intercompany_difference_account: OptionalText = col(
         "IntercompanyDifferenceAccount", "Eliminations: where an intercompany mismatch goes.", default=None
+    )
+    investment_account: OptionalText = col(
+        "InvestmentAccount", "Consolidation: the parent's account of its investments in subsidiaries.", default=None
+    )
+    goodwill_account: OptionalText = col("GoodwillAccount", "Consolidation: goodwill on acquisition.", default=None)
+    bargain_purchase_account: OptionalText = col(
+        "BargainPurchaseGainAccount", "Consolidation: gain on a bargain purchase (year of acquisition).", default=None
     )
     materiality_percent: Annotated[Decimal | None, BeforeValidator(lambda v: _decimal(_text(v).rstrip("%")))] = col(
         "MaterialityPercent",
