@@ -1,5 +1,6 @@
 """Writing into a user's workbook leaves their sheets, permissions, links and editors alone (issue 21;
-SECURITY.md "Your sheets, permissions, links and editors are respected", docs/workbook-writing.md "Which sheets are closekit's")."""
+SECURITY.md "Your sheets, permissions, links and editors are respected", docs/workbook-writing.md
+"Which sheets are closekit's")."""
 
 from __future__ import annotations
 
