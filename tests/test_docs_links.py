@@ -58,7 +58,7 @@ def test_the_checker_sees_a_broken_anchor(tmp_path):
     assert "install-closekit" in anchors(page) and "classic-add-in" not in anchors(page)
 
 
-QUOTED = re.compile(r"""(?<![\w/.])((?:docs/)?[A-Za-z_]+\.md)"? "([^"]+)\"""")
+QUOTED = re.compile(r"""(?<![\w/.])((?:docs/)?[A-Za-z_-]+\.md)"?\s+"([^"]+)\"""")
 TEXT_FILES = [
     p
     for folder in ("src", "tests", "addin", "docs", "bench", "fuzz")
