@@ -295,6 +295,12 @@ class Settings(SheetRow):
     revaluation_rate_type: Annotated[str, BeforeValidator(_choice(*RATE_TYPES, default="Closing"))] = col(
         "RevaluationRateType", "Rate type of revaluation (default Closing).", default="Closing"
     )
+    rate_max_age_days: Annotated[int, BeforeValidator(lambda v: _days(v))] = col(
+        "RateMaxAgeDays",
+        "Revaluation: a rate in force older than the period's last day by more than this many days is a "
+        "warning (default 7).",
+        default=7,
+    )
     import_format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
         "ImportFormat", "Format of LedgerImport / JournalImport (default auto).", default="auto"
     )
@@ -350,6 +356,17 @@ class Settings(SheetRow):
     materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
         "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
     )
+
+
+def _days(value: Any) -> int:
+    number = _decimal(value)
+    if number is None:
+        return 7
+    if number != number.to_integral_value() or number < 0:
+        raise PydanticCustomError(
+            "bad-value", "'{value}' is not a whole number of days (0 or more)", {"value": _text(value)}
+        )
+    return int(number)
 
 
 def _month(value: Any) -> int:
