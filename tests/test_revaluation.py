@@ -399,3 +399,39 @@ def test_property_rerun_after_posting_gives_nothing_and_vouchers_balance(drawn, 
     assert (sums == 0).all()
     second = revaluation.run(ledger(rows + posted(first.adjustments)), rev_book, jan())
     assert second.adjustments.empty
+
+
+def test_voucher_numbers_are_stable_and_never_reuse_one_the_ledger_holds():
+    from closekit.closing import runner
+
+    # derived from the currency: adding GBP does not renumber USD
+    assert runner.voucher_numbers(["USD"], "revaluation", "2026-10", set()) == {"USD": "REV-2026-10-USD"}
+    assert runner.voucher_numbers(["GBP", "USD"], "revaluation", "2026-10", set()) == {
+        "GBP": "REV-2026-10-GBP",
+        "USD": "REV-2026-10-USD",
+    }
+    # a corrected rate after REV-2026-10-USD was posted: the next free number, at most 16 characters (SAP)
+    posted = ledger([{"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD"}])
+    used = runner.used_numbers(posted)
+    assert runner.voucher_numbers(["USD", "GBP"], "revaluation", "2026-10", used) == {
+        "USD": "REV-2026-10-USD2",
+        "GBP": "REV-2026-10-GBP",
+    }
+    assert len("REV-2026-10-USD2") == 16
+    # Xero reads the Narration (voucher and text) as the voucher: its first word is the number
+    narrated = ledger(
+        [
+            {"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD Revaluation of USD"},
+            {"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD2 Revaluation"},
+            {"date": "2025-01-31", "account": "6300", "amount": "1", "voucher": "ALC-2026-10-0002"},
+            {"date": "2025-01-31", "account": "6300", "amount": "1", "voucher": "ALC-2026-09-0007"},
+        ]
+    )
+    used = runner.used_numbers(narrated)
+    assert runner.voucher_numbers(["USD"], "revaluation", "2026-10", used) == {"USD": "REV-2026-10-USD3"}
+    # the other steps continue after the highest number of their prefix and period in the ledger
+    assert runner.voucher_numbers(["rule A", "rule B"], "allocation", "2026-10", used) == {
+        "rule A": "ALC-2026-10-0003",
+        "rule B": "ALC-2026-10-0004",
+    }
+    assert runner.voucher_numbers(["opening"], "year-end", "2026-10", used) == {"opening": "YEC-2026-10-0001"}
