@@ -146,6 +146,13 @@ def test_worked_example_1_2_accounting_usd():
     february = revaluation.run(ledger(cash + posted(january, "USD"), "USD"), rev_book, feb("USD")).adjustments
     assert table(february, "USD") == [("110110", "", "416.67", ""), ("801600", "", "", "416.67")]
 
+    # D365 revalues per transaction currency: USD (accounting-currency) lines on the same cash account
+    # change neither run
+    domestic = [{"date": "2025-01-25", "account": "110110", "currency": "USD", "amount": "300.00"}]
+    assert revaluation.run(ledger(cash + domestic, "USD"), rev_book, jan("USD")).adjustments.equals(january)
+    rerun = ledger(cash + domestic + posted(january, "USD"), "USD")
+    assert table(revaluation.run(rerun, rev_book, feb("USD")).adjustments, "USD") == table(february, "USD")
+
 
 def test_worked_example_1_3_profit_and_loss_window_at_average_rate():
     rates = [["2025-01-01", "GBP", "EUR", "1.1700", "Average"], ["2025-01-31", "GBP", "EUR", "1.2500", "Closing"]]

@@ -4,7 +4,8 @@ lines of the steps before it.
 ``import`` and ``validate`` read and check the ledger (:mod:`closekit.closing.importing`,
 :mod:`closekit.closing.validation`); ``settlement``,
 ``revaluation`` and ``allocation`` propose adjustment lines; the runner numbers their vouchers
-(``REV-2026-10-0001``), asserts that each balances (an unbalanced generated voucher is a bug and
+(``REV-2026-10-USD``, ``ALC-2026-10-0001``: never a number the ledger holds, see
+:func:`voucher_numbers`), asserts that each balances (an unbalanced generated voucher is a bug and
 stops the run, it is never plugged), checks them like a journal (the closing period must be
 Open, accounts known and postable, dimensions filled) and appends them to the working ledger;
 ``trial-balance`` and ``statements`` report before and after the adjustments. Nothing here
