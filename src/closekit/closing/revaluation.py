@@ -177,7 +177,9 @@ def own_currency(lines: pd.DataFrame, accounting_currency: str) -> pd.Series:
     if candidate.any():
         named[candidate] = voucher[candidate].str.extract(VOUCHER_PATTERN, expand=False).astype(object)
     named = named.where(named.isin(money.currency_codes() - {accounting_currency}))
-    legacy = voucher.str.match(LEGACY_PATTERN).to_numpy(dtype=bool, na_value=False) & candidate
+    legacy = candidate.copy()
+    if candidate.any():
+        legacy[candidate] = voucher[candidate].str.match(LEGACY_PATTERN).to_numpy(dtype=bool, na_value=False)
     journal = lines.loc[home, "journal"].astype("string").fillna("").str.strip().str.lower()
     legacy |= (journal == JOURNAL).to_numpy(dtype=bool)
     named = named.where(named.notna() | ~legacy, UNKNOWN)

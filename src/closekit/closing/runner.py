@@ -149,6 +149,7 @@ def run(
     working = ledger_.lines
     generated: list[pd.DataFrame] = []
     posted: list[pd.DataFrame] = []
+    used: set[str] | None = None  # the ledger's voucher numbers, then those generated (never one twice)
     for step in steps:
         if step not in GENERATORS:
             continue
@@ -157,9 +158,10 @@ def run(
         result.tables.update(outcome.tables)
         found = [outcome.findings]
         if len(outcome.adjustments):
-            lines = _numbered(
-                outcome.adjustments, step, ctx, start_row=2 + sum(len(g) for g in generated), used=used_numbers(working)
-            )
+            if used is None:
+                used = used_numbers(ledger_.lines)
+            lines = _numbered(outcome.adjustments, step, ctx, start_row=2 + sum(len(g) for g in generated), used=used)
+            used |= set(lines["voucher"])
             _assert_balanced(lines, step)
             step_status, where = (status, ctx.period)
             if step in OWN_PERIOD_STEPS:
