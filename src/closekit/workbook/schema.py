@@ -295,12 +295,6 @@ class Settings(SheetRow):
     revaluation_rate_type: Annotated[str, BeforeValidator(_choice(*RATE_TYPES, default="Closing"))] = col(
         "RevaluationRateType", "Rate type of revaluation (default Closing).", default="Closing"
     )
-    rate_max_age_days: Annotated[int, BeforeValidator(lambda v: _days(v))] = col(
-        "RateMaxAgeDays",
-        "Revaluation: a rate in force older than the period's last day by more than this many days is a "
-        "warning (default 7).",
-        default=7,
-    )
     import_format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
         "ImportFormat", "Format of LedgerImport / JournalImport (default auto).", default="auto"
     )
@@ -355,6 +349,12 @@ class Settings(SheetRow):
     )
     materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
         "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
+    )
+    rate_max_age_days: Annotated[int, BeforeValidator(lambda v: _days(v))] = col(
+        "RateMaxAgeDays",
+        "Revaluation: a rate in force older than the period's last day by more than this many days is a "
+        "warning (default 7).",
+        default=7,
     )
 
 
