@@ -33,8 +33,8 @@ def test_sample_close_posts_hand_checkable_adjustments(sample_workbook):
     # USD 100,000.00 received Jan-Oct at each month's spot rate = EUR 91,923.00 booked;
     # at the October closing rate 0.9189 it is worth EUR 91,890.00: a loss of 33.00.
     assert reval[["voucher", "account", "amount_accounting"]].values.tolist() == [
-        ["REV-2026-10-0001", "7910", 3300],
-        ["REV-2026-10-0001", "1110", -3300],
+        ["REV-2026-10-USD", "7910", 3300],
+        ["REV-2026-10-USD", "1110", -3300],
     ]
     alloc = lines[lines["journal"] == "allocation"]
     # October IT costs 4,000.00 (6300 ADMIN): 60 % to SALES, 40 % to PROD on 6900, back from 6300 ADMIN.
@@ -128,7 +128,7 @@ def test_json_adjustments_follow_the_contract(sample_workbook, capsys):
     first = payload["adjustments"][0]
     assert first == {
         "journal": "revaluation",
-        "voucher": "REV-2026-10-0001",
+        "voucher": "REV-2026-10-USD",
         "line": 1,
         "date": "2026-10-31",
         "account": "7910",

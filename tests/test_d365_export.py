@@ -195,4 +195,4 @@ def test_close_then_export_d365(sample_workbook, tmp_path):
     assert written == [tmp_path / "journal.csv"]
     back = read_back(written[0].read_bytes())
     assert back["amount_accounting"].sum() == 0 and len(back) == 5
-    assert set(back["voucher"]) == {"REV-2026-10-0001", "ALC-2026-10-0001"}
+    assert set(back["voucher"]) == {"REV-2026-10-USD", "ALC-2026-10-0001"}

@@ -62,16 +62,19 @@ def table(adjustments, accounting="EUR"):
 
 
 def posted(adjustments, accounting="EUR"):
-    """The lines as they come back from the ERP once posted: accounting-currency lines, closekit's text."""
+    """The lines as they come back from the ERP once posted: accounting-currency lines with the voucher
+    number the runner gives them (``REV-2025-01-USD``), in the ERP's general journal, with a text the ERP
+    rewrote (the key is the voucher number, never the text)."""
     return [
         {
             "where": "posted.csv",
-            "voucher": f"REV-{rec['voucher_key']}",
+            "journal": "GL",
+            "voucher": revaluation.voucher_number(f"{rec['date']:%Y-%m}", rec["voucher_key"], set()),
             "date": rec["date"],
             "account": rec["account"],
             "Department": rec["Department"],
             "amount": money.format_minor(int(rec["amount_accounting"]), accounting),
-            "text": rec["text"],
+            "text": "FX revaluation",
         }
         for rec in adjustments.to_dict("records")
     ]
@@ -142,6 +145,13 @@ def test_worked_example_1_2_accounting_usd():
 
     february = revaluation.run(ledger(cash + posted(january, "USD"), "USD"), rev_book, feb("USD")).adjustments
     assert table(february, "USD") == [("110110", "", "416.67", ""), ("801600", "", "", "416.67")]
+
+    # D365 revalues per transaction currency: USD (accounting-currency) lines on the same cash account
+    # change neither run
+    domestic = [{"date": "2025-01-25", "account": "110110", "currency": "USD", "amount": "300.00"}]
+    assert revaluation.run(ledger(cash + domestic, "USD"), rev_book, jan("USD")).adjustments.equals(january)
+    rerun = ledger(cash + domestic + posted(january, "USD"), "USD")
+    assert table(revaluation.run(rerun, rev_book, feb("USD")).adjustments, "USD") == table(february, "USD")
 
 
 def test_worked_example_1_3_profit_and_loss_window_at_average_rate():
@@ -216,37 +226,102 @@ def test_zero_transaction_balance_is_cleared_without_needing_a_rate():
 RATES = [["2025-01-31", "USD", "EUR", "0.9150", "Closing"], ["2025-01-31", "GBP", "EUR", "1.2", "Closing"]]
 
 
-def test_accounting_currency_lines_count_in_the_foreign_key_but_are_not_revalued_alone():
+def test_accounting_currency_lines_are_no_part_of_a_foreign_balance():
     rows = [
         {"date": "2025-01-10", "account": "1121", "amount": "500.00"},  # only EUR: nothing
         {"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": "800.00", "amount_accounting": "718.00"},
-        {"date": "2025-01-12", "account": "1120", "amount": "-5.00", "text": "Bank fee"},  # the only foreign: USD
-    ]
-    result = revaluation.run(ledger(rows), book(RATES), jan())
+        {"date": "2025-01-12", "account": "1120", "amount": "-5.00", "text": "Bank fee"},  # a EUR line: not USD
+        {"date": "2025-01-13", "account": "1120", "amount": "-7.00", "journal": "GL", "voucher": "REV-2024-12-JPY",
+         "text": "Revaluation of USD 800.00"},  # closekit's JPY key (no JPY here); the text counts for nothing
+    ]  # fmt: skip
+    result = revaluation.run(ledger(rows), book([*RATES, ["2025-01-31", "JPY", "EUR", "0.0062", "Closing"]]), jan())
     assert result.findings.empty
-    assert table(result.adjustments) == [("1120", "", "19.00", ""), ("8050", "", "", "19.00")]
+    assert table(result.adjustments) == [
+        # the lone JPY revaluation line is closekit's (its voucher): its key's JPY balance is zero, so it is cleared
+        ("1120", "", "7.00", ""),
+        ("8050", "", "", "7.00"),
+        # USD 800.00 x 0.915 = 732.00 against 718.00: the EUR bank fee changes nothing
+        ("1120", "", "14.00", ""),
+        ("8050", "", "", "14.00"),
+    ]
+    assert result.adjustments["voucher_key"].tolist() == ["JPY", "JPY", "USD", "USD"]
 
 
-def test_accounting_currency_line_with_several_foreign_currencies():
+# Issue 15, the minimal case: a payables account with a domestic supplier and a GBP supplier.
+PAYABLES = [
+    {"date": "2025-01-05", "account": "2100", "amount": "-1000.00", "text": "Domestic supplier"},
+    {"date": "2025-01-06", "account": "2100", "currency": "GBP", "amount": "-100.00", "amount_accounting": "-117.00",
+     "text": "UK supplier"},
+]  # fmt: skip
+
+
+def test_domestic_lines_are_not_folded_into_the_gbp_balance():
+    result = revaluation.run(ledger(PAYABLES), book(RATES), jan())
+    assert result.findings.empty
+    # GBP -100.00 x 1.2 = -120.00 against -117.00: a loss of 3.00 (not a gain of 997.00, which folding
+    # the domestic -1,000.00 into the GBP balance gives)
+    assert table(result.adjustments) == [("8060", "", "3.00", ""), ("2100", "", "", "3.00")]
+    again = revaluation.run(ledger(PAYABLES + posted(result.adjustments)), book(RATES), jan())
+    assert again.adjustments.empty and again.findings.empty
+    assert revaluation.voucher_number("2025-01", "GBP", set()) == "REV-2025-01-GBP"
+
+
+def test_own_revaluation_lines_are_recognised_by_voucher_and_journal_never_by_text():
+    frame = ledger(
+        [
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-2025-01-GBP"},
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-2025-01-GBP2 FX revaluation"},
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-FY25-P01-USD"},
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-2025-01-0001"},  # older closekit
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "GJ-7", "journal": "Revaluation"},
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-2025-01-EUR"},  # accounting
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "REV-2025-01-XYZ"},  # no currency
+            {"date": "2025-01-31", "account": "1122", "amount": "1", "voucher": "GJ-8",
+             "text": "Revaluation of GBP 100.00 at 1.2 (Closing)"},  # text alone: an ordinary line
+            {"date": "2025-01-31", "account": "1122", "currency": "GBP", "amount": "1", "amount_accounting": "1",
+             "voucher": "REV-2025-01-GBP"},  # a foreign line is its own currency's anyway
+        ]
+    )  # fmt: skip
+    got = revaluation.own_currency(frame, "EUR").tolist()
+    assert got[:5] == ["GBP", "GBP", "USD", "?", "?"]
+    assert pd.isna(got[5]) and pd.isna(got[6]) and pd.isna(got[7]) and pd.isna(got[8])
+
+
+def test_own_revaluation_line_without_currency_on_an_account_with_several():
     rows = [
         {"date": "2025-01-10", "account": "1122", "currency": "USD", "amount": "800.00", "amount_accounting": "732.00"},
         {"date": "2025-01-10", "account": "1122", "currency": "GBP", "amount": "100.00", "amount_accounting": "118.00"},
-        {"date": "2025-01-31", "account": "1122", "amount": "2.00",
-         "text": "Revaluation of GBP 100.00 at 1.2 (Closing)"},  # counts in GBP: nothing left to do
-        {"where": "manual.xlsx", "row": 7, "date": "2025-01-20", "account": "1122", "amount": "-5.00",
-         "text": "Bank fee"},  # which currency? left out, with a warning
-        {"where": "manual.xlsx", "row": 8, "date": "2025-01-21", "account": "1122", "amount": "-6.00",
-         "text": "Bank fee"},  # the same account: counted in the one warning, not a second one
+        {"date": "2025-01-31", "account": "1122", "amount": "2.00", "voucher": "REV-2025-01-GBP",
+         "text": "FX revaluation January"},  # counts in GBP (its voucher): nothing left to do
+        {"date": "2025-01-20", "account": "1122", "amount": "-5.00", "text": "Bank fee"},  # EUR: in no balance
+        {"where": "manual.xlsx", "row": 7, "date": "2024-12-31", "account": "1122", "amount": "-5.00",
+         "voucher": "REV-2024-12-0001"},  # an older closekit revaluation: which currency? left out, warned
+        {"where": "manual.xlsx", "row": 8, "date": "2024-12-31", "account": "1122", "amount": "5.00",
+         "journal": "revaluation"},  # the same account: counted in the one warning, not a second one
     ]  # fmt: skip
-    result = revaluation.run(ledger(rows), book(RATES), jan())
+    result = revaluation.run(ledger(rows), book(RATES), jan(fiscal_year_start_month=12))
     assert result.adjustments.empty
     found = result.findings
     assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
-        ["Warning", "bad-setting", "manual.xlsx", 7, "Text"]
+        ["Warning", "bad-setting", "manual.xlsx", 7, "Voucher"]
     ]
-    assert (
-        found["Message"].iloc[0].startswith("2 EUR lines") and "cannot tell which currency" in found["Message"].iloc[0]
-    )
+    assert found["Message"].iloc[0].startswith("2 EUR revaluation lines")
+    assert "cannot tell which balance" in found["Message"].iloc[0]
+
+
+def test_a_rate_older_than_rate_max_age_days_is_a_warning():
+    bank = [{"date": "2025-01-10", "account": "1120", "currency": "USD", "amount": "800.00",
+             "amount_accounting": "718.00"}]  # fmt: skip
+    rates = [["2025-01-23", "USD", "EUR", "0.9150", "Closing"]]
+    fresh = revaluation.run(ledger(bank), book(rates), jan())  # 8 days: more than the default 7
+    assert fresh.findings[["Severity", "Code", "Where", "Column"]].values.tolist() == [
+        ["Warning", "stale-rate", "Rates", "Date"]
+    ]
+    assert "dated 2025-01-23, 8 days earlier (RateMaxAgeDays is 7)" in fresh.findings["Message"].iloc[0]
+    assert table(fresh.adjustments) == [("1120", "", "14.00", ""), ("8050", "", "", "14.00")]  # still revalued
+    assert revaluation.run(ledger(bank), book(rates, RateMaxAgeDays=8), jan()).findings.empty
+    on_time = [["2025-01-24", "USD", "EUR", "0.9150", "Closing"]]
+    assert revaluation.run(ledger(bank), book(on_time), jan()).findings.empty
 
 
 def test_missing_rate_is_an_error_and_that_currency_posts_nothing():
@@ -331,3 +406,39 @@ def test_property_rerun_after_posting_gives_nothing_and_vouchers_balance(drawn, 
     assert (sums == 0).all()
     second = revaluation.run(ledger(rows + posted(first.adjustments)), rev_book, jan())
     assert second.adjustments.empty
+
+
+def test_voucher_numbers_are_stable_and_never_reuse_one_the_ledger_holds():
+    from closekit.closing import runner
+
+    # derived from the currency: adding GBP does not renumber USD
+    assert runner.voucher_numbers(["USD"], "revaluation", "2026-10", set()) == {"USD": "REV-2026-10-USD"}
+    assert runner.voucher_numbers(["GBP", "USD"], "revaluation", "2026-10", set()) == {
+        "GBP": "REV-2026-10-GBP",
+        "USD": "REV-2026-10-USD",
+    }
+    # a corrected rate after REV-2026-10-USD was posted: the next free number, at most 16 characters (SAP)
+    posted = ledger([{"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD"}])
+    used = runner.used_numbers(posted)
+    assert runner.voucher_numbers(["USD", "GBP"], "revaluation", "2026-10", used) == {
+        "USD": "REV-2026-10-USD2",
+        "GBP": "REV-2026-10-GBP",
+    }
+    assert len("REV-2026-10-USD2") == 16
+    # Xero reads the Narration (voucher and text) as the voucher: its first word is the number
+    narrated = ledger(
+        [
+            {"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD Revaluation of USD"},
+            {"date": "2025-01-31", "account": "1120", "amount": "1", "voucher": "REV-2026-10-USD2 Revaluation"},
+            {"date": "2025-01-31", "account": "6300", "amount": "1", "voucher": "ALC-2026-10-0002"},
+            {"date": "2025-01-31", "account": "6300", "amount": "1", "voucher": "ALC-2026-09-0007"},
+        ]
+    )
+    used = runner.used_numbers(narrated)
+    assert runner.voucher_numbers(["USD"], "revaluation", "2026-10", used) == {"USD": "REV-2026-10-USD3"}
+    # the other steps continue after the highest number of their prefix and period in the ledger
+    assert runner.voucher_numbers(["rule A", "rule B"], "allocation", "2026-10", used) == {
+        "rule A": "ALC-2026-10-0003",
+        "rule B": "ALC-2026-10-0004",
+    }
+    assert runner.voucher_numbers(["opening"], "year-end", "2026-10", used) == {"opening": "YEC-2026-10-0001"}

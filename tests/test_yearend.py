@@ -333,8 +333,14 @@ def test_foreign_currency_balances_are_carried_in_their_currency_and_revalue_nex
                 "amount_accounting": "900.00",
             },
             {"date": "2025-01-10", "account": "3000", "amount": "-900.00"},
-            {"date": "2025-12-31", "account": "1110", "amount": "14.00", "text": "Revaluation of USD 1000.00"},
-            {"date": "2025-12-31", "account": "7900", "amount": "-14.00"},
+            {
+                "date": "2025-12-31",
+                "account": "1110",
+                "amount": "14.00",
+                "voucher": "REV-2025-12-USD",
+                "text": "FX revaluation December",
+            },  # closekit's, by its voucher number (the ERP rewrote the text)
+            {"date": "2025-12-31", "account": "7900", "amount": "-14.00", "voucher": "REV-2025-12-USD"},
         ]
     )
     ctx = context("2025-12", "2025-12-01", "2025-12-31")
@@ -346,3 +352,63 @@ def test_foreign_currency_balances_are_carried_in_their_currency_and_revalue_nex
     january = context("2026-01", "2026-01-01", "2026-01-31")
     next_year = pd.concat([ledger_2025, run.posted_lines[ledger_2025.columns]], ignore_index=True)
     assert revaluation.run(next_year, usd_book, january).adjustments.empty  # still worth 914.00 at 0.9140
+
+
+def test_domestic_and_foreign_balances_of_one_account_open_on_separate_lines():
+    """Issue 15 item 6: payables with a domestic and a GBP supplier open as GBP -100.00 at EUR -120.00
+    (the revaluation in it) and EUR -1,000.00 on its own line, not as one GBP line at an implied 11.2."""
+    from closekit.closing import revaluation
+
+    accounts = [
+        ["2000", "Accounts payable", "Liability", "Yes", "Yes", "", "", "No", "", ""],
+        ["3900", "Retained earnings", "Equity", "Yes", "No", "", "", "No", "", ""],
+        ["6400", "Fees", "Expense", "Yes", "No", "", "", "No", "", ""],
+        ["7900", "Unrealized gain", "Revenue", "Yes", "No", "", "", "No", "", ""],
+        ["7910", "Unrealized loss", "Expense", "Yes", "No", "", "", "No", "", ""],
+    ]
+    settings = {
+        "AccountingCurrency": "EUR",
+        "Period": "2025-12",
+        "RetainedEarningsAccount": "3900",
+        "UnrealizedGainAccount": "7900",
+        "UnrealizedLossAccount": "7910",
+    }
+    periods = [["2025-12", "2025-12-01", "2025-12-31", "On hold"], ["2026-01", "2026-01-01", "2026-01-31", "Open"]]
+    rates = [["2025-12-31", "GBP", "EUR", "1.2000", "Closing"], ["2026-01-31", "GBP", "EUR", "1.2000", "Closing"]]
+    ap_book = close_book(settings, accounts, periods=periods, rates=rates)
+    ledger_2025 = lines(
+        [
+            {"date": "2025-06-10", "account": "6400", "amount": "1000.00"},
+            {"date": "2025-06-10", "account": "2000", "amount": "-1000.00", "text": "Domestic supplier"},
+            {"date": "2025-06-11", "account": "6400", "amount": "117.00"},
+            {
+                "date": "2025-06-11",
+                "account": "2000",
+                "currency": "GBP",
+                "amount": "-100.00",
+                "amount_accounting": "-117.00",
+                "text": "UK supplier",
+            },
+            {"date": "2025-12-31", "account": "7910", "amount": "3.00", "voucher": "REV-2025-12-GBP"},
+            {"date": "2025-12-31", "account": "2000", "amount": "-3.00", "voucher": "REV-2025-12-GBP"},
+        ]
+    )
+    ctx = context("2025-12", "2025-12-01", "2025-12-31")
+    assert revaluation.run(ledger_2025, ap_book, ctx).adjustments.empty  # the December revaluation is posted
+    result = yearend.run(ledger_2025, ap_book, ctx)
+    assert result.findings.empty
+    opening = result.adjustments[["account", "currency", "amount", "amount_accounting"]].values.tolist()
+    assert opening == [
+        ["3900", "EUR", 112000, 112000],  # the year's loss: 1,000.00 + 117.00 + 3.00
+        ["2000", "EUR", -100000, -100000],
+        ["2000", "GBP", -10000, -12000],
+    ]
+    table = result.tables["opening_balances"]
+    assert table[table["Account"] == "2000"][["Currency", "Opening"]].values.tolist() == [
+        ["EUR", -100000],
+        ["GBP", -12000],
+    ]
+    run = closing.run(type("L", (), {"lines": ledger_2025})(), ap_book, ctx, ["year-end"], fnd.frame())
+    january = context("2026-01", "2026-01-01", "2026-01-31")
+    next_year = pd.concat([ledger_2025, run.posted_lines[ledger_2025.columns]], ignore_index=True)
+    assert revaluation.run(next_year, ap_book, january).adjustments.empty  # GBP -100.00 still at -120.00

@@ -13,18 +13,25 @@ Settings ``RevaluationRateType`` in force on ``ctx.end``, the inverse pair when 
 ``UnrealizedLossAccount``, Cr the revalued account; both lines carry the key's dimensions (§1 rules
 7, 9). A key whose transaction balance is zero is cleared (new = 0) and needs no rate (§1 edge cases).
 
-**Accounting-currency lines** [CK]. Revaluation lines come back from the ERP as accounting-currency
-lines on the revalued account; for a rerun to give nothing they must count in their key's
-accounting balance. An accounting-currency line on a revalued account × dimensions belongs to
-currency C when its text starts with ``Revaluation of C `` (as closekit writes it), else when C is
-the only foreign currency of that account × dimensions in the window. So an ordinary accounting-
-currency line on a foreign account (a EUR bank fee on the USD bank) counts in the USD key's
-accounting balance too: the delta method corrects the account's accounting balance, whatever made
-it. With two or more foreign currencies and no such text the line is left out with a Warning; with
-none it is simply not revalued (§1: "transactions only in accounting currency → nothing").
+**Accounting-currency lines** (D365, IAS 21: per transaction currency). An accounting-currency line
+is never part of a foreign balance: a payables account with domestic and GBP suppliers revalues
+its GBP lines only. The one exception is closekit's own earlier revaluation lines: they are in the
+accounting currency (so every ERP takes them as an upload), they come back from the ERP as
+accounting-currency lines on the revalued account, and for a rerun to give nothing they must count
+in their currency's accounting balance. They are recognised by a key that survives the round trip
+through every upload format, never by their text (an ERP may rewrite it):
+
+- the **voucher number** ``REV-<period>-<currency>[n]`` (``REV-2026-10-GBP``, ``REV-2026-10-GBP2``;
+  :func:`voucher_number`), also when an importer reads it as the first word of a longer voucher
+  (Xero's Narration ``REV-2026-10-GBP Revaluation of ...``): that currency's key;
+- an older closekit number ``REV-<period>-0001``, or the journal ``revaluation`` with no currency in
+  the voucher: a revaluation line of unknown currency, counted in the only foreign currency of its
+  account and dimensions; with several, it is left out with a Warning (``bad-setting``).
 
 **Vouchers** [CK]: one voucher per revalued currency (``voucher_key`` = the currency code), so each
-currency can be reviewed, posted or reversed on its own; each key adds two lines, debit first.
+currency can be reviewed, posted or reversed on its own; each key adds two lines, debit first. The
+runner numbers it with :func:`voucher_number` (stable: adding a currency never renumbers another;
+a number the ledger already holds is never reused).
 A missing rate or gain/loss account is an Error finding and the keys it concerns post nothing.
 Only the few keys go through Python; selecting and summing lines is vectorised.
 """
@@ -44,8 +51,16 @@ from closekit.core.steps import CloseContext, StepResult, adjustment_frame
 
 STEP = "revaluation"
 BALANCE_SHEET_TYPES = ("Asset", "Liability", "Equity")
-#: The text closekit writes on its revaluation lines starts like this; the currency names the key.
-TEXT_PATTERN = r"^Revaluation of ([A-Z]{3})\b"
+#: Voucher number prefix of the revaluation vouchers (the runner's PREFIXES use it too).
+PREFIX = "REV"
+#: closekit's revaluation voucher number, as the first word of the voucher: the currency is group 1.
+VOUCHER_PATTERN = r"^REV-\S+-([A-Z]{3})\d*(?:\s|$)"
+#: Revaluation vouchers of closekit before the currency was in the number (``REV-2026-10-0001``).
+LEGACY_PATTERN = r"^REV-\S+-\d{4}(?:\s|$)"
+#: The journal of the revaluation lines (the generic and SAF-T uploads carry it back).
+JOURNAL = STEP
+#: A revaluation line recognised as closekit's whose currency the key does not name.
+UNKNOWN = "?"
 
 
 def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
@@ -69,6 +84,7 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
         )
         for currency, keys in balances[missing_rate].groupby("currency", sort=True)
     ]
+    found += _stale_rates(balances[~missing_rate & (balances["amount"] != 0).to_numpy()], book, rate_type, ctx)
     rows: list[dict] = []
     unposted = {"gain": 0, "loss": 0}
     for key in balances[~missing_rate & (balances["delta"] != 0).to_numpy()].to_dict("records"):
@@ -92,6 +108,33 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
     return StepResult(STEP, adjustment_frame(rows, ctx.dimensions), fnd.combine([fnd.frame(found), warnings]))
 
 
+def _stale_rates(used: pd.DataFrame, book, rate_type: str, ctx: CloseContext) -> list[dict]:
+    """``stale-rate`` Warnings: per currency revalued, a rate in force dated more than Settings
+    ``RateMaxAgeDays`` (default 7) before ``ctx.end`` (a month-end rate nobody entered yet); an
+    Average rate dated inside the period is the period's own and never stale."""
+    days = getattr(book.settings, "rate_max_age_days", 7) if book.settings else 7
+    out = []
+    for currency in pd.unique(used["currency"]):
+        since = book.rates.in_force_since(currency, ctx.accounting_currency, ctx.end, (rate_type,))
+        if since is None or (ctx.end - since).days <= days:
+            continue
+        if rate_type == "Average" and since >= ctx.start:  # the period's own average rate, dated at its start
+            continue
+        out.append(
+            fnd.finding(
+                "stale-rate",
+                "Rates",
+                f"the {rate_type} rate of {currency} to {ctx.accounting_currency} in force on {ctx.end:%Y-%m-%d} is "
+                f"dated {since:%Y-%m-%d}, {(ctx.end - since).days} days earlier (RateMaxAgeDays is {days}); "
+                f"{currency} is revalued at it",
+                column="Date",
+                fix=f"Add the {rate_type} rate of {currency} on {ctx.end:%Y-%m-%d} to Rates, or raise RateMaxAgeDays "
+                "in Settings if that rate is meant to hold.",
+            )
+        )
+    return out
+
+
 def _window(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> pd.DataFrame:
     """Readable lines of Revalue accounts in their balance window (§1 rules 1, 3), dimensions filled."""
     revalued = accounts[accounts["revalue"].fillna(False).astype(bool)]
@@ -99,7 +142,8 @@ def _window(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> p
     dims = list(ctx.dimensions)
     on = lines["account"].isin(revalued["account"]).to_numpy(dtype=bool, na_value=False)
     sub = lines.loc[
-        on, ["where", "row", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting", "text"]
+        on,
+        ["where", "row", "journal", "voucher", "date", "account", *dims, "currency", "amount", "amount_accounting"],
     ]
     profit_and_loss = sub["account"].isin(pl_accounts).to_numpy(dtype=bool)
     after_start = np.where(profit_and_loss, sub["date"] >= ctx.start, sub["date"] >= ctx.fiscal_year_start)
@@ -119,23 +163,59 @@ def _window(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> p
     return sub
 
 
+def own_currency(lines: pd.DataFrame, accounting_currency: str) -> pd.Series:
+    """Per line, the currency of closekit's own revaluation line (module docstring): the code its
+    voucher number names, :data:`UNKNOWN` for a revaluation line whose key names no currency, NaN
+    for any other line. Only accounting-currency lines can be revaluation lines."""
+    out = pd.Series(np.nan, index=lines.index, dtype=object)
+    home = (lines["currency"] == accounting_currency).to_numpy(dtype=bool, na_value=False)
+    if not home.any():
+        return out
+    voucher = lines.loc[home, "voucher"].astype("string").fillna("").str.strip()
+    candidate = voucher.str.startswith(PREFIX + "-").to_numpy(dtype=bool)  # a cheap look before the regex
+    named = pd.Series(np.nan, index=voucher.index, dtype=object)
+    if candidate.any():
+        named[candidate] = voucher[candidate].str.extract(VOUCHER_PATTERN, expand=False).astype(object)
+    named = named.where(named.isin(money.currency_codes() - {accounting_currency}))
+    legacy = candidate.copy()
+    if candidate.any():
+        legacy[candidate] = voucher[candidate].str.match(LEGACY_PATTERN).to_numpy(dtype=bool, na_value=False)
+    journal = lines.loc[home, "journal"].astype("string").fillna("").str.strip().str.lower()
+    legacy |= (journal == JOURNAL).to_numpy(dtype=bool)
+    named = named.where(named.notna() | ~legacy, UNKNOWN)
+    out[home] = named.to_numpy(dtype=object)
+    return out
+
+
+def voucher_number(period: str, currency: str, used: set[str]) -> str:
+    """The revaluation voucher of ``currency`` in ``period``: ``REV-2026-10-GBP``, or ``REV-2026-10-GBP2``,
+    ``...3`` when the ledger already holds that number (a rerun after a corrected rate). Derived from
+    the currency, so adding a currency never renumbers another; at most 16 characters for a period
+    code of 7 (SAP's Reference) up to the ninth voucher of a currency and period."""
+    base = f"{PREFIX}-{period}-{currency}"
+    number, n = base, 1
+    while number in used:
+        n += 1
+        number = f"{base}{n}"
+    return number
+
+
 def _keyed(window: pd.DataFrame, ctx: CloseContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Foreign lines, plus the accounting-currency lines attributed to a key currency (module
-    docstring); ambiguous accounting-currency lines become Warnings."""
+    """Foreign lines, plus closekit's own earlier revaluation lines in the key of their currency
+    (module docstring); any other accounting-currency line is no part of a foreign balance. Own
+    lines whose currency cannot be told become Warnings."""
     group = ["account", *ctx.dimensions]
     is_home = (window["currency"] == ctx.accounting_currency).to_numpy()
-    foreign, home = window[~is_home], window[is_home].copy()
-    text = home["text"].fillna("").astype(str)
-    candidate = text.str.startswith("Revaluation of ").to_numpy(dtype=bool)  # a cheap look before the regex
-    named = pd.Series(np.nan, index=home.index, dtype=object)
-    if candidate.any():
-        named[candidate] = text[candidate].str.extract(TEXT_PATTERN, expand=False).astype(object)
-    valid = named.isin(money.currency_codes() - {ctx.accounting_currency}).to_numpy(dtype=bool)
+    foreign = window[~is_home]
+    own = own_currency(window[is_home], ctx.accounting_currency)
+    home = window[is_home][own.notna().to_numpy(dtype=bool)].copy()
+    named = own[own.notna()]
     seen = foreign.groupby(group, sort=False)["currency"].agg(["nunique", "first"])
     home = home.join(seen, on=group)
     count = home["nunique"].fillna(0).to_numpy()
-    home["currency"] = np.where(valid, named.to_numpy(dtype=object), np.where(count == 1, home["first"], None))
-    ambiguous = pd.Series(~valid & (count >= 2), index=home.index)
+    unknown = (named == UNKNOWN).to_numpy(dtype=bool)
+    home["currency"] = np.where(~unknown, named.to_numpy(dtype=object), np.where(count == 1, home["first"], None))
+    ambiguous = pd.Series(unknown & (count >= 2), index=home.index)
     # one warning per account and dimensions (at its first such line), not one per line
     per_key = home[ambiguous].groupby(group, sort=False)["row"].transform("size")
     first = pd.Series(False, index=home.index)
@@ -144,12 +224,14 @@ def _keyed(window: pd.DataFrame, ctx: CloseContext) -> tuple[pd.DataFrame, pd.Da
         "bad-setting",
         home,
         first,
-        column="Text",
+        column="Voucher",
         message=per_key.reindex(home.index).fillna(0).astype(int).astype(str)
-        + f" {ctx.accounting_currency} lines on a revalued account and dimensions with several foreign currencies "
-        "(this is the first): closekit cannot tell which currency they revalue, so they are left out of revaluation",
+        + f" {ctx.accounting_currency} revaluation lines on an account and dimensions with several foreign "
+        "currencies (this is the first) whose voucher names no currency: closekit cannot tell which balance they "
+        "revalue, so they are left out of revaluation",
         severity=fnd.Severity.WARNING,
-        fix="Start the line's text with 'Revaluation of <currency> ' if it belongs to one currency's balance.",
+        fix="Post revaluation lines with closekit's voucher numbers (REV-<period>-<currency>), which name the "
+        "currency, or split the account per currency.",
     )
     home = home[home["currency"].notna()].assign(amount=0)
     columns = [*group, "currency", "amount", "amount_accounting"]

@@ -4,7 +4,8 @@ lines of the steps before it.
 ``import`` and ``validate`` read and check the ledger (:mod:`closekit.closing.importing`,
 :mod:`closekit.closing.validation`); ``settlement``,
 ``revaluation`` and ``allocation`` propose adjustment lines; the runner numbers their vouchers
-(``REV-2026-10-0001``), asserts that each balances (an unbalanced generated voucher is a bug and
+(``REV-2026-10-USD``, ``ALC-2026-10-0001``: never a number the ledger holds, see
+:func:`voucher_numbers`), asserts that each balances (an unbalanced generated voucher is a bug and
 stops the run, it is never plugged), checks them like a journal (the closing period must be
 Open, accounts known and postable, dimensions filled) and appends them to the working ledger;
 ``trial-balance`` and ``statements`` report before and after the adjustments. Nothing here
@@ -14,6 +15,7 @@ writes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -52,7 +54,7 @@ GENERATORS = {
     "allocation": allocation.run,
     "year-end": yearend.run,
 }
-PREFIXES = {"revaluation": "REV", "allocation": "ALC", "settlement": "SET", "year-end": "YEC"}
+PREFIXES = {"revaluation": revaluation.PREFIX, "allocation": "ALC", "settlement": "SET", "year-end": "YEC"}
 #: Steps whose lines post in the periods of their own dates, not the closing period (the year-end
 #: opening voucher posts on the next fiscal year's first day, while the closed year is On hold).
 OWN_PERIOD_STEPS = ("year-end",)
@@ -147,6 +149,7 @@ def run(
     working = ledger_.lines
     generated: list[pd.DataFrame] = []
     posted: list[pd.DataFrame] = []
+    used: set[str] | None = None  # the ledger's voucher numbers, then those generated (never one twice)
     for step in steps:
         if step not in GENERATORS:
             continue
@@ -155,7 +158,10 @@ def run(
         result.tables.update(outcome.tables)
         found = [outcome.findings]
         if len(outcome.adjustments):
-            lines = _numbered(outcome.adjustments, step, ctx, start_row=2 + sum(len(g) for g in generated))
+            if used is None:
+                used = used_numbers(ledger_.lines)
+            lines = _numbered(outcome.adjustments, step, ctx, start_row=2 + sum(len(g) for g in generated), used=used)
+            used |= set(lines["voucher"])
             _assert_balanced(lines, step)
             step_status, where = (status, ctx.period)
             if step in OWN_PERIOD_STEPS:
@@ -218,12 +224,36 @@ def _own_period_status(lines: pd.DataFrame, book: CloseBook) -> tuple[str, str]:
     return str(statuses.iloc[first]), str(codes.iloc[first]) or f"{lines['date'].iloc[first]:%Y-%m-%d}"
 
 
-def _numbered(proposed: pd.DataFrame, step: str, ctx: CloseContext, start_row: int) -> pd.DataFrame:
-    """Proposed lines as canonical ledger lines with voucher numbers, line numbers and the row
-    each will have in the Adjustments sheet (so findings point at it)."""
+def used_numbers(lines: pd.DataFrame) -> set[str]:
+    """Every voucher number the ledger holds, and the first word of each (an importer may read a
+    longer text as the voucher: Xero's Narration ``REV-2026-10-USD Revaluation of ...``)."""
+    vouchers = pd.Series(pd.unique(lines["voucher"].astype("string").dropna().str.strip()), dtype="string")
+    return set(vouchers) | set(vouchers.str.split(n=1).str[0].dropna())
+
+
+def voucher_numbers(keys, step: str, period: str, used: set[str]) -> dict:
+    """The voucher number of each voucher key of a step (never one in ``used``, the ledger's):
+    revaluation ``REV-<period>-<currency>`` (:func:`closekit.closing.revaluation.voucher_number`);
+    the other steps ``<prefix>-<period>-0001``, ... continuing after the highest such number the
+    ledger already holds."""
+    if step == revaluation.STEP:
+        numbers: dict = {}
+        for key in keys:
+            numbers[key] = revaluation.voucher_number(period, str(key), used | set(numbers.values()))
+        return numbers
     prefix = PREFIXES.get(step, step[:3].upper())
-    keys = pd.unique(proposed["voucher_key"])
-    numbers = {key: f"{prefix}-{ctx.period}-{i:04d}" for i, key in enumerate(keys, start=1)}
+    pattern = rf"^{re.escape(prefix)}-{re.escape(period)}-(\d+)$"
+    taken = pd.Series(sorted(used), dtype="string").str.extract(pattern, expand=False).dropna()
+    highest = int(taken.astype("int64").max()) if len(taken) else 0
+    return {key: f"{prefix}-{period}-{i:04d}" for i, key in enumerate(keys, start=highest + 1)}
+
+
+def _numbered(
+    proposed: pd.DataFrame, step: str, ctx: CloseContext, start_row: int, used: set[str] = frozenset()
+) -> pd.DataFrame:
+    """Proposed lines as canonical ledger lines with voucher numbers (:func:`voucher_numbers`), line
+    numbers and the row each will have in the Adjustments sheet (so findings point at it)."""
+    numbers = voucher_numbers(pd.unique(proposed["voucher_key"]), step, ctx.period, set(used))
     frame = proposed.reset_index(drop=True)
     voucher = frame["voucher_key"].map(numbers)
     out = pd.DataFrame(

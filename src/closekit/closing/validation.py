@@ -123,10 +123,8 @@ def check_account_currency(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     lines = lines[parsing.mask(lines["account"].isin(restricted.index))]
     # closekit's own revaluation lines correct the accounting value of a foreign-currency account:
     # they are in the accounting currency by design (domain.md §1) and are not flagged.
-    revaluation = (lines["currency"] == book.accounting_currency) & lines["text"].str.match(
-        revaluation_text.TEXT_PATTERN
-    )
-    lines = lines[~parsing.mask(revaluation)]
+    revaluation = revaluation_text.own_currency(lines, book.accounting_currency).notna()
+    lines = lines[~revaluation.to_numpy(dtype=bool)]
     if lines.empty:
         return fnd.frame()
     allowed = lines["account"].astype(object).map(restricted)

@@ -29,8 +29,11 @@ voucher: the opening voucher would not balance, and closekit never plugs).
 
 Balance-sheet lines are carried **per transaction currency** (§5 rule 10), so that revaluation
 keeps working next year: the 1110 Bank USD balance opens as USD 100,000.00 with its accounting
-value, not as a euro amount. Accounting-currency lines of an account and dimensions that hold
-exactly one foreign currency (revaluation lines) count in that currency's line, as revaluation
+value, not as a euro amount. An account that holds accounting-currency lines and foreign lines
+(payables with domestic and GBP suppliers) opens with one line per currency: the GBP balance at
+its (revalued) accounting value, and the domestic EUR balance on its own EUR line, never folded
+into the GBP line (which would give it an implied rate far from any GBP rate). closekit's own
+revaluation lines belong to the currency their voucher names (:func:`_amounts`), as revaluation
 reads them. P&L goes to retained earnings in the accounting currency.
 
 **The closing voucher** (optional, ``YearEndClosingVoucher`` = Yes; §5 rule 1, example 5.1 (c)),
@@ -54,6 +57,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from closekit.closing import revaluation
 from closekit.closing import trial_balance as tbm
 from closekit.core import findings as fnd
 from closekit.core import money
@@ -95,22 +99,6 @@ def _key_frame(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     return out.astype({"amount": "int64", "amount_txn": "int64"}).reset_index(drop=True)
 
 
-def _one_foreign_currency(frame: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.DataFrame:
-    """Accounting-currency amounts of an account and dimensions that hold exactly one foreign
-    currency belong to that currency's key (revaluation lines, a bank fee: as revaluation reads
-    them), so that the carried line has the currency's balance and its accounting value."""
-    group = ["account", *dims]
-    foreign = frame[frame["currency"] != accounting].groupby(group, sort=False)["currency"].agg(["nunique", "first"])
-    if foreign.empty:
-        return frame
-    joined = frame.join(foreign, on=group)
-    move = (joined["currency"] == accounting) & (joined["nunique"] == 1)
-    out = frame.copy()
-    out.loc[move, "currency"] = joined.loc[move, "first"]
-    out.loc[move, "amount_txn"] = 0
-    return out
-
-
 def opening_target(
     balances: pd.DataFrame,
     types: dict[str, str],
@@ -137,7 +125,7 @@ def opening_target(
     frame.loc[is_pl, "account"] = retained_earnings
     frame.loc[is_pl, "currency"] = accounting
     frame.loc[is_pl, "amount_txn"] = frame.loc[is_pl, "amount"]
-    return _key_frame(_one_foreign_currency(frame, dims, accounting), dims)
+    return _key_frame(frame, dims)
 
 
 def difference(target: pd.DataFrame, existing: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
@@ -190,9 +178,7 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
         keep_balance_dimensions=settings.year_end_balance_dimensions == "Keep",
         keep_result_dimensions=settings.year_end_dimensions == "Keep",
     )
-    posted = _key_frame(
-        _one_foreign_currency(_amounts(lines[earlier_opening], dims, accounting), dims, accounting), dims
-    )
+    posted = _key_frame(_amounts(lines[earlier_opening], dims, accounting), dims)
     replace = settings.year_end_rerun == "Replace"
     year = f"{last_day:%Y}"
     rows: list[dict] = []
@@ -204,10 +190,8 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
         opening = difference(target, posted, dims)
     rows += _rows(opening, "opening", OPENING_JOURNAL, first_day, dims, f"Year-end close {year}: opening balance")
     if settings.year_end_closing_voucher:
-        closing_target = _negated(_key_frame(_one_foreign_currency(balances, dims, accounting), dims))
-        closing_posted = _key_frame(
-            _one_foreign_currency(_amounts(lines[earlier_closing], dims, accounting), dims, accounting), dims
-        )
+        closing_target = _negated(_key_frame(balances, dims))
+        closing_posted = _key_frame(_amounts(lines[earlier_closing], dims, accounting), dims)
         if replace:
             text = f"Year-end close {year}: reversal of the earlier closing"
             rows += _rows(_negated(closing_posted), "closing-reversal", CLOSING_JOURNAL, last_day, dims, text)
@@ -237,11 +221,18 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
 
 def _amounts(lines: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.DataFrame:
     """Lines as ``account``, dimensions, ``currency``, ``amount`` (accounting) and ``amount_txn``
-    (transaction; an accounting-currency line's is its accounting amount, an unreadable one 0)."""
+    (transaction; an accounting-currency line's is its accounting amount, an unreadable one 0).
+
+    closekit's own revaluation lines (:func:`closekit.closing.revaluation.own_currency`) are in the
+    accounting currency but belong to the balance of the currency their voucher names: they move
+    there with a transaction amount of 0, so the carried line holds that currency's balance at its
+    revalued accounting value. One whose key names no currency goes to the only foreign currency of
+    its account and dimensions (revaluation warns when there are several; it then stays in the
+    accounting currency). Every other accounting-currency line stays in the accounting currency."""
     currency = lines["currency"].astype("string").fillna(accounting).astype(object).to_numpy()
     accounting_amount = lines["amount_accounting"].fillna(0).to_numpy(dtype=np.int64)
     txn = lines["amount"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "account": lines["account"].astype("string").fillna("").astype(object).to_numpy(),
             **{d: lines[d].astype("string").fillna("").astype(object).to_numpy() for d in dims},
@@ -250,6 +241,21 @@ def _amounts(lines: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.
             "amount_txn": np.where(currency == accounting, accounting_amount, txn),
         }
     )
+    own = revaluation.own_currency(lines, accounting).to_numpy(dtype=object)
+    own = np.where(pd.isna(own), "", own).astype(object)
+    if not (own != "").any():
+        return out
+    if (own == revaluation.UNKNOWN).any():
+        group = ["account", *dims]
+        foreign = out[out["currency"] != accounting].groupby(group, sort=False)["currency"].agg(["nunique", "first"])
+        joined = out.join(foreign, on=group)
+        single = (joined["nunique"] == 1).to_numpy(dtype=bool)
+        own = np.where((own == revaluation.UNKNOWN) & single, joined["first"].to_numpy(dtype=object), own)
+        own = np.where(own == revaluation.UNKNOWN, "", own)
+    move = own != ""
+    out.loc[move, "currency"] = own[move]
+    out.loc[move, "amount_txn"] = 0
+    return out
 
 
 def _rows(frame: pd.DataFrame, key: str, journal: str, date, dims, text: str) -> list[dict]:

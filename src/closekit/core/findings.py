@@ -116,6 +116,12 @@ _CODES = [
         "Add a Rates row dated on or before the date (either direction of the pair).",
     ),
     Code(
+        "stale-rate",
+        Severity.WARNING,
+        "the rate a revaluation uses was dated more than RateMaxAgeDays (default 7) before the period's last day",
+        "Add the rate of the period's last day to Rates (or raise RateMaxAgeDays if the rate is meant to hold).",
+    ),
+    Code(
         "duplicate-line",
         Severity.ERROR,
         "a line that was already read: the same export loaded twice, or a repeated line number",

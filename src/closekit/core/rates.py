@@ -70,6 +70,18 @@ class Rates:
         found = self.lookup(pd.Series([source]), pd.Series([pd.Timestamp(on)]), target, types)
         return found.iloc[0]
 
+    def in_force_since(
+        self, source: str, target: str, on: pd.Timestamp, types: tuple[str, ...] = ("Closing",)
+    ) -> pd.Timestamp | None:
+        """The date of the rate :meth:`lookup` uses for ``source`` on ``on`` (the first candidate
+        in order of preference with a rate dated on or before it), or None."""
+        when = np.datetime64(pd.Timestamp(on), "ns")
+        for cand_dates, _ in self._candidates(source, target, types):
+            pos = int(np.searchsorted(cand_dates, when, side="right")) - 1
+            if pos >= 0:
+                return pd.Timestamp(cand_dates[pos])
+        return None
+
 
 def convert(amounts: pd.Series, currencies: pd.Series, rates: pd.Series, target: str) -> pd.Series:
     """``round(amount × rate)`` in ``target`` minor units for each line (NA where amount or rate is missing).

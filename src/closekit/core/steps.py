@@ -17,9 +17,9 @@ import pandas as pd
 from closekit.core import findings as fnd
 
 #: Proposed adjustment lines. ``voucher_key`` groups the lines of one voucher within a step (the
-#: runner turns keys into numbers like ``REV-2026-10-0001``); amounts are signed int64 minor units
-#: of the accounting currency, debit positive; ``currency`` is the accounting currency; dimension
-#: columns (named as in Settings) follow ``account``.
+#: runner turns keys into numbers like ``REV-2026-10-USD``, ``ALC-2026-10-0001``); amounts are
+#: signed int64 minor units of the accounting currency, debit positive; ``currency`` is the
+#: accounting currency; dimension columns (named as in Settings) follow ``account``.
 ADJUSTMENT_COLUMNS = [
     "journal",
     "voucher_key",

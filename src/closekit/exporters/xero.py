@@ -5,7 +5,7 @@ TrackingOption1, TrackingName2, TrackingOption2``; one line per adjustment line.
 
 * **Journals.** Xero makes one journal of the rows that share a Narration and a Date, so each
   voucher is one journal: the Narration is the voucher and the text of its first line
-  (``REV-2026-10-0001 Revaluation of USD 100000.00 at 0.9189``). A voucher dated on more than one
+  (``REV-2026-10-USD Revaluation of USD 100000.00 at 0.9189``). A voucher dated on more than one
   day would become several unbalanced journals: an ``export-limit`` finding.
 * **Date** as ``31 Oct 2026`` (``dd mmm yyyy``, English month), which Xero's template accepts
   beside ``dd/mm/yyyy`` and which no region can read the wrong way round.

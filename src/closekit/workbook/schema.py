@@ -385,6 +385,23 @@ class Settings(SheetRow):
     materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
         "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
     )
+    rate_max_age_days: Annotated[int, BeforeValidator(lambda v: _days(v))] = col(
+        "RateMaxAgeDays",
+        "Revaluation: a rate in force older than the period's last day by more than this many days is a "
+        "warning (default 7).",
+        default=7,
+    )
+
+
+def _days(value: Any) -> int:
+    number = _decimal(value)
+    if number is None:
+        return 7
+    if number != number.to_integral_value() or number < 0:
+        raise PydanticCustomError(
+            "bad-value", "'{value}' is not a whole number of days (0 or more)", {"value": _text(value)}
+        )
+    return int(number)
 
 
 def _month(value: Any) -> int:
