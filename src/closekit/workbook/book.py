@@ -121,7 +121,11 @@ def read_rows(
         return [], problems
     header_of = {name: present.get(parsing.header_key(f.alias), f.alias) for name, f in model.model_fields.items()}
     used = [(c, spec_columns[k][1].alias) for k, c in present.items() if k in spec_columns]
-    records = table.frame[[c for c, _ in used]].to_dict("records") if used else [{}] * len(table)
+    # cell by cell, not DataFrame.to_dict, which turns a PercentValue cell back into a plain float
+    names = [c for c, _ in used]
+    columns = [table.frame[c].to_numpy(dtype=object) for c in names]
+    records = [dict(zip(names, cells, strict=True)) for cells in zip(*columns, strict=True)] if used else []
+    records = records or [{}] * len(table)
     rows = []
     for number, record in zip(table.rows.tolist(), records, strict=True):
         data = {alias: record[c] for c, alias in used}
