@@ -285,3 +285,24 @@ def test_materiality_percent_in_a_percent_formatted_cell_is_that_percent(tmp_pat
 
     book = read_close_book(open_workbook(edit(path, "Settings", change)))
     assert book.settings.materiality_percent == Decimal("25")
+
+
+def test_only_formats_that_show_a_percent_sign_make_a_percent_cell(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "AllocationRules"
+    ws.append(RULES)
+    formats = ["0%", "0.00%", "[Red]0.0%", '0.0" pct"', '"%"0', "#,##0.00"]
+    for i, number_format in enumerate(formats, start=2):
+        ws.append(["R", "Weight", "6100", "6200", 0.5])
+        ws.cell(i, 5).number_format = number_format
+    wb.save(tmp_path / "w.xlsx")
+    table = open_workbook(tmp_path / "w.xlsx").read_sheet("AllocationRules")
+    assert [isinstance(v, parsing.PercentValue) for v in table.frame["Share"]] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]

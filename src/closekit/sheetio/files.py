@@ -24,10 +24,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
 from closekit.sheetio import split
 from closekit.sheetio.base import OutputSheet
-from closekit.core.parsing import PercentValue
 from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
 

@@ -90,6 +90,7 @@ class Package:
         self.members = {i.filename.lower(): i for i in zf.infolist()}
         workbook = self._office_document()
         self.workbook = workbook
+        self._percent_styles: set[int] | None = None
         self.parts = self._sheet_parts(workbook)
         for name in ("sharedstrings.xml", "styles.xml"):  # what a reader loads when it opens the file
             info = self.members.get(posixpath.join(posixpath.dirname(workbook), name).lower())
@@ -204,9 +205,12 @@ class Package:
         """The cell styles (indexes of ``cellXfs``) whose number format shows a percentage: the
         built-in formats 9 (``0%``) and 10 (``0.00%``), and custom formats with a ``%`` outside
         quotes and brackets."""
+        if self._percent_styles is not None:
+            return self._percent_styles
+        self._percent_styles = set()
         root = self._parse(posixpath.join(posixpath.dirname(self.workbook), "styles.xml"))
         if root is None:
-            return set()
+            return self._percent_styles
         percent_formats = {"9", "10"}
         for el in root.iter():
             if el.tag.rpartition("}")[2] == "numFmt" and _shows_percent(el.get("formatCode", "")):
@@ -216,9 +220,10 @@ class Package:
             if el.tag.rpartition("}")[2] == "cellXfs":
                 xfs = [x for x in el if x.tag.rpartition("}")[2] == "xf"]
                 styles = {i for i, x in enumerate(xfs) if x.get("numFmtId", "0") in percent_formats}
+        self._percent_styles = styles
         return styles
 
-    def percent_cells(self, name: str, most_bytes: int = _MAX_SEQUENTIAL) -> set[tuple[int, int]]:
+    def percent_cells(self, name: str, most_bytes: int = 16 << 20) -> set[tuple[int, int]]:
         """(row, column) of the cells of sheet ``name`` formatted as a percentage (1-based), for the
         small input sheets of a close workbook (a sheet over ``most_bytes`` of XML: none)."""
         part = self.parts.get(name)
