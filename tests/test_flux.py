@@ -138,7 +138,7 @@ def test_bad_materiality_settings_are_findings_not_tracebacks():
     )
     assert book.findings[["Code", "Row", "Message"]].values.tolist() == [
         ["bad-number", 4, "MaterialityAmount: 'ten' is not a number"],
-        ["bad-number", 5, "MaterialityPercent: 'x' is not a number"],
+        ["bad-number", 5, "MaterialityPercent: 'x%' is not a number"],  # the cell as typed
         ["bad-setting", 6, "MaterialityTest: 'Maybe' is not one of: Either, Both"],
     ]
 

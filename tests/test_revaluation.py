@@ -191,8 +191,9 @@ def test_balance_sheet_window_is_the_fiscal_year_to_the_period_end():
 @pytest.mark.parametrize(
     ("accounting", "rate", "amount", "accounting_amount", "delta", "text"),
     [
-        # JPY has no decimals: 1,000.01 × 152.345 = 152,346.52345 -> 152,347.
-        ("JPY", ["2025-01-31", "USD", "JPY", "152.345", "Closing"], "1000.01", "150001", "2346", "at 152.345"),
+        # JPY has no decimals: 1,000.01 × 152.345 = 152,346.52345 -> 152,347. The rate is a number
+        # cell: as text, 152.345 could be 152345 (docs/workbook.md "Numbers in input sheets").
+        ("JPY", ["2025-01-31", "USD", "JPY", Decimal("152.345"), "Closing"], "1000.01", "150001", "2346", "at 152.345"),
         # KWD has three; only KWD -> USD is quoted: 1,000.00 / 3.25 = 307.6923... -> 307.692.
         ("KWD", ["2025-01-31", "KWD", "USD", "3.25", "Closing"], "1000.00", "305.000", "2.692", "at 0.307692307692"),
     ],

@@ -21,7 +21,7 @@ from closekit.core import findings as fnd
 from closekit.core import money, parsing, periods
 from closekit.core.ledger import Ledger
 from closekit.core.periods import OPEN
-from closekit.workbook.book import CloseBook
+from closekit.workbook.book import CloseBook, sheet_hint
 
 Rule = Callable[[Ledger, CloseBook], pd.DataFrame]
 
@@ -636,7 +636,44 @@ def check_unposted(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     )
 
 
+def check_something_read(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``nothing-read``: a close of no ledger line at all is not clean (a Sources sheet renamed
+    ``Quellen``, or empty, would otherwise validate with no finding and close into empty
+    statements). A group workbook whose figures are all its subsidiaries' (Consolidation rows) is
+    the exception."""
+    if len(ledger.lines) or book.consolidation:
+        return fnd.frame()
+    missing = book.missing_sheets
+    files = [s for s in ledger.sources if s.where not in ("LedgerImport", "JournalImport")]
+    if "Sources" in missing:
+        why = "the workbook has no Sources sheet"
+    elif not book.sources:
+        why = "the Sources sheet lists no file"
+    else:
+        why = f"the Sources sheet lists {len(book.sources)} file{'s' if len(book.sources) > 1 else ''}"
+    if files:
+        rows = sum(s.rows_read for s in files)
+        why += f"; {len(files)} file{'s' if len(files) > 1 else ''} read, " + (
+            f"{rows} row{'s' if rows > 1 else ''} and none a ledger line (see the other findings)" if rows else "empty"
+        )
+    empty = [n for n in ("LedgerImport", "JournalImport") if n not in book.imports]
+    if len(empty) == 2:
+        why += ", and the LedgerImport and JournalImport sheets are " + (
+            "missing" if all(n in missing for n in empty) else "empty"
+        )
+    if "Sources" in missing:
+        why += sheet_hint("Sources", missing["Sources"])
+    return fnd.frame(
+        [
+            fnd.finding(
+                "nothing-read", "Sources" if "Sources" not in missing else book.where, "no ledger line was read: " + why
+            )
+        ]
+    )
+
+
 RULES: list[Rule] = [
+    check_something_read,
     check_accounts,
     check_dimensions,
     check_account_currency,

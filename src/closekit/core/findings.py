@@ -169,6 +169,21 @@ _CODES = [
         "Correct the cell the finding points at.",
     ),
     Code(
+        "nothing-read",
+        Severity.ERROR,
+        "no ledger line was read at all: no source listed, the Sources sheet missing or renamed, every source "
+        "and import sheet empty; a close of nothing is not clean",
+        "List the ledger exports in the Sources sheet (or paste one into LedgerImport, or pass --source), "
+        "or give a renamed sheet its name back.",
+    ),
+    Code(
+        "unknown-sheet",
+        Severity.WARNING,
+        "a sheet whose name is close to that of an input sheet the workbook lacks (Source for Sources): "
+        "closekit reads sheets by their exact names, so it did not read it",
+        "Rename the sheet to the name the message suggests, if it holds that table.",
+    ),
+    Code(
         "bad-rule",
         Severity.ERROR,
         "an allocation rule that cannot run",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,73 @@ def _number_cell_text(value: object) -> object:
     if isinstance(value, dt.date):
         return "x"
     return value
+
+
+class PercentValue(float):
+    """A number cell that Excel shows as a percentage: 0.6 in a cell formatted ``0%`` shows ``60%``.
+
+    The sheet adapters deliver such a cell as this float subclass (its value is still 0.6), so that
+    a column whose unit is the percent (an allocation Share, MaterialityPercent) reads 60, not 0.6.
+    """
+
+
+class AmbiguousNumber(ValueError):
+    """A number text that reads as two different numbers (``2,500``: 2500 or 2.5)."""
+
+
+_MARKS_OUT = re.compile(r"[\s\u00a0\u202f'’$€£¥]")
+
+
+def number_mark(text: str) -> str:
+    """The decimal mark one number text shows by itself [CK]: ``","`` or ``"."``; ``""`` when it
+    has no mark; ``"?"`` when one mark could be either (``2,500``, ``1.085``: one mark followed by
+    exactly three digits after a group of one to three digits other than 0).
+
+    Evidence, as for a column (:func:`detect_decimal_separator`): both marks (the last one is the
+    decimal mark); a mark repeated (``1.234.567``: thousands, so the other is the decimal mark); one
+    mark not followed by exactly three digits, or after a ``0`` or more than three digits.
+    """
+    core = _MARKS_OUT.sub("", text).strip("+-()%")
+    commas, dots = core.count(","), core.count(".")
+    if commas and dots:
+        return "," if core.rfind(",") > core.rfind(".") else "."
+    if not commas and not dots:
+        return ""
+    mark = "," if commas else "."
+    if commas + dots > 1:
+        return "." if mark == "," else ","
+    whole, _, fraction = core.partition(mark)
+    if len(fraction) != 3 or not whole.isdigit() or len(whole) > 3 or whole.lstrip("0") == "":
+        return mark
+    return "?"
+
+
+def parse_number_text(text: str, decimal: str | None = None) -> Decimal:
+    """One number typed as text, as :func:`parse_numbers` reads a column, to an exact Decimal (any
+    number of decimals: exchange rates have more than :data:`SCALE`).
+
+    The cell's own marks decide (:func:`number_mark`); a cell that could be read two ways is read
+    with ``decimal``, the mark of the sheet or workbook it comes from, and raises
+    :class:`AmbiguousNumber` when that is not known. ValueError when the text is no number.
+    """
+    mark = number_mark(text)
+    if mark == "?":
+        if decimal not in (",", "."):
+            raise AmbiguousNumber(text)
+        mark = decimal
+    mark = mark or "."
+    thousands = "," if mark == "." else "."
+    core = _MARKS_OUT.sub("", text)
+    negative = core.startswith("-") or core.endswith("-") or (core.startswith("(") and core.endswith(")"))
+    core = re.sub(r"^[-+(]+|[-)]+$", "", core) if core.count("(") <= 1 and core.count("-") <= 1 else "x"
+    whole, point, fraction = core.partition(mark)
+    if thousands in whole and not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+", whole):
+        raise ValueError(text)  # 12.34.567: not a grouping anyone writes
+    digits = whole.replace(thousands, "") + ("." + fraction if point else "")
+    if not re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", digits):
+        raise ValueError(text)
+    number = Decimal(digits)
+    return -number if negative else number
 
 
 def units_to_minor(parsed: ParsedNumbers, exponents: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -39,5 +39,6 @@ def locked(workbook: str | Path | SheetIO) -> Iterator[None]:
 def read_close_book(io: SheetIO) -> CloseBook:
     """The input sheets of a close workbook, read and checked."""
     wanted = {parsing.header_key(spec.name) for spec in schema.INPUT_SHEETS}
-    sheets = {name: io.read_sheet(name) for name in io.sheet_names() if parsing.header_key(name) in wanted}
-    return read_book(sheets, io.where)
+    names = io.sheet_names()
+    sheets = {name: io.read_sheet(name) for name in names if parsing.header_key(name) in wanted}
+    return read_book(sheets, io.where, names)

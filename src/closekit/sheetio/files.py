@@ -34,10 +34,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from closekit.core import findings as fnd
+from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
 from closekit.sheetio import split
 from closekit.sheetio.base import OutputSheet
-from closekit.sources import tables
+from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -49,6 +50,9 @@ LOCK_TIMEOUT_ENV = "CLOSEKIT_LOCK_TIMEOUT"
 
 #: What closekit calls its output when a sheet of the user's own has the output's name.
 BESIDE = " (closekit)"
+
+#: Sheets of pasted exports, read like a source file (their cells' formats mean nothing to closekit).
+_IMPORT_SHEETS = ("ledgerimport", "journalimport")
 
 _locks: dict[str, object] = {}  # lock file -> its FileLock: one per process, so that holding it nests
 _locks_guard = threading.Lock()
@@ -188,6 +192,7 @@ class FileWorkbook:
             ) from None
         self._book = tables.open_workbook(self._data, self.where)
         self._cache: dict[str, RawTable | None] = {}
+        self._zip: xlsx_scan.Package | None = None
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
@@ -198,6 +203,8 @@ class FileWorkbook:
             return None
         if actual not in self._cache:
             cells = self._book.read(actual)
+            if actual.lower() not in _IMPORT_SHEETS:
+                _mark_percent_cells(cells, self._package().percent_cells(actual))
             if not any(any(tables.is_filled(c) for c in row) for row in cells):
                 self._cache[actual] = tables.empty_table(actual)
             else:
@@ -206,6 +213,11 @@ class FileWorkbook:
 
     def folder(self) -> Path:
         return self.path.resolve().parent
+
+    def _package(self) -> xlsx_scan.Package:
+        if self._zip is None:
+            self._zip = xlsx_scan.open_package(self._data, self.where)
+        return self._zip
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self._data).hexdigest()
@@ -353,6 +365,7 @@ class FileWorkbook:
             ) from None
         self._data = self.real.read_bytes()
         self._book = tables.open_workbook(self._data, self.where)
+        self._zip = None
         self._cache.clear()
         self._facts = None
         self._targets.clear()
@@ -388,3 +401,13 @@ class FileWorkbook:
                     placed[i] = dataclasses.replace(out, frame=frame)
                     break
         return placed
+
+
+def _mark_percent_cells(cells: list[list[object]], percent: set[tuple[int, int]]) -> None:
+    """Number cells formatted as a percentage become :class:`PercentValue` (a 60 % cell holds 0.6):
+    a column whose unit is the percent (an allocation Share) then reads the 60 the cell shows."""
+    for row, column in percent:
+        if row <= len(cells) and column <= len(cells[row - 1]):
+            value = cells[row - 1][column - 1]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cells[row - 1][column - 1] = PercentValue(value)

@@ -94,6 +94,8 @@ class Package:
                 "is a binary workbook (Excel's .xlsb format, whatever its name says), which closekit does "
                 "not read: open it in Excel and save it as an Excel Workbook (.xlsx), or export again as .xlsx."
             )
+        self.workbook = workbook
+        self._percent_styles: set[int] | None = None
         self.parts = self._sheet_parts(workbook)
         for name in ("sharedstrings.xml", "styles.xml"):  # what a reader loads when it opens the file
             info = self.members.get(posixpath.join(posixpath.dirname(workbook), name).lower())
@@ -202,6 +204,47 @@ class Package:
                 f"was not read: its part {info.filename} does not start its XML within the first "
                 f"{_HEAD:,} bytes. Open the file in Excel and save it again."
             )
+
+    # ------------------------------------------------------------------------ number formats
+    def percent_styles(self) -> set[int]:
+        """The cell styles (indexes of ``cellXfs``) whose number format shows a percentage: the
+        built-in formats 9 (``0%``) and 10 (``0.00%``), and custom formats with a ``%`` outside
+        quotes and brackets."""
+        if self._percent_styles is not None:
+            return self._percent_styles
+        self._percent_styles = set()
+        root = self._parse(posixpath.join(posixpath.dirname(self.workbook), "styles.xml"))
+        if root is None:
+            return self._percent_styles
+        percent_formats = {"9", "10"}
+        for el in root.iter():
+            if el.tag.rpartition("}")[2] == "numFmt" and _shows_percent(el.get("formatCode", "")):
+                percent_formats.add(el.get("numFmtId", ""))
+        styles: set[int] = set()
+        for el in root.iter():
+            if el.tag.rpartition("}")[2] == "cellXfs":
+                xfs = [x for x in el if x.tag.rpartition("}")[2] == "xf"]
+                styles = {i for i, x in enumerate(xfs) if x.get("numFmtId", "0") in percent_formats}
+        self._percent_styles = styles
+        return styles
+
+    def percent_cells(self, name: str, most_bytes: int = 16 << 20) -> set[tuple[int, int]]:
+        """(row, column) of the cells of sheet ``name`` formatted as a percentage (1-based), for the
+        small input sheets of a close workbook (a sheet over ``most_bytes`` of XML: none)."""
+        part = self.parts.get(name)
+        info = self.members.get(part.lower()) if part else None
+        styles = self.percent_styles() if info is not None else set()
+        if not styles or info.file_size > most_bytes:
+            return set()
+        data = self._read_small(info)
+        wanted = {str(i).encode() for i in styles}
+        found = set()
+        for match in _CELL_STYLE.finditer(data):
+            attrs = _attrs(match.group(0))
+            ref = _REF.match(attrs.get("r", "").encode())
+            if ref and attrs.get("s", "").encode() in wanted:
+                found.add((int(ref.group(2)), column_number(ref.group(1).decode())))
+        return found
 
     # ------------------------------------------------------------------------ one sheet
     def scan(self, name: str) -> SheetScan | None:
@@ -438,6 +481,15 @@ def _scan_tail(block: bytes, scan: SheetScan, *, with_rows: bool) -> None:
             (c1, r1), (c2, r2) = ((column_number(m.group(1).decode()), int(m.group(2))) for m in corners)
             scan.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
         at = block.find(b"mergeCell ", at + 10)
+
+
+_CELL_STYLE = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*\bs\s*=[^>]*>")
+
+
+def _shows_percent(code: str) -> bool:
+    """A number format code that shows a percentage: a ``%`` not in quotes, brackets or escaped."""
+    plain = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
+    return "%" in plain
 
 
 def _attrs(tag: bytes) -> dict[str, str]:

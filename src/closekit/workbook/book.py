@@ -8,7 +8,9 @@ names the sheet, the row and the column to fix.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,28 @@ from closekit.workbook import schema
 
 REQUIRED_SHEETS = ("Settings", "Accounts", "Periods")
 _IMPORT_KEYS = (parsing.header_key("LedgerImport"), parsing.header_key("JournalImport"))
+#: Sheets closekit writes or keeps (outputs, the front page): never a renamed input sheet.
+CLOSEKIT_SHEETS = (
+    "Close",
+    "Dashboard",
+    "Help",
+    "xlwings.conf",
+    "Findings",
+    "RunLog",
+    "Adjustments",
+    "TrialBalance",
+    "GeneralJournal",
+    "BalanceSheet",
+    "IncomeStatement",
+    "Flux",
+    "OpeningBalances",
+    "ConsolidatedTrialBalance",
+    "GroupBalanceSheet",
+    "GroupIncomeStatement",
+    "Upload",
+)
+#: How alike (difflib's ratio) a sheet name must be to a missing input sheet's to be called a misspelling.
+SIMILAR = 0.6
 
 
 @dataclass
@@ -42,6 +66,11 @@ class CloseBook:
     imports: dict[str, RawTable] = field(default_factory=dict)
     account_map: dict[str, str] = field(default_factory=dict)
     findings: pd.DataFrame = field(default_factory=fnd.frame)
+    #: Input sheets the workbook lacks -> the sheet present that is closest to it (one closekit does not
+    #: know, e.g. ``{"Sources": "Quellen"}``), or None when there is no such sheet.
+    missing_sheets: dict[str, str | None] = field(default_factory=dict)
+    #: The decimal mark of the workbook's number texts (``","``, ``"."``), None when they do not show one.
+    decimal: str | None = None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -66,8 +95,12 @@ def read_rows(
     model: type[schema.SheetRow],
     *,
     value_code: str = "bad-setting",
+    decimal: str | None = None,
 ) -> tuple[list[tuple[int, Any]], list[dict]]:
-    """Validate each row of an input sheet against its model; (row number, model) and findings."""
+    """Validate each row of an input sheet against its model; (row number, model) and findings.
+
+    ``decimal`` is the workbook's decimal mark (:func:`decimal_mark`), for number texts such as
+    ``2,500`` that could be read two ways."""
     spec_columns = {parsing.header_key(f.alias): (name, f) for name, f in model.model_fields.items()}
     present = {parsing.header_key(c): c for c in table.columns}
     problems: list[dict] = []
@@ -88,12 +121,16 @@ def read_rows(
         return [], problems
     header_of = {name: present.get(parsing.header_key(f.alias), f.alias) for name, f in model.model_fields.items()}
     used = [(c, spec_columns[k][1].alias) for k, c in present.items() if k in spec_columns]
-    records = table.frame[[c for c, _ in used]].to_dict("records") if used else [{}] * len(table)
+    # cell by cell, not DataFrame.to_dict, which turns a PercentValue cell back into a plain float
+    names = [c for c, _ in used]
+    columns = [table.frame[c].to_numpy(dtype=object) for c in names]
+    records = [dict(zip(names, cells, strict=True)) for cells in zip(*columns, strict=True)] if used else []
+    records = records or [{}] * len(table)
     rows = []
     for number, record in zip(table.rows.tolist(), records, strict=True):
         data = {alias: record[c] for c, alias in used}
         try:
-            item = model.model_validate(data)
+            item = model.model_validate(data, context={"decimal": decimal})
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
@@ -134,8 +171,24 @@ def _error_finding(where: str, row: int, header_of: dict, model, name: str, err:
     return fnd.finding(code, where, message, row=row, column=header_of.get(name, alias))
 
 
-def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[str, int], list[dict]]:
-    """The Settings sheet (Setting, Value rows) into the Settings model; also each key's row."""
+def read_settings(
+    table: RawTable | None, decimal: str | None = None
+) -> tuple[schema.Settings | None, dict[str, int], list[dict]]:
+    """The Settings sheet (Setting, Value rows) into the Settings model; also each key's row.
+
+    One bad value is one finding on its own cell: the other settings are still read (a bad
+    optional setting takes its default). Settings is None only when a required setting is missing
+    or bad."""
+    settings, row_of, problems, _ = _read_settings(table, decimal)
+    return settings, row_of, problems
+
+
+def _read_settings(
+    table: RawTable | None, decimal: str | None
+) -> tuple[schema.Settings | None, dict[str, int], list[dict], tuple[str, ...] | None]:
+    """:func:`read_settings`, and the Dimensions setting as read even when Settings is None (so
+    that the Accounts and Dimensions sheets are checked against it, not against no dimensions at
+    all); None when the dimensions are not known (no Settings sheet, or a bad Dimensions cell)."""
     if table is None:
         return (
             None,
@@ -148,6 +201,7 @@ def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[
                     fix="Add a Settings sheet with columns Setting and Value (closekit new makes one).",
                 )
             ],
+            None,
         )
     keys = {parsing.header_key(c): c for c in table.columns}
     if "setting" not in keys or "value" not in keys:
@@ -164,6 +218,7 @@ def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[
                     column=missing,
                 )
             ],
+            None,
         )
     fields = {parsing.header_key(f.alias): (name, f) for name, f in schema.Settings.model_fields.items()}
     data: dict[str, Any] = {}
@@ -202,20 +257,11 @@ def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[
             continue
         data[alias] = value
         row_of[alias] = number
-    try:
-        settings = schema.Settings.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            name = str(err["loc"][0])  # the alias (the Settings key as typed), or the field's name
-            field_ = schema.Settings.model_fields.get(name)
-            alias = field_.alias if field_ is not None else name
-            if err["type"] == "missing":
-                message = f"the setting {alias} is missing; it is required"
-            else:
-                message = f"{alias}: {err['msg']}"
-            code = err["type"] if err["type"] in ("bad-currency", "bad-number", "bad-date") else "bad-setting"
-            problems.append(fnd.finding(code, "Settings", message, row=row_of.get(alias), column="Value"))
-        return None, row_of, problems
+    settings, bad, found = _validate_settings(data, row_of, decimal)
+    problems += found
+    dims = None if "Dimensions" in bad else tuple(schema._names(data.get("Dimensions")))
+    if settings is None:
+        return None, row_of, problems, dims
     empty = [a for a in schema.REQUIRED_SETTINGS if getattr(settings, _field(schema.Settings, a)) in (None, "")]
     for alias in empty:
         problems.append(
@@ -228,9 +274,39 @@ def read_settings(table: RawTable | None) -> tuple[schema.Settings | None, dict[
             )
         )
     if empty:
-        return None, row_of, problems
+        return None, row_of, problems, dims
     problems += _check_dimension_names(settings, row_of.get("Dimensions"))
-    return settings, row_of, problems
+    return settings, row_of, problems, dims
+
+
+def _validate_settings(
+    data: dict[str, Any], row_of: dict[str, int], decimal: str | None
+) -> tuple[schema.Settings | None, set[str], list[dict]]:
+    """The Settings model from the typed values: each bad value one finding on its own row, then
+    left out (its default applies), so that one bad cell never hides the settings that are right."""
+    data, bad, problems = dict(data), set(), []
+    while True:
+        try:
+            return schema.Settings.model_validate(data, context={"decimal": decimal}), bad, problems
+        except ValidationError as exc:
+            errors = exc.errors()
+        wrong = [e for e in errors if e["type"] != "missing"]
+        for err in wrong or errors:
+            name = str(err["loc"][0]) if err["loc"] else ""  # the alias (the key as typed), or the field's name
+            field_ = schema.Settings.model_fields.get(name)
+            alias = field_.alias if field_ is not None and field_.alias else name
+            if err["type"] == "missing":
+                if alias in bad:
+                    continue  # its value was bad, and reported as such
+                message = f"the setting {alias} is missing; it is required"
+            else:
+                message = f"{alias}: {err['msg']}"
+                bad.add(alias)
+                data.pop(alias, None)
+            code = err["type"] if err["type"] in ("bad-currency", "bad-number", "bad-date") else "bad-setting"
+            problems.append(fnd.finding(code, "Settings", message, row=row_of.get(alias), column="Value"))
+        if not wrong:
+            return None, bad, problems
 
 
 def _check_dimension_names(settings: schema.Settings, row: int | None) -> list[dict]:
@@ -256,10 +332,91 @@ def _check_dimension_names(settings: schema.Settings, row: int | None) -> list[d
     return problems
 
 
-def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
-    """All input sheets of a close workbook (raw tables by sheet name) into a :class:`CloseBook`."""
+def decimal_mark(sheets: Mapping[str, RawTable | None]) -> str | None:
+    """The decimal mark the workbook's number texts show (``","`` or ``"."``), None when they show
+    none or both: every text cell of the input sheets' number columns (Settings' number values,
+    Rates, AllocationRules, Consolidation) that says its mark itself (``1.234,56``, ``0,85``,
+    :func:`closekit.core.parsing.number_mark`) is a vote. Cells that could be read two ways
+    (``2,500``) are read with this mark, or are a ``bad-number`` when it is None."""
+    marks: set[str] = set()
+    for spec in schema.INPUT_SHEETS:
+        table = find_sheet(sheets, spec.name)
+        if spec.model is None or table is None or not len(table):
+            continue
+        for text in _number_texts(table, spec.model):
+            digits = text.removesuffix("%").strip()
+            mark = parsing.number_mark(digits)
+            if mark in (",", ".") and _reads(digits):
+                marks.add(mark)
+    return marks.pop() if len(marks) == 1 else None
+
+
+def _reads(text: str) -> bool:
+    try:
+        parsing.parse_number_text(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _number_texts(table: RawTable, model: type[schema.SheetRow]) -> Iterable[str]:
+    present = {parsing.header_key(c): c for c in table.columns}
+    if model is schema.Settings:
+        if "setting" not in present or "value" not in present:
+            return []
+        numeric = {parsing.header_key(a) for a in schema.number_columns(model)}
+        cells = [
+            v
+            for k, v in zip(table.frame[present["setting"]], table.frame[present["value"]], strict=True)
+            if parsing.header_key(schema._text(k)) in numeric
+        ]
+    else:
+        columns = [present[k] for a in schema.number_columns(model) if (k := parsing.header_key(a)) in present]
+        cells = [v for c in columns for v in table.frame[c]]
+    return [v.strip() for v in cells if isinstance(v, str) and v.strip()]
+
+
+def _missing_sheets(present: Iterable[str]) -> dict[str, str | None]:
+    """Each input sheet the workbook lacks -> the closest sheet present that closekit does not know."""
+    known = {parsing.header_key(n) for n in [*(s.name for s in schema.INPUT_SHEETS), *CLOSEKIT_SHEETS]}
+    names = list(present)
+    numbered = re.compile(r".+ \(\d+\)$")  # GeneralJournal (2): closekit's continuation sheets
+    strangers = [n for n in names if parsing.header_key(n) not in known and not numbered.match(n)]
+    have = {parsing.header_key(n) for n in names}
+    missing = [s.name for s in schema.INPUT_SHEETS if parsing.header_key(s.name) not in have]
+    pairs = sorted(
+        ((_likeness(m, n), m, n) for m in missing for n in strangers), key=lambda p: -p[0]
+    )  # the most alike pairs first, each sheet used once
+    out: dict[str, str | None] = dict.fromkeys(missing)
+    used: set[str] = set()
+    for _, m, n in pairs:
+        if out[m] is None and n not in used:
+            out[m] = n
+            used.add(n)
+    return out
+
+
+def _likeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, parsing.header_key(a), parsing.header_key(b)).ratio()
+
+
+def sheet_hint(name: str, closest: str | None) -> str:
+    """``. The sheet 'Quellen' is not a sheet closekit knows: did you mean Sources?`` (or nothing)."""
+    if closest is None:
+        return ""
+    return f". The sheet {closest!r} is not a sheet closekit knows: did you mean {name}?"
+
+
+def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: Iterable[str] | None = None) -> CloseBook:
+    """All input sheets of a close workbook (raw tables by sheet name) into a :class:`CloseBook`.
+
+    ``sheet_names`` are all the workbook's sheets (default: those of ``sheets``): a missing input
+    sheet is reported with the closest of the others (a sheet renamed ``Quellen``: did you mean
+    Sources?)."""
     problems: list[dict] = []
-    settings, settings_rows, found = read_settings(find_sheet(sheets, "Settings"))
+    decimal = decimal_mark(sheets)
+    missing_sheets = _missing_sheets(list(sheets) if sheet_names is None else sheet_names)
+    settings, settings_rows, found, read_dims = _read_settings(find_sheet(sheets, "Settings"), decimal)
     problems += found
     for name in REQUIRED_SHEETS[1:]:
         if find_sheet(sheets, name) is None:
@@ -267,8 +424,20 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
                 fnd.finding(
                     "bad-setting",
                     name,
-                    f"the workbook has no {name} sheet",
-                    fix=f"Add the {name} sheet (closekit new makes a template).",
+                    f"the workbook has no {name} sheet" + sheet_hint(name, missing_sheets.get(name)),
+                    fix=f"Add the {name} sheet (closekit new makes a template), or give the sheet that holds it "
+                    f"the name {name}.",
+                )
+            )
+    for name, closest in missing_sheets.items():
+        if name not in REQUIRED_SHEETS and closest is not None and _likeness(name, closest) >= SIMILAR:
+            problems.append(
+                fnd.finding(
+                    "unknown-sheet",
+                    closest,
+                    f"{closest!r} is not a sheet closekit knows, so it was not read; did you mean {name}? "
+                    f"The workbook has no {name} sheet",
+                    fix=f"Rename the sheet {name} if it holds the {name} table.",
                 )
             )
 
@@ -276,7 +445,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
         table = find_sheet(sheets, name)
         if table is None:
             return []
-        rows, found = read_rows(table, model, value_code=code)
+        rows, found = read_rows(table, model, value_code=code, decimal=decimal)
         problems.extend(found)
         return rows
 
@@ -298,7 +467,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
     for name, table in sheets.items():  # merged cells, hidden rows (the import sheets report their own)
         if table is not None and len(table.findings) and parsing.header_key(name) not in _IMPORT_KEYS:
             problems += table.findings.to_dict("records")
-    dims = tuple(settings.dimensions) if settings else ()
+    dims = tuple(settings.dimensions) if settings else read_dims
     problems += _check_sources(sources)
     accounts_frame = _accounts_frame(accounts, dims, problems)
     dimension_frame = _dimension_frame(dimension_rows, dims, problems)
@@ -323,6 +492,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str) -> CloseBook:
         imports,
         account_map,
         fnd.frame(problems),
+        missing_sheets,
+        decimal,
     )
 
 
@@ -360,9 +531,11 @@ def _check_sources(sources: list[tuple[int, schema.SourceRow]]) -> list[dict]:
     ]
 
 
-def _accounts_frame(rows, dims: tuple[str, ...], problems: list[dict]) -> pd.DataFrame:
+def _accounts_frame(rows, dims: tuple[str, ...] | None, problems: list[dict]) -> pd.DataFrame:
+    """The Accounts rows; ``dims`` None (the Settings Dimensions could not be read) checks no
+    RequiredDimensions name, rather than reporting every one as unknown."""
     records, seen = [], {}
-    dim_keys = {parsing.header_key(d): d for d in dims}
+    dim_keys = {parsing.header_key(d): d for d in (dims if dims is not None else ())}
     for row, acc in rows:
         if acc.account in seen:
             problems.append(
@@ -378,7 +551,9 @@ def _accounts_frame(rows, dims: tuple[str, ...], problems: list[dict]) -> pd.Dat
         seen[acc.account] = row
         required = []
         for name in acc.required_dimensions:
-            if parsing.header_key(name) not in dim_keys:
+            if dims is None:
+                required.append(name)
+            elif parsing.header_key(name) not in dim_keys:
                 problems.append(
                     fnd.finding(
                         "bad-setting",
@@ -395,11 +570,11 @@ def _accounts_frame(rows, dims: tuple[str, ...], problems: list[dict]) -> pd.Dat
     return pd.DataFrame(records, columns=columns)
 
 
-def _dimension_frame(rows, dims: tuple[str, ...], problems: list[dict]) -> pd.DataFrame:
-    dim_keys = {parsing.header_key(d): d for d in dims}
+def _dimension_frame(rows, dims: tuple[str, ...] | None, problems: list[dict]) -> pd.DataFrame:
+    dim_keys = {parsing.header_key(d): d for d in (dims if dims is not None else ())}
     records, seen = [], {}
     for row, item in rows:
-        name = dim_keys.get(parsing.header_key(item.dimension))
+        name = dim_keys.get(parsing.header_key(item.dimension)) if dims is not None else item.dimension
         if name is None:
             problems.append(
                 fnd.finding(

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from closekit.core import money, parsing
@@ -43,24 +43,75 @@ def _date(value: Any) -> dt.date | None:
     return dates.iloc[0].date()
 
 
-def _decimal(value: Any) -> Decimal | None:
+@dataclass(frozen=True)
+class NumberColumn:
+    """Marks a number column in a field's metadata: its text cells tell the workbook's decimal mark."""
+
+
+NUMBER_COLUMN = NumberColumn()
+
+
+def _bad_number(value: Any) -> PydanticCustomError:
+    return PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)})
+
+
+def number(value: Any, decimal: str | None = None, *, percent_points: bool = False) -> Decimal | None:
+    """One number cell of an input sheet, read like the sources' amounts (docs/workbook.md "Numbers").
+
+    A number cell is taken as Excel holds it (15 significant digits). A text cell goes through
+    :func:`closekit.core.parsing.parse_number_text`: ``2.500,00``, ``2,500.00`` and ``1.234,56`` say
+    their decimal mark themselves; ``2,500`` (2500 or 2.5?) is read with ``decimal``, the mark the
+    workbook's other number texts show, and is a ``bad-number`` when that is not known. ``60%`` is
+    0.6, or 60 in a column whose unit is the percent (``percent_points``: Share, MaterialityPercent),
+    where a cell formatted as a percentage (:class:`~closekit.core.parsing.PercentValue`) reads 60 too.
+    """
     if value is None or _text(value) == "":
         return None
     if isinstance(value, bool):
         raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": value})
-    text = parsing._number_cell_text(value) if not isinstance(value, str) else value
-    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    elif "," in cleaned:
-        cleaned = cleaned.replace(",", "")
+    if not isinstance(value, str):
+        try:
+            result = Decimal(str(parsing._number_cell_text(value)))
+        except InvalidOperation:
+            raise _bad_number(value) from None
+        if not result.is_finite():
+            raise _bad_number(value)
+        return result * 100 if percent_points and isinstance(value, parsing.PercentValue) else result
+    text = value.strip()
+    percent = text.endswith("%")
+    digits = text.removesuffix("%").strip()
     try:
-        number = Decimal(cleaned.rstrip("%"))
-    except InvalidOperation:
-        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)}) from None
-    if not number.is_finite():
-        raise PydanticCustomError("bad-number", "'{value}' is not a number", {"value": _text(value)})
-    return number / 100 if cleaned.endswith("%") else number
+        result = parsing.parse_number_text(digits, decimal)
+    except parsing.AmbiguousNumber:
+        small, large = sorted((parsing.parse_number_text(digits, ","), parsing.parse_number_text(digits, ".")))
+        raise PydanticCustomError(
+            "bad-number",
+            "'{value}' could be {small} or {large}, and the workbook's other numbers do not show which mark is "
+            "the decimal one: type it as a number cell, or write {english} (or {german}) if it is {large}",
+            {
+                "value": text,
+                "small": f"{small.normalize():f}",
+                "large": f"{large.normalize():f}",
+                "english": f"{large:,.2f}",
+                "german": f"{large:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
+            },
+        ) from None
+    except ValueError:
+        raise _bad_number(value) from None
+    return result / 100 if percent and not percent_points else result
+
+
+def _decimal_mark(info: ValidationInfo | None) -> str | None:
+    context = info.context if info is not None else None
+    return context.get("decimal") if isinstance(context, dict) else None
+
+
+def _decimal(value: Any, info: ValidationInfo) -> Decimal | None:
+    return number(value, _decimal_mark(info))
+
+
+def _percent(value: Any, info: ValidationInfo) -> Decimal | None:
+    return number(value, _decimal_mark(info), percent_points=True)
 
 
 def _yes_no(default: bool):
@@ -109,7 +160,9 @@ def _choice(*allowed: str, default: str | None = None):
 Text = Annotated[str, BeforeValidator(_text)]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 DateCell = Annotated[dt.date | None, BeforeValidator(_date)]
-DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal)]
+DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal), NUMBER_COLUMN]
+#: A number whose unit is the percent: 60, ``60%`` and a cell formatted as 60 % are all 60.
+PercentCell = Annotated[Decimal | None, BeforeValidator(_percent), NUMBER_COLUMN]
 CurrencyCell = Annotated[str | None, BeforeValidator(_currency)]
 Names = Annotated[list[str], BeforeValidator(_names)]
 YesDefault = Annotated[bool, BeforeValidator(_yes_no(True))]
@@ -231,7 +284,7 @@ class AllocationRuleRow(SheetRow):
     source_dimensions: OptionalText = col("SourceDimensions", "Filter: Name=Value; Name=Value.", default=None)
     offset_account: OptionalText = col("OffsetAccount", "Credit side (default: the source account).", default=None)
     destination_dimensions: OptionalText = col("DestinationDimensions", "Name=Value; Name=Value.", default=None)
-    share: DecimalCell = col("Share", "Percent or weight of this destination.", excel="number", default=None)
+    share: PercentCell = col("Share", "Percent or weight of this destination.", excel="number", default=None)
     basis_accounts: OptionalText = col(
         "BasisAccounts", "Method Basis: accounts whose balances set the shares.", default=None
     )
@@ -302,6 +355,17 @@ class AccountMapRow(SheetRow):
     account: Text = col("Account", "The account of the Accounts sheet it is.")
 
 
+def _days(value: Any, info: ValidationInfo) -> int:
+    days = number(value, _decimal_mark(info))
+    if days is None:
+        return 7
+    if days != days.to_integral_value() or days < 0:
+        raise PydanticCustomError(
+            "bad-value", "'{value}' is not a whole number of days (0 or more)", {"value": _text(value)}
+        )
+    return int(days)
+
+
 class Settings(SheetRow):
     """The Settings sheet: one row per key (workbook.md "Settings keys")."""
 
@@ -309,7 +373,7 @@ class Settings(SheetRow):
     accounting_currency: CurrencyCell = col("AccountingCurrency", "ISO 4217 code of the books (required).")
     reporting_currency: CurrencyCell = col("ReportingCurrency", "Reporting currency, if any.", default=None)
     period: Text = col("Period", "The period being closed, a code of the Periods sheet (required).")
-    fiscal_year_start: Annotated[int, BeforeValidator(lambda v: _month(v))] = col(
+    fiscal_year_start: Annotated[int, BeforeValidator(_month), NUMBER_COLUMN] = col(
         "FiscalYearStart", "Month the fiscal year starts (1-12, default 1).", default=1
     )
     dimensions: Names = col("Dimensions", "Financial dimensions in order, e.g. BusinessUnit, Department.", default=[])
@@ -377,7 +441,7 @@ class Settings(SheetRow):
     bargain_purchase_account: OptionalText = col(
         "BargainPurchaseGainAccount", "Consolidation: gain on a bargain purchase (year of acquisition).", default=None
     )
-    materiality_percent: Annotated[Decimal | None, BeforeValidator(lambda v: _decimal(_text(v).rstrip("%")))] = col(
+    materiality_percent: PercentCell = col(
         "MaterialityPercent",
         "Flux: variances above this percentage need a note (10 or 10% = ten percent).",
         default=None,
@@ -385,7 +449,7 @@ class Settings(SheetRow):
     materiality_test: Annotated[str, BeforeValidator(_choice("Either", "Both", default="Either"))] = col(
         "MaterialityTest", "Flux: Either (default: amount or percent) or Both (amount and percent).", default="Either"
     )
-    rate_max_age_days: Annotated[int, BeforeValidator(lambda v: _days(v))] = col(
+    rate_max_age_days: Annotated[int, BeforeValidator(_days)] = col(
         "RateMaxAgeDays",
         "Revaluation: a rate in force older than the period's last day by more than this many days is a "
         "warning (default 7).",
@@ -393,24 +457,21 @@ class Settings(SheetRow):
     )
 
 
-def _days(value: Any) -> int:
-    number = _decimal(value)
-    if number is None:
-        return 7
-    if number != number.to_integral_value() or number < 0:
-        raise PydanticCustomError(
-            "bad-value", "'{value}' is not a whole number of days (0 or more)", {"value": _text(value)}
-        )
-    return int(number)
-
-
-def _month(value: Any) -> int:
-    number = _decimal(value)
-    if number is None:
+def _month(value: Any, info: ValidationInfo) -> int:
+    try:
+        month = _decimal(value, info)
+    except PydanticCustomError:
+        month = Decimal(0)
+    if month is None:
         return 1
-    if number != number.to_integral_value() or not 1 <= number <= 12:
+    if month != month.to_integral_value() or not 1 <= month <= 12:
         raise PydanticCustomError("bad-value", "'{value}' is not a month number 1-12", {"value": _text(value)})
-    return int(number)
+    return int(month)
+
+
+def number_columns(model: type[SheetRow]) -> list[str]:
+    """The headers of a model's number columns (whose text cells tell the decimal mark)."""
+    return [f.alias or name for name, f in model.model_fields.items() if NUMBER_COLUMN in f.metadata]
 
 
 # ------------------------------------------------------------------------------ the sheet catalog
