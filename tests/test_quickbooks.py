@@ -390,11 +390,15 @@ def test_report_amounts_without_account_types_are_refused_with_one_finding():
     assert lines["amount"].isna().all()
 
 
-def test_report_account_of_unknown_type_is_one_finding_and_no_amounts():
+def test_report_account_of_unknown_type_is_one_finding_per_line_and_no_amounts():
+    # every line left without an amount is named (issue 14: a row is a line or an Error on its cell)
     table = quickbooks.read_quickbooks_report(GL_AMOUNT, "gl.csv")
     types = {k: v for k, v in typed().account_types.items() if k != "4000"}
     lines, found = canonical(quickbooks.map_table(table, typed(types=types)))
-    assert found[["Code", "Row", "Column"]].values.tolist() == [["unknown-account", 21, "Account"]]
+    assert found[["Code", "Row", "Column"]].values.tolist() == [
+        ["unknown-account", 21, "Account"],
+        ["unknown-account", 22, "Account"],
+    ]
     assert "account 4000 Revenue: closekit does not know whether it is a debit or a credit" in found["Message"].iloc[0]
     assert "(2 lines)" in found["Message"].iloc[0]
     assert lines.loc[lines["account"] == "4000", "amount"].isna().all()

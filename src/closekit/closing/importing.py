@@ -180,7 +180,15 @@ def import_table(
     if book.account_map:  # accounts named differently in the export (AccountMap sheet)
         lines["account"] = lines["account"].replace(book.account_map)
     info = ledger.SourceInfo(
-        table.where, spec.kind, importer.name, mapped.columns, len(table), path, digest, dict(table.meta)
+        table.where,
+        spec.kind,
+        importer.name,
+        mapped.columns,
+        len(table),
+        path,
+        digest,
+        dict(table.meta),
+        skipped_rows(table, mapped),
     )
     detected = []
     if spec.format in ("auto", ""):
@@ -194,6 +202,15 @@ def import_table(
             )
         )
     return lines, info, fnd.combine([table.findings, found, fnd.frame(detected)])
+
+
+def skipped_rows(table: RawTable, mapped: ledger.Mapped) -> dict[str, int]:
+    """The rows the reader and the importer's layout left out, by reason (blank, title, total...)."""
+    out: dict[str, int] = {}
+    for reason, count in [*table.meta.get("skipped", {}).items(), *mapped.skipped.items()]:
+        if count:
+            out[reason] = out.get(reason, 0) + int(count)
+    return out
 
 
 def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> tuple[ledger.Ledger, pd.DataFrame]:

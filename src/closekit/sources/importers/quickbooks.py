@@ -148,7 +148,10 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     if not _is_journal(table):
         start = _report_start(table)
         if start is not None:
-            return _map_report(_resolve_table(table, start), ctx)
+            resolved = _resolve_table(table, start)
+            mapped = _map_report(resolved, ctx)
+            mapped.skipped = dict(resolved.meta.get("skipped", {}))
+            return mapped
     return _map_journal(table, ctx)
 
 
@@ -277,6 +280,7 @@ def _resolve_table(table: RawTable, start: int) -> RawTable:
         header = list(table.columns)
         column_numbers = [positions.get(c, i + 1) for i, c in enumerate(header)]
         resolved = _build(table.where, header, body, numbers, meta, table.preamble, column_numbers)
+        resolved.meta["skipped"].pop("title", None)  # counted by whoever read the rows above the header
     else:
         meta["header_row"] = numbers[start]
         title = ["" if _NUMBERED_BLANK.fullmatch(c) else c for c in table.columns]  # unique_names' " (2)"
@@ -317,29 +321,38 @@ def _build(
     problems: list[dict] = []
     stack: list[str] = []  # qualified names of the open sections, outermost first
     previous: list[object] | None = None
-    for number, record in zip(numbers, body, strict=True):
+    skipped = dict.fromkeys(("title", "blank", "section", "opening balance", "total", "subtotal", "footer"), 0)
+    skipped["title"] = sum(1 for r in preamble if any(is_filled(c) for c in r))
+    for at_row, (number, record) in enumerate(zip(numbers, body, strict=True)):
         cells = list(record[:width]) + [""] * (width - len(record))
         if any(is_filled(c) for c in record[width:]):
             problems.append(_bad_row(where, number, f"row {number} has more fields than the header has columns"))
             continue
         if not any(is_filled(c) for c in cells):
+            skipped["blank"] += 1
             continue
         texts = [_cell(c) for c in cells]
         label = texts[0] if texts[0] else (texts[1] if width > 1 else "")
         dated = date is not None and texts[date] != ""
         if any(t.lower() in _OPENING for t in texts[:3]) or (date is not None and texts[date].lower() in _OPENING):
+            skipped["opening balance"] += 1
             continue
         if not any(texts[i] for i in money) and _is_footer(" ".join(texts)):
+            skipped["footer"] += _filled_count(body[at_row:])
             break  # "Accrual basis Monday, November 2, 2026 10:00 AM" (its commas split it into cells)
         if not dated and label and _closes(label, stack):
+            skipped["total"] += 1
             if label.upper() == "TOTAL":
+                skipped["footer"] += _filled_count(body[at_row + 1 :])
                 break  # the grand total; below it only the report's footer (basis, time of export)
             continue
         if not any(texts[i] for i in data):
             if section is not None and texts[section]:
                 _open(stack, texts[section])
+            skipped["section" if any(texts) else "blank"] += 1
             continue
         if not any(texts[i] for i in (date, kind, at.get("num"), own) if i is not None):
+            skipped["subtotal"] += 1
             continue  # a subtotal: amounts only (the Journal report's per-transaction totals)
         if not dated and previous is not None:  # a further line of the transaction above
             for i in carried:
@@ -374,10 +387,18 @@ def _build(
         if rows
         else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     )
-    meta = {**meta, "column_numbers": {n: physical[i] for n, i in zip(names, keep, strict=True)}}
+    meta = {
+        **meta,
+        "column_numbers": {n: physical[i] for n, i in zip(names, keep, strict=True)},
+        "skipped": {reason: count for reason, count in skipped.items() if count},
+    }
     return RawTable(
         where, names, frame, np.asarray(kept, dtype=np.int64), meta, fnd.frame(problems), [list(p) for p in preamble]
     )
+
+
+def _filled_count(records: list[list[object]]) -> int:
+    return sum(1 for r in records if any(is_filled(c) for c in r))
 
 
 def _open(stack: list[str], name: str) -> None:
@@ -504,12 +525,11 @@ def _natural_amounts(
     if not unknown.any():
         return []
     lines = pd.DataFrame({"where": table.where, "row": table.rows, "voucher": frame.get("voucher", "")})
-    first = unknown & ~code.duplicated() if "account" in frame else unknown
     shown = named if named is not None else code
-    return fnd.from_mask(
+    return fnd.from_mask(  # every such line: each one is left without an amount
         "unknown-account",
         lines,
-        first & unknown,
+        unknown,
         column=found.get("account", ACCOUNT),
         message="account " + shown + ": closekit does not know whether it is a debit or a credit account, "
         "so its Amount is not read (" + unknown.groupby(code).transform("sum").astype(str) + " lines)",
