@@ -52,7 +52,8 @@ def errors(result) -> list[tuple]:
 
 def test_generic_line_with_debit_and_credit_blank_is_an_error_not_a_skipped_voucher(make):
     # the voucher does not balance: 10.00 against nothing; before, its blank line hid it (exit 0)
-    path = make.file("adj.csv", GENERIC + "GJ,A1,1,2026-10-31,6400,EUR,10.00,,Audit\nGJ,A1,2,2026-10-31,2900,EUR,,,Audit\n")
+    rows = "GJ,A1,1,2026-10-31,6400,EUR,10.00,,Audit\nGJ,A1,2,2026-10-31,2900,EUR,,,Audit\n"
+    path = make.file("adj.csv", GENERIC + rows)
     result = closekit.validate(make.workbook(), journals=[path])
     assert not result.ok
     assert ("bad-number", 3, "Credit") in errors(result)
@@ -112,7 +113,8 @@ def test_a_trailing_blank_line_is_no_ledger_line_and_is_counted(make, end):
 
 
 def test_run_summary_shows_the_rows_skipped_by_layout(make, capsys):
-    path = make.file("adj.csv", GENERIC + "GJ,A1,1,2026-10-31,6400,EUR,10.00,,Audit\n\nGJ,A1,2,2026-10-31,2900,EUR,,10.00,x\n")
+    rows = "GJ,A1,1,2026-10-31,6400,EUR,10.00,,Audit\n\nGJ,A1,2,2026-10-31,2900,EUR,,10.00,x\n"
+    path = make.file("adj.csv", GENERIC + rows)
     result = closekit.validate(make.workbook(), journals=[path])
     cli._print_summary(result, [])
     shown = " ".join(capsys.readouterr().out.split())
@@ -148,7 +150,9 @@ def test_saft_control_totals_that_differ_are_errors_naming_both_figures(make):
 
 def test_saft_billing_file_is_refused_saying_what_it_is(make):
     text = SAFT_HEAD + "<n1:MasterFiles/><n1:SourceDocuments><n1:SalesInvoices/></n1:SourceDocuments></n1:AuditFile>"
-    with pytest.raises(InputError, match="billing .*no GeneralLedgerEntries, only Header, MasterFiles, SourceDocuments"):
+    with pytest.raises(
+        InputError, match=r"billing .*no GeneralLedgerEntries, only Header, MasterFiles, SourceDocuments"
+    ):
         closekit.validate(make.workbook(), journals=[make.file("billing.xml", text)])
 
 
@@ -157,7 +161,7 @@ def test_saft_with_control_totals_but_no_transactions_is_refused(make):
         "<n1:GeneralLedgerEntries><n1:NumberOfEntries>3</n1:NumberOfEntries>"
         "<n1:TotalDebit>10.00</n1:TotalDebit></n1:GeneralLedgerEntries></n1:AuditFile>"
     )
-    with pytest.raises(InputError, match="no transaction lines .*NumberOfEntries 3, TotalDebit 10.00"):
+    with pytest.raises(InputError, match=r"no transaction lines .*NumberOfEntries 3, TotalDebit 10\.00"):
         closekit.validate(make.workbook(), journals=[make.file("empty.xml", text)])
 
 
