@@ -170,3 +170,38 @@ def test_saft_record_id_is_text(make):
     result = closekit.validate(make.workbook(), journals=[path])
     assert result.ok, errors(result)
     assert result.ledger.lines["amount"].tolist()[-2:] == [15000, -15000]
+
+
+# ------------------------------------------------------------------------------ messages in money
+
+
+def test_trial_balance_imbalance_is_in_money_and_names_its_vouchers(tmp_path):
+    from closekit.samples import company as sample
+
+    workbook = sample.write(tmp_path / "close.xlsx")
+    path = tmp_path / "adj.csv"
+    path.write_text(GENERIC + "GJ,X9,1,2026-10-31,6400,EUR,10.00,,Audit\nGJ,X9,2,2026-10-31,2900,EUR,,9.00,Audit\n")
+    result = closekit.close(workbook, journals=[path])
+    found = result.findings[result.findings["Where"] == "TrialBalance"]
+    assert len(found), result.findings
+    for message in found["Message"]:
+        assert "minor units" not in message
+        assert f"the voucher that does not balance: X9 in {path} (1.00 EUR)" in message
+    assert any("differ from its credits" in m and "by 1.00 EUR" in m for m in found["Message"])
+
+
+def test_no_message_says_minor_units():
+    import ast
+    import pathlib
+
+    import closekit as package
+
+    said = []
+    for file in pathlib.Path(package.__file__).parent.rglob("*.py"):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        bare = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # docstrings
+        for node in ast.walk(tree):
+            message = isinstance(node, ast.JoinedStr | ast.Constant) and id(node) not in bare
+            if message and "minor units" in ast.unparse(node) and file.name != "runner.py":  # runner: the report
+                said.append(f"{file.name}: {ast.unparse(node)[:80]}")
+    assert said == []

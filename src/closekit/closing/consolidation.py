@@ -272,7 +272,9 @@ def consolidate(
     table["Eliminated"] = table["Eliminated"].astype(bool)
     total = int(table.loc[~table["Eliminated"], "AmountGroup"].sum())
     if total:  # every company's lines plus its CTA add up to zero: a bug otherwise
-        raise RuntimeError(f"the consolidated trial balance does not balance by {total} minor units")
+        raise RuntimeError(
+            f"the consolidated trial balance does not balance by {money.display(total, group_ccy)} {group_ccy}"
+        )
     return table, fnd.frame(found)
 
 
