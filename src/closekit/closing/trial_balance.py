@@ -150,21 +150,17 @@ def balances(
     # only the few sums get text keys, so a million lines are never turned into Python strings.
     key_text = [kept[k].astype("string").fillna("") for k in keys]
     group = _group_numbers(key_text)
-    sums = (
-        pd.DataFrame(
-            {
-                "opening": np.where(opening, amt, 0),
-                "debit": np.where(movement & (amt > 0), amt, 0),
-                "credit": np.where(movement & (amt < 0), -amt, 0),
-                "adj_debit": zero,
-                "adj_credit": zero,
-                "prior_pl": np.where(prior_pl, amt, 0),
-                "prior_pl_lines": prior_pl.astype(np.int64),
-            }
-        )
-        .groupby(group, sort=True)[_SUMS]
-        .sum()
-    )
+    sums = pd.DataFrame(
+        {
+            "opening": np.where(opening, amt, 0),
+            "debit": np.where(movement & (amt > 0), amt, 0),
+            "credit": np.where(movement & (amt < 0), -amt, 0),
+            "adj_debit": zero,
+            "adj_credit": zero,
+            "prior_pl": np.where(prior_pl, amt, 0),
+            "prior_pl_lines": prior_pl.astype(np.int64),
+        }
+    ).groupby(group, sort=True)[_SUMS].sum()
     first = pd.Series(group).drop_duplicates().index.to_numpy()
     frame = pd.DataFrame(
         {
