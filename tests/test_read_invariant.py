@@ -205,3 +205,30 @@ def test_no_message_says_minor_units():
             if message and "minor units" in ast.unparse(node) and file.name != "runner.py":  # runner: the report
                 said.append(f"{file.name}: {ast.unparse(node)[:80]}")
     assert said == []
+
+
+# ------------------------------------------------------------------------------- relative paths
+
+
+def test_a_relative_journal_on_the_command_line_is_relative_to_the_current_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from closekit.samples import company as sample
+
+    workbook = sample.write(tmp_path / "books" / "close.xlsx")
+    here = tmp_path / "work"
+    here.mkdir()
+    rows = "GJ,R1,1,2026-10-31,6400,EUR,10.00,,x\nGJ,R1,2,2026-10-31,2900,EUR,,10.00,x\n"
+    (here / "adj.csv").write_text(GENERIC + rows)
+    done = subprocess.run(
+        [sys.executable, "-m", "closekit.cli", "validate", str(workbook), "--journal", "adj.csv", "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=here,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "adj.csv (generic, 2 rows)" in " ".join(done.stdout.split())
+    # the Sources sheet's own paths stay relative to the workbook (sample-gl-2026.csv beside it)
+    assert "sample-gl-2026.csv (generic, 177 rows)" in " ".join(done.stdout.split())

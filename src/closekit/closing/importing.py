@@ -38,6 +38,9 @@ class SourceSpec:
     decimal_separator: str | None = None
     date_format: str | None = None
     row: int | None = None  # the Sources row it came from
+    #: The folder a relative ``path`` is relative to: the current directory for a file named on the
+    #: command line (``--source``, ``--journal``); None for a Sources row (the workbook's folder).
+    base: str | None = None
 
 
 def specs_from_book(book: CloseBook) -> list[SourceSpec]:
@@ -55,9 +58,10 @@ def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        relative = "the current folder" if spec.base is not None else "the workbook's folder"
         raise InputError(
-            f"{where}{_from_row(spec)} does not exist: check the path (a relative path is "
-            f"relative to the workbook's folder)."
+            f"{where}{_from_row(spec)} does not exist: check the path (a relative path is relative to {relative}: "
+            f"{path})."
         ) from None
     except IsADirectoryError:
         raise InputError(f"{where}{_from_row(spec)} is a folder, not a file.") from None
@@ -219,6 +223,8 @@ def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> t
     folder = io.folder()
     for spec in [*specs_from_book(book), *extra]:
         path = Path(spec.path).expanduser()
+        if not path.is_absolute() and spec.base is not None:
+            path = Path(spec.base) / path
         if not path.is_absolute():
             if folder is None:
                 raise InputError(
