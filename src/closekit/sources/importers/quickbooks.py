@@ -121,6 +121,31 @@ def is_report_header(cells: list[object]) -> bool:
     return kind and dated and money
 
 
+def is_report_by_structure(header: list[object], body: list[list[object]]) -> bool:
+    """A customised report without a ``Type`` column (formats.md 4b): a header with a date and the
+    amounts whose first cell is empty (or ``Account``), then account sections: a row with only a
+    name in the first column, and a ``Total for <name>`` (or ``Total <name>``) row closing it."""
+    keys = [header_key(_cell(c)) for c in header]
+    if not keys or keys[0] not in ("", "account") or not keys[1:]:
+        return False
+    named = set(keys)
+    if not (named & {"date", "transactiondate"}) or not ("amount" in named or {"debit", "credit"} <= named):
+        return False
+    opened: set[str] = set()
+    for record in body[: HEADER_SEARCH * 25]:
+        texts = [_cell(c) for c in record]
+        if not texts or not texts[0]:
+            continue
+        label = texts[0]
+        match = _TOTAL_FOR.match(label)
+        total = match.group(1).strip() if match else label[6:].strip() if label.lower().startswith("total ") else None
+        if total is not None and any(total in (name, name.rsplit(":", 1)[-1]) for name in opened):
+            return True
+        if not any(texts[1 : len(keys)]):
+            opened.add(label)
+    return False
+
+
 def _is_journal(table: RawTable) -> bool:
     numbered = any(has_headers(table, h) for h in JOURNAL_NUMBER)
     account = any(has_headers(table, h) for h in JOURNAL_ACCOUNT)
@@ -131,13 +156,27 @@ def _is_journal(table: RawTable) -> bool:
 def _report_start(table: RawTable) -> int | None:
     """-1 when the table's header is the report header, k when data row k is (padded title rows
     above it), None when the table is not a report."""
-    if is_report_header(table.columns):
+    if is_report_header(table.columns) or table.meta.get("report") == "quickbooks":  # or read as one already
         return -1
     head = table.frame.head(HEADER_SEARCH)
     for k, row in enumerate(head.itertuples(index=False, name=None)):
         if is_report_header(list(row)):
             return k
+    rows = head.itertuples(index=False)
+    if _has_date_and_amounts(table.columns) or any(_has_date_and_amounts(list(r)) for r in rows):
+        body = table.frame.head(HEADER_SEARCH * 26).to_numpy(dtype=object).tolist()
+        title = ["" if _NUMBERED_BLANK.fullmatch(c) else c for c in table.columns]
+        if is_report_by_structure(title, body):
+            return -1
+        for k, row in enumerate(body[:HEADER_SEARCH]):
+            if is_report_by_structure(row, body[k + 1 :]):
+                return k
     return None
+
+
+def _has_date_and_amounts(cells: list[object]) -> bool:
+    keys = {header_key(_cell(c)) for c in cells if _cell(c)}
+    return bool(keys & {"date", "transactiondate"}) and ("amount" in keys or {"debit", "credit"} <= keys)
 
 
 def detect(table: RawTable) -> bool:
@@ -201,10 +240,15 @@ def read_quickbooks_report(
     else:
         records, numbers = source, list(range(1, len(source) + 1))
     start = next((i for i, r in enumerate(records[:HEADER_SEARCH]) if is_report_header(r)), None)
+    if start is None:  # a customised report without Type: told by its sections and Total rows
+        start = next(
+            (i for i, r in enumerate(records[:HEADER_SEARCH]) if is_report_by_structure(r, records[i + 1 :])), None
+        )
     if start is None:
         return None
     preamble = [_trimmed(r) for r in records[:start] if any(is_filled(c) for c in r)]
     meta["header_row"] = numbers[start]
+    meta["blank_above"] = start - len(preamble)
     return _build(where, records[start], records[start + 1 :], numbers[start + 1 :], meta, preamble)
 
 
@@ -244,13 +288,16 @@ def _csv_records(text: str, delimiter: str | None) -> tuple[list[list[str]], lis
     first lines (else None, without reading the rest)."""
     head = text.split("\n", HEADER_SEARCH)[:HEADER_SEARCH]
     used = None
-    for line in head:
+    for at, line in enumerate(head):
         candidate = delimiter or sniff_delimiter(line.rstrip("\r"))
         try:
             cells = next(csv.reader([line.rstrip("\r")], delimiter=candidate), [])
         except csv.Error:
             continue
         if is_report_header(cells):
+            used = candidate
+            break
+        if _has_date_and_amounts(cells) and _structured_below(text, at, candidate):
             used = candidate
             break
     if used is None:
@@ -265,6 +312,17 @@ def _csv_records(text: str, delimiter: str | None) -> tuple[list[list[str]], lis
     except csv.Error:
         return None  # the plain CSV reader reports the broken line
     return records, numbers, used
+
+
+def _structured_below(text: str, at: int, delimiter: str) -> bool:
+    """Whether the lines after line ``at`` (0-based) are a report's sections under that header."""
+    most = HEADER_SEARCH * 25
+    lines = [line.rstrip("\r") for line in text.split("\n", at + 1 + most)[at : at + 1 + most]]
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        return False
+    return bool(records) and is_report_by_structure(records[0], records[1:])
 
 
 def _resolve_table(table: RawTable, start: int) -> RawTable:
@@ -323,6 +381,7 @@ def _build(
     previous: list[object] | None = None
     skipped = dict.fromkeys(("title", "blank", "section", "opening balance", "total", "subtotal", "footer"), 0)
     skipped["title"] = sum(1 for r in preamble if any(is_filled(c) for c in r))
+    skipped["blank"] = meta.pop("blank_above", 0)
     for at_row, (number, record) in enumerate(zip(numbers, body, strict=True)):
         cells = list(record[:width]) + [""] * (width - len(record))
         if any(is_filled(c) for c in record[width:]):
@@ -339,11 +398,13 @@ def _build(
             continue
         if not any(texts[i] for i in money) and _is_footer(" ".join(texts)):
             skipped["footer"] += _filled_count(body[at_row:])
+            skipped["blank"] += len(body) - at_row - _filled_count(body[at_row:])
             break  # "Accrual basis Monday, November 2, 2026 10:00 AM" (its commas split it into cells)
         if not dated and label and _closes(label, stack):
             skipped["total"] += 1
             if label.upper() == "TOTAL":
                 skipped["footer"] += _filled_count(body[at_row + 1 :])
+                skipped["blank"] += len(body) - at_row - 1 - _filled_count(body[at_row + 1 :])
                 break  # the grand total; below it only the report's footer (basis, time of export)
             continue
         if not any(texts[i] for i in data):
