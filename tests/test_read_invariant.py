@@ -232,3 +232,39 @@ def test_a_relative_journal_on_the_command_line_is_relative_to_the_current_folde
     assert "adj.csv (generic, 2 rows)" in " ".join(done.stdout.split())
     # the Sources sheet's own paths stay relative to the workbook (sample-gl-2026.csv beside it)
     assert "sample-gl-2026.csv (generic, 177 rows)" in " ".join(done.stdout.split())
+
+
+# ------------------------------------------------------------------------------ decimal separator
+
+
+@pytest.mark.parametrize("separator", [".", ","])
+def test_a_wrong_decimal_separator_is_detected_from_the_column_as_a_whole(make, separator):
+    # 25.000,00 read with '.' is 25.00 (digits end in zeros: no cell alone shows it); with ',' as the
+    # source's separator, 25,000.00 is 25.00 likewise; every cell with a mark is named
+    rows = [["25.000,00", ""], ["", "25.000,00"], ["1.000", ""], ["", "1.000"]]
+    if separator == ",":
+        rows = [[c.replace(".", "_").replace(",", ".").replace("_", ",") for c in r] for r in rows]
+    text = "Voucher;Date;Account;Debit;Credit\n" + "".join(
+        f"A{i // 2};2026-10-31;{'6400' if i % 2 == 0 else '2900'};{d};{c}\n" for i, (d, c) in enumerate(rows)
+    )
+    path = make.file("adj.csv", text)
+    book = make.workbook(Sources=[["adj.csv", "journal", "generic", "", "", "", separator]])
+    result = closekit.validate(book)
+    found = result.findings[(result.findings["Code"] == "bad-number") & (result.findings["Where"] == "adj.csv")]
+    assert sorted(zip(found["Row"], found["Column"], strict=True)) == [
+        (2, "Debit"),
+        (3, "Credit"),
+        (4, "Debit"),
+        (5, "Credit"),
+    ]
+    assert f"with '{separator}' as the decimal mark" in found["Message"].iloc[0]
+    assert path.exists() and not result.ok
+
+
+def test_a_right_decimal_separator_with_one_typo_names_the_typo_only(make):
+    text = "Voucher;Date;Account;Debit;Credit\nA;2026-10-31;6400;12.50;\nA;2026-10-31;2900;;12,50\n"
+    make.file("adj.csv", text)
+    book = make.workbook(Sources=[["adj.csv", "journal", "generic", "", "", "", "."]])
+    result = closekit.validate(book)
+    found = result.findings[result.findings["Code"] == "bad-number"]
+    assert list(zip(found["Row"], found["Column"], strict=True)) == [(3, "Credit")]

@@ -252,7 +252,20 @@ def canonical_lines(
             "{value}",
             lambda: "'" + text() + "' has more decimals than " + currency_text + " allows",
         )
-        return minor, parsed.bad | too_precise
+        # the decimal mark in use against the notation of the column as a whole (a DecimalSeparator
+        # of '.' reads 25.000,00 as 25.00: its digits end in zeros, so no cell alone says so)
+        conflict = parsing.separator_conflicts(raw[name], decimal) & ~parsed.bad & ~too_precise
+        other = "," if decimal == "." else "."
+        bad(
+            "bad-number",
+            conflict,
+            name,
+            f"'{{value}}' is not an amount with '{decimal}' as the decimal mark: the column's numbers are written "
+            f"with '{other}' (e.g. 1{'.' if other == ',' else ','}234{other}56)",
+            text,
+        )
+        minor = minor.where(~conflict.to_numpy(), pd.NA)
+        return minor, parsed.bad | too_precise | conflict
 
     amount_fields = [n for n in ("debit", "credit") if n in raw] or [n for n in ("amount",) if n in raw]
     if "debit" in raw or "credit" in raw:

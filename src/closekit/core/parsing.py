@@ -122,6 +122,41 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
     return "."
 
 
+def separator_conflicts(values: pd.Series, decimal: str) -> pd.Series:
+    """Cells that cannot be numbers written with ``decimal`` as the decimal mark, judged on the
+    column as a whole [CK].
+
+    A cell contradicts the mark when the other mark (the thousands separator) is not followed by
+    exactly three digits (``25.000,00`` or ``1,5`` with ``.``; ``1.5`` with ``,``). When cells do
+    and no cell of the column shows ``decimal`` as a decimal mark for sure (once, and not followed
+    by exactly three digits, as in ``12.50``), the column is written with the other mark, so every
+    cell of it that holds a mark at all is read wrong (``25.000`` is then 25000, not 25): all of
+    them are returned; otherwise only the contradicting cells (a typo in a column that is right).
+    Cells that hold no mark (``100``) read the same either way and are never returned.
+    """
+    none = pd.Series(False, index=values.index)
+    if values.empty:
+        return none
+    other = "," if decimal == "." else "."
+    text = values.astype("string").fillna("").str.strip() if values.dtype != object else None
+    if text is None:  # an XLSX column: only text cells carry a notation (a number cell has none)
+        textual = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        if not textual.any():
+            return none
+        text = values.where(textual, "").astype("string").fillna("").str.strip()
+    has_other = mask(text.str.contains(other, regex=False))
+    if not has_other.any():
+        return none
+    wrong = has_other & mask(text.str.contains(re.escape(other) + r"(?!\d{3}(?:\D|$))", regex=True))
+    if not wrong.any():
+        return none
+    mark = re.escape(decimal)
+    sure = mask(text.str.fullmatch(rf"[^{mark}]*{mark}(?!\d{{3}}(?:\D|$))[^{mark}]*"))
+    if sure.any():
+        return wrong
+    return mask(text.str.contains(r"[.,]", regex=True))
+
+
 def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
     """Parse a column of numbers in any common notation to integers of 10**-SCALE.
 
