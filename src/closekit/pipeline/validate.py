@@ -41,7 +41,8 @@ def validate(
     here = str(Path.cwd())  # a file named by the caller: a relative path is relative to the current folder
     extra = [SourceSpec(str(p), "ledger", format or "auto", base=here) for p in sources]
     extra += [SourceSpec(str(p), "journal", format or "auto", base=here) for p in journals]
-    folder_rule.check_sources([(s.path, row) for row, s in book.sources], [s.path for s in extra], Path(here))
+    given = [str(Path(here) / Path(s.path).expanduser()) for s in extra]
+    folder_rule.check_sources([(s.path, row) for row, s in book.sources], given, io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
     found = fnd.combine([book.findings, import_findings, validation.validate(ledger, book)])
     return ValidationResult(io, book, ledger, found)
