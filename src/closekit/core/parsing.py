@@ -90,11 +90,13 @@ class ParsedNumbers:
 def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = None) -> str:
     """Decide between ``.`` and ``,`` for the number columns of one source [CK].
 
-    Evidence, in order: values carrying both marks (the last one is the decimal mark); a comma
-    followed by one, two or more than three digits at the end; otherwise ``.``, unless the file is
-    semicolon-delimited (a European Excel export) and values have commas but no dots.
+    Evidence, in order: values carrying both marks (the last one is the decimal mark); a mark
+    followed by one, two or more than three digits at the end (more such commas than dots: ``,``);
+    otherwise ``.``, unless the file is semicolon-delimited (a European Excel export) and values
+    have commas but no dots. The cells that contradict the mark chosen are named by
+    :func:`separator_conflicts`.
     """
-    both_dot = both_comma = comma_decimal = commas = dots = 0
+    both_dot = both_comma = comma_decimal = dot_decimal = commas = dots = 0
     for col in columns:
         text = as_text(col.head(50_000))  # the first 5000 filled cells, without converting a whole column
         if (text != "").sum() < 5000 and len(col) > 50_000:
@@ -111,11 +113,12 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
             both_comma += int((last_comma > last_dot).sum())
             both_dot += int((last_dot > last_comma).sum())
         comma_decimal += int(text.str.contains(r",(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
+        dot_decimal += int(text.str.contains(r"\.(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
         commas += int(has_comma.sum())
         dots += int((has_dot & ~has_comma).sum())
     if both_comma or both_dot:
         return "," if both_comma > both_dot else "."
-    if comma_decimal:
+    if comma_decimal > dot_decimal:
         return ","
     if commas and not dots and delimiter == ";":
         return ","
