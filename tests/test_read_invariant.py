@@ -268,3 +268,17 @@ def test_a_right_decimal_separator_with_one_typo_names_the_typo_only(make):
     result = closekit.validate(book)
     found = result.findings[result.findings["Code"] == "bad-number"]
     assert list(zip(found["Row"], found["Column"], strict=True)) == [(3, "Credit")]
+
+
+def test_xero_report_line_without_a_date_is_an_error_not_dropped(make):
+    # found by tests/test_read_properties.py: the undated line was dropped as if it were a title row
+    text = (
+        "Date,Source,Journal Number,Account Code,Account,Description,Reference,Debit,Credit\n"
+        "2026-10-05,Manual Journal,MJ-1,6400,Audit,x,,10.00,\n"
+        ",Manual Journal,MJ-1,2900,Accrued,x,,,10.00\n"
+        "Total,,,,,,,10.00,10.00\n"
+    )
+    result = closekit.validate(make.workbook(), journals=[make.file("gl.csv", text)])
+    assert ("bad-date", 3, "Date") in errors(result)
+    [source] = [s for s in result.ledger.sources if s.where.endswith("gl.csv")]
+    assert source.skipped == {"total": 1}

@@ -31,7 +31,7 @@ from closekit.core.ledger import Ledger
 from closekit.samples import company as sample
 from closekit.sheetio.files import FileWorkbook
 
-settings.register_profile("default", max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile("default", max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 settings.register_profile("long", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
