@@ -390,11 +390,15 @@ def test_report_amounts_without_account_types_are_refused_with_one_finding():
     assert lines["amount"].isna().all()
 
 
-def test_report_account_of_unknown_type_is_one_finding_and_no_amounts():
+def test_report_account_of_unknown_type_is_one_finding_per_line_and_no_amounts():
+    # every line left without an amount is named (issue 14: a row is a line or an Error on its cell)
     table = quickbooks.read_quickbooks_report(GL_AMOUNT, "gl.csv")
     types = {k: v for k, v in typed().account_types.items() if k != "4000"}
     lines, found = canonical(quickbooks.map_table(table, typed(types=types)))
-    assert found[["Code", "Row", "Column"]].values.tolist() == [["unknown-account", 21, "Account"]]
+    assert found[["Code", "Row", "Column"]].values.tolist() == [
+        ["unknown-account", 21, "Account"],
+        ["unknown-account", 22, "Account"],
+    ]
     assert "account 4000 Revenue: closekit does not know whether it is a debit or a credit" in found["Message"].iloc[0]
     assert "(2 lines)" in found["Message"].iloc[0]
     assert lines.loc[lines["account"] == "4000", "amount"].isna().all()
@@ -695,3 +699,50 @@ def test_formula_looking_text_stays_text():
     assert body[0][5] == "'=cmd|' /C calc'!A0" and body[0][6] == "'=1+1"
     assert body[1][5] == "'-fee" and body[1][7] == "'@x"
     assert body[1][4] == "1.00"
+
+
+def _without_type(text: str) -> str:
+    """GL_AMOUNT customised without its Transaction Type column (Rows/Columns → Change columns)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for record in csv.reader(io.StringIO(text)):
+        writer.writerow(record[:2] + record[3:] if len(record) > 2 else record)
+    return out.getvalue()
+
+
+def test_report_without_a_type_column_is_recognised_by_its_structure(make):
+    # issue 14: a customised report has no Type; its title rows, sections and Total rows tell it
+    text = _without_type(GL_AMOUNT)
+    assert "Transaction Type" not in text
+    table = quickbooks.read_quickbooks_report(text, "gl.csv")
+    assert table is not None and table.rows.tolist() == GL_AMOUNT_ROWS
+    assert table.meta["skipped"] == {
+        "title": 3,
+        "blank": 2,  # above the header, and above the footer
+        "section": 7,
+        "opening balance": 1,
+        "total": 8,
+        "footer": 1,
+    }
+    make.file("gl.csv", text)
+    result = closekit.validate(workbook(make, [["gl.csv", "ledger", "auto"]]))
+    assert result.ok, result.findings
+    assert "read as QuickBooks Online (quickbooks)" in result.findings["Message"].iloc[0]
+    assert figures(result) == GL_FIGURES
+    [source] = result.ledger.sources
+    # every physical line but the header is a line or skipped by layout
+    assert source.rows_read == len(GL_AMOUNT_ROWS) and source.rows_skipped == 22
+
+
+def test_report_without_a_type_column_pasted_from_its_header_row_is_recognised():
+    header_first = _without_type(GL_AMOUNT).split("\n", 4)[4]
+    table = read_csv_text(header_first, "gl.csv")
+    assert [imp.name for imp in importers.candidates(table)] == ["quickbooks"]
+    lines, found = canonical(quickbooks.map_table(table, typed()))
+    assert found.empty and lines["amount"].sum() == 0
+    assert lines["row"].tolist() == [r - 4 for r in GL_AMOUNT_ROWS]
+
+
+def test_a_plain_table_with_date_and_amount_is_not_taken_for_a_report():
+    table = read_csv_text(",Date,Amount\nrent,10/01/2026,5.00\nTotal,,5.00\n", "x.csv")
+    assert not quickbooks.detect(table)

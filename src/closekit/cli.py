@@ -394,9 +394,19 @@ def _print_findings(findings) -> None:
         out.print(f"... and {len(findings) - len(shown)} more (all of them are in the Findings sheet, or use --json).")
 
 
+def _skipped(source) -> str:
+    """``; 3 rows skipped by layout: 1 blank, 2 total`` for the rows that are not lines by layout."""
+    if not source.rows_skipped:
+        return ""
+    reasons = ", ".join(f"{count} {reason}" for reason, count in source.skipped.items())
+    plural = "s" if source.rows_skipped != 1 else ""
+    return f"; {source.rows_skipped} row{plural} skipped by layout: {reasons}"
+
+
 def _print_summary(result: api.ValidationResult, written: list[str], counts: dict[str, int] | None = None) -> None:
     counts = counts or result.counts
-    sources = ", ".join(f"{s.where} ({s.format}, {s.rows_read} rows)" for s in result.ledger.sources) or "none"
+    sources = ", ".join(f"{s.where} ({s.format}, {s.rows_read} rows{_skipped(s)})" for s in result.ledger.sources)
+    sources = sources or "none"
     out.print(f"Read {result.lines} lines from {sources}.")
     verdict = (
         "[bold green]clean[/]"

@@ -242,7 +242,9 @@ def consolidate(
     table["RateType"] = table["RateType"].fillna("").astype(str)
     total = int(table.loc[~table["Eliminated"], "AmountGroup"].sum())
     if total:  # every company's lines plus its CTA add up to zero: a bug otherwise
-        raise RuntimeError(f"the consolidated trial balance does not balance by {total} minor units")
+        raise RuntimeError(
+            f"the consolidated trial balance does not balance by {money.display(total, group_ccy)} {group_ccy}"
+        )
     return table, fnd.frame(found)
 
 

@@ -38,6 +38,9 @@ class SourceSpec:
     decimal_separator: str | None = None
     date_format: str | None = None
     row: int | None = None  # the Sources row it came from
+    #: The folder a relative ``path`` is relative to: the current directory for a file named on the
+    #: command line (``--source``, ``--journal``); None for a Sources row (the workbook's folder).
+    base: str | None = None
 
 
 def specs_from_book(book: CloseBook) -> list[SourceSpec]:
@@ -55,9 +58,10 @@ def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        relative = "the current folder" if spec.base is not None else "the workbook's folder"
         raise InputError(
-            f"{where}{_from_row(spec)} does not exist: check the path (a relative path is "
-            f"relative to the workbook's folder)."
+            f"{where}{_from_row(spec)} does not exist: check the path (a relative path is relative to {relative}: "
+            f"{path})."
         ) from None
     except IsADirectoryError:
         raise InputError(f"{where}{_from_row(spec)} is a folder, not a file.") from None
@@ -180,7 +184,15 @@ def import_table(
     if book.account_map:  # accounts named differently in the export (AccountMap sheet)
         lines["account"] = lines["account"].replace(book.account_map)
     info = ledger.SourceInfo(
-        table.where, spec.kind, importer.name, mapped.columns, len(table), path, digest, dict(table.meta)
+        table.where,
+        spec.kind,
+        importer.name,
+        mapped.columns,
+        len(table),
+        path,
+        digest,
+        dict(table.meta),
+        skipped_rows(table, mapped),
     )
     detected = []
     if spec.format in ("auto", ""):
@@ -196,12 +208,23 @@ def import_table(
     return lines, info, fnd.combine([table.findings, found, fnd.frame(detected)])
 
 
+def skipped_rows(table: RawTable, mapped: ledger.Mapped) -> dict[str, int]:
+    """The rows the reader and the importer's layout left out, by reason (blank, title, total...)."""
+    out: dict[str, int] = {}
+    for reason, count in [*table.meta.get("skipped", {}).items(), *mapped.skipped.items()]:
+        if count:
+            out[reason] = out.get(reason, 0) + int(count)
+    return out
+
+
 def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> tuple[ledger.Ledger, pd.DataFrame]:
     """Every source of the close into one :class:`~closekit.core.ledger.Ledger`, with their findings."""
     parts, infos, found = [], [], []
     folder = io.folder()
     for spec in [*specs_from_book(book), *extra]:
         path = Path(spec.path).expanduser()
+        if not path.is_absolute() and spec.base is not None:
+            path = Path(spec.base) / path
         if not path.is_absolute():
             if folder is None:
                 raise InputError(

@@ -182,7 +182,9 @@ def run(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
         )
         result.tables["general_journal"] = reports.general_journal(ledger_.lines, posted_adjustments, ctx)
-        checks = reports.trial_balance_checks(result.tables["trial_balance"])
+        checks = reports.trial_balance_checks(  # in money, naming the vouchers behind an imbalance
+            result.tables["trial_balance"], currency=ctx.accounting_currency, lines=ledger_.lines, end=ctx.end
+        )
         result.findings_by_step["trial-balance"] = fnd.frame(
             fnd.finding(
                 "unbalanced-voucher",

@@ -28,6 +28,8 @@ voucher dated the next year's first day belongs to the next year's trial balance
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -250,15 +252,18 @@ def trial_balance(
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True).astype({c: np.int64 for c in AMOUNT_COLUMNS})
 
 
-def trial_balance_checks(tb: pd.DataFrame, *, currency: str | None = None) -> list[str]:
+def trial_balance_checks(
+    tb: pd.DataFrame, *, currency: str | None = None, lines: pd.DataFrame | None = None, end=None
+) -> list[str]:
     """The failed checks of domain.md §8 rule 5 (each a blocking close error), as messages:
     Σ opening ≠ 0, Σ debit ≠ Σ credit, Σ closing ≠ 0 (and Σ closing after adjustments ≠ 0).
-    Amounts are shown in ``currency`` when given, else in minor units."""
+    Amounts are shown in ``currency`` (the accounting currency; the figure alone when not given).
+    With the ledger ``lines`` (dated up to ``end``), each message names the vouchers behind it."""
     rows = tb[tb["Account"] != "Total"]
     sums = {c: int(rows[c].sum()) for c in AMOUNT_COLUMNS}
 
     def show(minor: int) -> str:
-        return money.display(minor, currency) if currency else f"{minor} minor units"
+        return _money(minor, currency)
 
     failed = []
     if sums["Opening"]:
@@ -272,4 +277,42 @@ def trial_balance_checks(tb: pd.DataFrame, *, currency: str | None = None) -> li
         failed.append(f"the closing balances add up to {show(sums['Closing'])}, not 0")
     if sums["ClosingAfter"] and sums["ClosingAfter"] != sums["Closing"]:
         failed.append(f"the closing balances after adjustments add up to {show(sums['ClosingAfter'])}, not 0")
+    if failed and lines is not None:
+        behind = unbalanced_vouchers(lines, end, currency)
+        if behind:
+            failed = [f"{message}; {behind}" for message in failed]
     return failed
+
+
+def _money(minor: int, currency: str | None) -> str:
+    """``1,234.56 EUR``; without a currency, the figure with two decimals."""
+    if currency and money.is_currency(currency):
+        return f"{money.display(minor, currency)} {currency}"
+    return f"{Decimal(minor).scaleb(-2):,.2f}"
+
+
+def unbalanced_vouchers(lines: pd.DataFrame, end=None, currency: str | None = None, most: int = 5) -> str:
+    """The vouchers (per file, journal and voucher; per date where a line has none) whose
+    accounting amounts do not net to zero, as ``vouchers that do not balance: A1 in adj.csv (10.00)``."""
+    if lines is None or lines.empty:
+        return ""
+    if end is not None:
+        lines = lines[lines["date"].isna() | (lines["date"] <= pd.Timestamp(end)).fillna(True)]
+    voucher = lines["voucher"].astype(object).fillna("")
+    dated = lines["date"].dt.strftime("%Y-%m-%d").fillna("")
+    key = pd.DataFrame(
+        {
+            "where": lines["where"].astype(object).to_numpy(),
+            "journal": lines["journal"].astype(object).fillna("").to_numpy(),
+            "voucher": voucher.where(voucher != "", "(no voucher, " + dated + ")").to_numpy(),
+            "amount": lines["amount_accounting"].astype("Int64").fillna(0).astype(np.int64).to_numpy(),
+        }
+    )
+    sums = key.groupby(["where", "journal", "voucher"], sort=False)["amount"].sum()
+    off = sums[sums != 0]
+    if off.empty:
+        return ""
+    shown = [f"{v} in {where} ({_money(int(diff), currency)})" for (where, _, v), diff in off.head(most).items()]
+    more = f" and {len(off) - most} more" if len(off) > most else ""
+    label = "voucher that does not" if len(off) == 1 else "vouchers that do not"
+    return f"the {label} balance: " + ", ".join(shown) + more

@@ -196,6 +196,13 @@ _CODES = [
         "Check the quotes and delimiters on that line of the file.",
     ),
     Code(
+        "control-total-mismatch",
+        Severity.ERROR,
+        "a control total of the file (SAF-T NumberOfEntries, TotalDebit, TotalCredit) differs from what "
+        "closekit read from it: lines are missing, or the file was cut or edited",
+        "Export the file again from the accounting system; do not edit it by hand.",
+    ),
+    Code(
         "export-limit",
         Severity.ERROR,
         "an adjustment line the target ERP would refuse (too long, too many lines, an account it cannot take)",

@@ -46,6 +46,8 @@ class Mapped:
     findings: pd.DataFrame = field(default_factory=fnd.frame)
     date_format: str | None = None
     decimal: str | None = None
+    #: Rows of the raw table the layout does not take as lines, by reason (see SourceInfo.skipped).
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 #: Header shown in findings when a source has no column for a field (the generic layout's name).
@@ -82,6 +84,14 @@ class SourceInfo:
     path: str | None = None
     sha256: str | None = None
     meta: dict = field(default_factory=dict)
+    #: Rows of the source that are not lines by its layout (blank rows, report titles, account
+    #: section rows, subtotals...), by reason: ``{"blank": 2, "total": 14}``. Never a row with data
+    #: that was meant as a line: such a row is a line or the subject of an Error finding.
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
 
 
 @dataclass
@@ -242,8 +252,22 @@ def canonical_lines(
             "{value}",
             lambda: "'" + text() + "' has more decimals than " + currency_text + " allows",
         )
-        return minor, parsed.bad | too_precise
+        # the decimal mark in use against the notation of the column as a whole (a DecimalSeparator
+        # of '.' reads 25.000,00 as 25.00: its digits end in zeros, so no cell alone says so)
+        conflict = parsing.separator_conflicts(raw[name], decimal) & ~parsed.bad & ~too_precise
+        other = "," if decimal == "." else "."
+        bad(
+            "bad-number",
+            conflict,
+            name,
+            f"'{{value}}' is not an amount with '{decimal}' as the decimal mark: the column's numbers are written "
+            f"with '{other}' (e.g. 1{'.' if other == ',' else ','}234{other}56)",
+            text,
+        )
+        minor = minor.where(~conflict.to_numpy(), pd.NA)
+        return minor, parsed.bad | too_precise | conflict
 
+    amount_fields = [n for n in ("debit", "credit") if n in raw] or [n for n in ("amount",) if n in raw]
     if "debit" in raw or "credit" in raw:
         zero = pd.Series(0, index=out.index, dtype="Int64")
         debit, debit_bad = amount_of("debit", exponents, currency) if "debit" in raw else (zero, ~zero.astype(bool))
@@ -257,6 +281,20 @@ def canonical_lines(
     else:
         amount = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["amount"] = amount.astype("Int64")
+    # A line without an amount is not a ledger line: it would drop out of the balance check and
+    # the trial balance in silence. A cell that was there but unreadable has its finding above.
+    # rows the importer already reported as errors (an account whose sign is not known...) are not
+    # reported twice
+    errors = mapped.findings[mapped.findings["Severity"] == fnd.Severity.ERROR.value]["Row"].dropna()
+    reported = pd.Series(np.isin(out["row"].to_numpy(), errors.to_numpy(dtype=np.int64)), index=out.index)
+    if amount_fields:
+        blank = parsing.mask(out["amount"].isna()) & ~reported
+        for name in amount_fields:
+            blank &= parsing.mask(parsing.as_text(raw[name]) == "")
+        names = list(dict.fromkeys(column.get(n, n) for n in amount_fields))
+        shown = " and ".join(names)
+        both = " are both empty" if len(names) > 1 else " is empty"
+        bad("bad-number", blank, amount_fields[-1], f"the line has no amount: {shown}{both}")
 
     acct_exp = pd.Series(money.exponent(accounting_currency), index=out.index)
     acct_name = pd.Series(accounting_currency, index=out.index)
@@ -290,6 +328,13 @@ def canonical_lines(
         "'{value}' is not a date (expected e.g. 2026-10-31, 31.10.2026 or 10/31/2026)",
         lambda: parsing.as_text(raw["date"]),
     )
+    if "date" in raw:  # a line without a date is in no period: not silently out of the trial balance
+        bad(
+            "bad-date",
+            parsing.mask(dates.isna()) & ~parsing.mask(date_bad) & ~reported,
+            "date",
+            "the line has no date",
+        )
     out["date"] = dates
 
     if need.any():
@@ -338,4 +383,6 @@ def canonical_lines(
                 "'{value}' would run as a formula in Excel",
                 lambda name=name: out[name].str.slice(0, 60),
             )
-    return _typed(out, dimensions), fnd.combine(found)
+    # a source row that became two lines (a DATEV booking: Konto and Gegenkonto) is named once
+    findings = fnd.combine(found).drop_duplicates(["Code", "Where", "Row", "Column", "Message"], ignore_index=True)
+    return _typed(out, dimensions), findings

@@ -91,11 +91,13 @@ class ParsedNumbers:
 def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = None) -> str:
     """Decide between ``.`` and ``,`` for the number columns of one source [CK].
 
-    Evidence, in order: values carrying both marks (the last one is the decimal mark); a comma
-    followed by one, two or more than three digits at the end; otherwise ``.``, unless the file is
-    semicolon-delimited (a European Excel export) and values have commas but no dots.
+    Evidence, in order: values carrying both marks (the last one is the decimal mark); a mark
+    followed by one, two or more than three digits at the end (more such commas than dots: ``,``);
+    otherwise ``.``, unless the file is semicolon-delimited (a European Excel export) and values
+    have commas but no dots. The cells that contradict the mark chosen are named by
+    :func:`separator_conflicts`.
     """
-    both_dot = both_comma = comma_decimal = commas = dots = 0
+    both_dot = both_comma = comma_decimal = dot_decimal = commas = dots = 0
     for col in columns:
         text = as_text(col.head(50_000))  # the first 5000 filled cells, without converting a whole column
         if (text != "").sum() < 5000 and len(col) > 50_000:
@@ -112,15 +114,51 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
             both_comma += int((last_comma > last_dot).sum())
             both_dot += int((last_dot > last_comma).sum())
         comma_decimal += int(text.str.contains(r",(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
+        dot_decimal += int(text.str.contains(r"\.(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
         commas += int(has_comma.sum())
         dots += int((has_dot & ~has_comma).sum())
     if both_comma or both_dot:
         return "," if both_comma > both_dot else "."
-    if comma_decimal:
+    if comma_decimal > dot_decimal:
         return ","
     if commas and not dots and delimiter == ";":
         return ","
     return "."
+
+
+def separator_conflicts(values: pd.Series, decimal: str) -> pd.Series:
+    """Cells that cannot be numbers written with ``decimal`` as the decimal mark, judged on the
+    column as a whole [CK].
+
+    A cell contradicts the mark when the other mark (the thousands separator) is not followed by
+    exactly three digits (``25.000,00`` or ``1,5`` with ``.``; ``1.5`` with ``,``). When cells do
+    and no cell of the column shows ``decimal`` as a decimal mark for sure (once, and not followed
+    by exactly three digits, as in ``12.50``), the column is written with the other mark, so every
+    cell of it that holds a mark at all is read wrong (``25.000`` is then 25000, not 25): all of
+    them are returned; otherwise only the contradicting cells (a typo in a column that is right).
+    Cells that hold no mark (``100``) read the same either way and are never returned.
+    """
+    none = pd.Series(False, index=values.index)
+    if values.empty:
+        return none
+    other = "," if decimal == "." else "."
+    text = values.astype("string").fillna("").str.strip() if values.dtype != object else None
+    if text is None:  # an XLSX column: only text cells carry a notation (a number cell has none)
+        textual = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        if not textual.any():
+            return none
+        text = values.where(textual, "").astype("string").fillna("").str.strip()
+    has_other = mask(text.str.contains(other, regex=False))
+    if not has_other.any():
+        return none
+    wrong = has_other & mask(text.str.contains(re.escape(other) + r"(?!\d{3}(?:\D|$))", regex=True))
+    if not wrong.any():
+        return none
+    mark = re.escape(decimal)
+    sure = mask(text.str.fullmatch(rf"[^{mark}]*{mark}(?!\d{{3}}(?:\D|$))[^{mark}]*"))
+    if sure.any():
+        return wrong
+    return mask(text.str.contains(r"[.,]", regex=True))
 
 
 def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:

@@ -464,7 +464,7 @@ def _amounts(lines: pd.DataFrame, amount: pd.Series, places: int) -> list[pd.Dat
             "AmountAccounting",
             f"the amount has {places} significant decimals; SAF-T amounts (SAFmonetaryType) hold at most "
             f"{MONEY_DECIMALS}",
-            "Round the adjustment to a multiple of 10 minor units, or export in another format.",
+            f"Round the adjustment to {MONEY_DECIMALS} decimals, or export in another format.",
         ),
         refuse(
             lines,

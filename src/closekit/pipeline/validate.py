@@ -31,16 +31,19 @@ def validate(
     """Read the close workbook and every journal source it names, and check the posting rules.
 
     ``sources`` adds files of Kind ``ledger``, ``journals`` files of Kind ``journal`` to those in
-    the Sources sheet; ``format`` applies to them (default ``auto``). Nothing is written: see
+    the Sources sheet (a relative path is relative to the current folder, as on the command line;
+    Sources paths are relative to the workbook); ``format`` applies to them (default ``auto``). Nothing is written: see
     :func:`write_validation`.
     """
     io = open_workbook(workbook)
     book = read_close_book(io)
     if book.settings is None:  # without the accounting currency no amount can be read
         return ValidationResult(io, book, Ledger(empty_lines(()), [], ()), book.findings)
-    extra = [SourceSpec(str(p), "ledger", format or "auto") for p in sources]
-    extra += [SourceSpec(str(p), "journal", format or "auto") for p in journals]
-    folder_rule.check_sources([(s.path, row) for row, s in book.sources], [s.path for s in extra], io.folder())
+    here = str(Path.cwd())  # a file named by the caller: a relative path is relative to the current folder
+    extra = [SourceSpec(str(p), "ledger", format or "auto", base=here) for p in sources]
+    extra += [SourceSpec(str(p), "journal", format or "auto", base=here) for p in journals]
+    given = [str(Path(here) / Path(s.path).expanduser()) for s in extra]
+    folder_rule.check_sources([(s.path, row) for row, s in book.sources], given, io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
     # journal vouchers the posted ledger already holds are read once, not twice
     ledger, posted_findings = posted_journals.split(ledger, book)

@@ -93,6 +93,8 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
     )
     frame.columns = names
     meta = {**meta, "column_numbers": {name: i + 1 for name, i in zip(names, keep, strict=True)}}
+    if not all(filled):
+        meta["skipped"] = {"blank": len(filled) - sum(filled)}
     return RawTable(
         where,
         names,
@@ -352,8 +354,25 @@ def read_csv_text(
     frame = _read_fast(body, names, delimiter) if _regular(body) else None
     if frame is not None and len(frame) == _physical_lines(body) - 1:
         rows = np.arange(first_data_line, first_data_line + len(frame), dtype=np.int64)
+        if _has_blank_record(body, delimiter):  # a blank line (often the last) or one of delimiters only
+            filled = _filled_rows(frame)
+            frame, rows = frame[filled].reset_index(drop=True), rows[filled]
+            meta["skipped"] = {"blank": int((~filled).sum())}
         return RawTable(where, names, frame, rows, meta)
     return _read_python(body, names, delimiter, where, first_data_line, meta)
+
+
+def _has_blank_record(body: str, delimiter: str) -> bool:
+    """Whether some data line holds nothing but spaces and delimiters (one regex pass over the text)."""
+    text = body[:-1] if body.endswith("\n") else body  # the last line's own line end
+    return re.search(r"\n[" + re.escape(delimiter) + r" \t\r]*(?:\n|$)", text) is not None
+
+
+def _filled_rows(frame: pd.DataFrame) -> np.ndarray:
+    filled = np.zeros(len(frame), dtype=bool)
+    for name in frame.columns:
+        filled |= (frame[name].fillna("").astype("string").str.strip() != "").to_numpy(dtype=bool)
+    return filled
 
 
 def _too_many_columns(where: str, count: int, approximate: bool = False) -> None:
@@ -435,6 +454,7 @@ def _read_python(body: str, names: list[str], delimiter: str, where: str, first_
     records: list[list[str]] = []
     numbers: list[int] = []
     bad: list[dict] = []
+    blank = 0
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     start = 1
     with _field_limit():
@@ -445,6 +465,7 @@ def _read_python(body: str, names: list[str], delimiter: str, where: str, first_
                 line = first_line - 2 + start
                 start = reader.line_num + 1
                 if not record or all(not c.strip() for c in record):
+                    blank += 1
                     continue
                 if len(record) != width:
                     bad.append(
@@ -475,6 +496,8 @@ def _read_python(body: str, names: list[str], delimiter: str, where: str, first_
         if records
         else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     )
+    if blank:
+        meta = {**meta, "skipped": {"blank": blank}}
     return RawTable(where, names, frame, np.asarray(numbers, dtype=np.int64), meta, fnd.frame(bad))
 
 

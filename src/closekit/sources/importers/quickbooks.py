@@ -121,6 +121,31 @@ def is_report_header(cells: list[object]) -> bool:
     return kind and dated and money
 
 
+def is_report_by_structure(header: list[object], body: list[list[object]]) -> bool:
+    """A customised report without a ``Type`` column (formats.md 4b): a header with a date and the
+    amounts whose first cell is empty (or ``Account``), then account sections: a row with only a
+    name in the first column, and a ``Total for <name>`` (or ``Total <name>``) row closing it."""
+    keys = [header_key(_cell(c)) for c in header]
+    if not keys or keys[0] not in ("", "account") or not keys[1:]:
+        return False
+    named = set(keys)
+    if not (named & {"date", "transactiondate"}) or not ("amount" in named or {"debit", "credit"} <= named):
+        return False
+    opened: set[str] = set()
+    for record in body[: HEADER_SEARCH * 25]:
+        texts = [_cell(c) for c in record]
+        if not texts or not texts[0]:
+            continue
+        label = texts[0]
+        match = _TOTAL_FOR.match(label)
+        total = match.group(1).strip() if match else label[6:].strip() if label.lower().startswith("total ") else None
+        if total is not None and any(total in (name, name.rsplit(":", 1)[-1]) for name in opened):
+            return True
+        if not any(texts[1 : len(keys)]):
+            opened.add(label)
+    return False
+
+
 def _is_journal(table: RawTable) -> bool:
     numbered = any(has_headers(table, h) for h in JOURNAL_NUMBER)
     account = any(has_headers(table, h) for h in JOURNAL_ACCOUNT)
@@ -131,13 +156,27 @@ def _is_journal(table: RawTable) -> bool:
 def _report_start(table: RawTable) -> int | None:
     """-1 when the table's header is the report header, k when data row k is (padded title rows
     above it), None when the table is not a report."""
-    if is_report_header(table.columns):
+    if is_report_header(table.columns) or table.meta.get("report") == "quickbooks":  # or read as one already
         return -1
     head = table.frame.head(HEADER_SEARCH)
     for k, row in enumerate(head.itertuples(index=False, name=None)):
         if is_report_header(list(row)):
             return k
+    rows = head.itertuples(index=False)
+    if _has_date_and_amounts(table.columns) or any(_has_date_and_amounts(list(r)) for r in rows):
+        body = table.frame.head(HEADER_SEARCH * 26).to_numpy(dtype=object).tolist()
+        title = ["" if _NUMBERED_BLANK.fullmatch(c) else c for c in table.columns]
+        if is_report_by_structure(title, body):
+            return -1
+        for k, row in enumerate(body[:HEADER_SEARCH]):
+            if is_report_by_structure(row, body[k + 1 :]):
+                return k
     return None
+
+
+def _has_date_and_amounts(cells: list[object]) -> bool:
+    keys = {header_key(_cell(c)) for c in cells if _cell(c)}
+    return bool(keys & {"date", "transactiondate"}) and ("amount" in keys or {"debit", "credit"} <= keys)
 
 
 def detect(table: RawTable) -> bool:
@@ -148,7 +187,10 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     if not _is_journal(table):
         start = _report_start(table)
         if start is not None:
-            return _map_report(_resolve_table(table, start), ctx)
+            resolved = _resolve_table(table, start)
+            mapped = _map_report(resolved, ctx)
+            mapped.skipped = dict(resolved.meta.get("skipped", {}))
+            return mapped
     return _map_journal(table, ctx)
 
 
@@ -198,10 +240,15 @@ def read_quickbooks_report(
     else:
         records, numbers = source, list(range(1, len(source) + 1))
     start = next((i for i, r in enumerate(records[:HEADER_SEARCH]) if is_report_header(r)), None)
+    if start is None:  # a customised report without Type: told by its sections and Total rows
+        start = next(
+            (i for i, r in enumerate(records[:HEADER_SEARCH]) if is_report_by_structure(r, records[i + 1 :])), None
+        )
     if start is None:
         return None
     preamble = [_trimmed(r) for r in records[:start] if any(is_filled(c) for c in r)]
     meta["header_row"] = numbers[start]
+    meta["blank_above"] = start - len(preamble)
     return _build(where, records[start], records[start + 1 :], numbers[start + 1 :], meta, preamble)
 
 
@@ -241,13 +288,16 @@ def _csv_records(text: str, delimiter: str | None) -> tuple[list[list[str]], lis
     first lines (else None, without reading the rest)."""
     head = text.split("\n", HEADER_SEARCH)[:HEADER_SEARCH]
     used = None
-    for line in head:
+    for at, line in enumerate(head):
         candidate = delimiter or sniff_delimiter(line.rstrip("\r"))
         try:
             cells = next(csv.reader([line.rstrip("\r")], delimiter=candidate), [])
         except csv.Error:
             continue
         if is_report_header(cells):
+            used = candidate
+            break
+        if _has_date_and_amounts(cells) and _structured_below(text, at, candidate):
             used = candidate
             break
     if used is None:
@@ -264,6 +314,17 @@ def _csv_records(text: str, delimiter: str | None) -> tuple[list[list[str]], lis
     return records, numbers, used
 
 
+def _structured_below(text: str, at: int, delimiter: str) -> bool:
+    """Whether the lines after line ``at`` (0-based) are a report's sections under that header."""
+    most = HEADER_SEARCH * 25
+    lines = [line.rstrip("\r") for line in text.split("\n", at + 1 + most)[at : at + 1 + most]]
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        return False
+    return bool(records) and is_report_by_structure(records[0], records[1:])
+
+
 def _resolve_table(table: RawTable, start: int) -> RawTable:
     """A report already read as a raw table (header row = ``start``, -1 for the table's own)."""
     source = table.frame.reset_index(drop=True)
@@ -277,6 +338,7 @@ def _resolve_table(table: RawTable, start: int) -> RawTable:
         header = list(table.columns)
         column_numbers = [positions.get(c, i + 1) for i, c in enumerate(header)]
         resolved = _build(table.where, header, body, numbers, meta, table.preamble, column_numbers)
+        resolved.meta["skipped"].pop("title", None)  # counted by whoever read the rows above the header
     else:
         meta["header_row"] = numbers[start]
         title = ["" if _NUMBERED_BLANK.fullmatch(c) else c for c in table.columns]  # unique_names' " (2)"
@@ -317,29 +379,41 @@ def _build(
     problems: list[dict] = []
     stack: list[str] = []  # qualified names of the open sections, outermost first
     previous: list[object] | None = None
-    for number, record in zip(numbers, body, strict=True):
+    skipped = dict.fromkeys(("title", "blank", "section", "opening balance", "total", "subtotal", "footer"), 0)
+    skipped["title"] = sum(1 for r in preamble if any(is_filled(c) for c in r))
+    skipped["blank"] = meta.pop("blank_above", 0)
+    for at_row, (number, record) in enumerate(zip(numbers, body, strict=True)):
         cells = list(record[:width]) + [""] * (width - len(record))
         if any(is_filled(c) for c in record[width:]):
             problems.append(_bad_row(where, number, f"row {number} has more fields than the header has columns"))
             continue
         if not any(is_filled(c) for c in cells):
+            skipped["blank"] += 1
             continue
         texts = [_cell(c) for c in cells]
         label = texts[0] if texts[0] else (texts[1] if width > 1 else "")
         dated = date is not None and texts[date] != ""
         if any(t.lower() in _OPENING for t in texts[:3]) or (date is not None and texts[date].lower() in _OPENING):
+            skipped["opening balance"] += 1
             continue
         if not any(texts[i] for i in money) and _is_footer(" ".join(texts)):
+            skipped["footer"] += _filled_count(body[at_row:])
+            skipped["blank"] += len(body) - at_row - _filled_count(body[at_row:])
             break  # "Accrual basis Monday, November 2, 2026 10:00 AM" (its commas split it into cells)
         if not dated and label and _closes(label, stack):
+            skipped["total"] += 1
             if label.upper() == "TOTAL":
+                skipped["footer"] += _filled_count(body[at_row + 1 :])
+                skipped["blank"] += len(body) - at_row - 1 - _filled_count(body[at_row + 1 :])
                 break  # the grand total; below it only the report's footer (basis, time of export)
             continue
         if not any(texts[i] for i in data):
             if section is not None and texts[section]:
                 _open(stack, texts[section])
+            skipped["section" if any(texts) else "blank"] += 1
             continue
         if not any(texts[i] for i in (date, kind, at.get("num"), own) if i is not None):
+            skipped["subtotal"] += 1
             continue  # a subtotal: amounts only (the Journal report's per-transaction totals)
         if not dated and previous is not None:  # a further line of the transaction above
             for i in carried:
@@ -374,10 +448,18 @@ def _build(
         if rows
         else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     )
-    meta = {**meta, "column_numbers": {n: physical[i] for n, i in zip(names, keep, strict=True)}}
+    meta = {
+        **meta,
+        "column_numbers": {n: physical[i] for n, i in zip(names, keep, strict=True)},
+        "skipped": {reason: count for reason, count in skipped.items() if count},
+    }
     return RawTable(
         where, names, frame, np.asarray(kept, dtype=np.int64), meta, fnd.frame(problems), [list(p) for p in preamble]
     )
+
+
+def _filled_count(records: list[list[object]]) -> int:
+    return sum(1 for r in records if any(is_filled(c) for c in r))
 
 
 def _open(stack: list[str], name: str) -> None:
@@ -504,12 +586,11 @@ def _natural_amounts(
     if not unknown.any():
         return []
     lines = pd.DataFrame({"where": table.where, "row": table.rows, "voucher": frame.get("voucher", "")})
-    first = unknown & ~code.duplicated() if "account" in frame else unknown
     shown = named if named is not None else code
-    return fnd.from_mask(
+    return fnd.from_mask(  # every such line: each one is left without an amount
         "unknown-account",
         lines,
-        first & unknown,
+        unknown,
         column=found.get("account", ACCOUNT),
         message="account " + shown + ": closekit does not know whether it is a debit or a credit account, "
         "so its Amount is not read (" + unknown.groupby(code).transform("sum").astype(str) + " lines)",

@@ -26,6 +26,7 @@ whose AnalysisTypeDescription, equals its name (case-insensitive): ``A`` or ``Av
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
@@ -87,6 +88,10 @@ class _Collector:
             "default_currency": "",
             "company": "",
             **dict.fromkeys(ENTRY_TOTALS.values(), ""),
+            "total_rows": {},  # NumberOfEntries, TotalDebit, TotalCredit -> their line in the file
+            "ledger_entries": False,  # a GeneralLedgerEntries element was read
+            "transactions": 0,
+            "sections": [],  # the AuditFile's top-level elements, in order
             "analysis_types": {},
             "accounts": [],
         }
@@ -99,6 +104,12 @@ class _Collector:
         name = tag.rpartition("}")[2]
         parent = self.stack[-1] if self.stack else ""
         self.root = self.root or name
+        if len(self.stack) == 1 and name not in self.meta["sections"]:
+            self.meta["sections"].append(name)
+        if name == "GeneralLedgerEntries":
+            self.meta["ledger_entries"] = True
+        elif parent == "GeneralLedgerEntries" and name in ENTRY_TOTALS:
+            self.meta["total_rows"][name] = self.position()
         self.stack.append(name)
         self.text = []
         if parent == "Transaction" and name == "Line":
@@ -107,6 +118,7 @@ class _Collector:
             self.numbers.append(self.position())
         elif parent == "Journal" and name == "Transaction":
             self.transaction = {}
+            self.meta["transactions"] += 1
         elif parent == "GeneralLedgerEntries" and name == "Journal":
             self.journal = {}
         elif parent == "Line" and name in ("DebitAmount", "CreditAmount"):
@@ -187,9 +199,90 @@ def read_xml(data: bytes, where: str) -> RawTable:
         raise InputError(
             f"{where} is XML but not a SAF-T file: its root element is <{target.root}>, expected <AuditFile>."
         )
+    if not target.records:
+        raise InputError(_no_lines(where, target.meta))
     columns = [*COLUMNS, *target.analysis_columns]
     frame = pd.DataFrame({c: _column(target.records, c) for c in columns}, columns=columns)
     return RawTable(where, columns, frame, np.asarray(target.numbers, dtype=np.int64), target.meta)
+
+
+def _no_lines(where: str, meta: dict) -> str:
+    """What a SAF-T file without ledger lines is, for the refusal."""
+    sections = ", ".join(meta["sections"]) or "nothing but its root element"
+    if not meta["ledger_entries"]:
+        kind = (
+            "a billing or source-documents file (SAF-T with SourceDocuments, such as invoices)"
+            if "SourceDocuments" in meta["sections"]
+            else "a SAF-T file without the general ledger"
+        )
+        return (
+            f"{where} is {kind}: it has no GeneralLedgerEntries, only {sections}. closekit reads the general "
+            f"ledger's transactions: export the SAF-T Financial file with GeneralLedgerEntries."
+        )
+    totals = ", ".join(f"{name} {meta[key]}" for name, key in ENTRY_TOTALS.items() if meta[key])
+    return (
+        f"{where} has GeneralLedgerEntries but no transaction lines in them"
+        + (f" (its control totals say {totals})" if totals else "")
+        + ": closekit reads 0 lines from it, so it is refused rather than read as an empty ledger. Export the "
+        "SAF-T file again with its transactions."
+    )
+
+
+def control_totals(table: RawTable) -> list[dict]:
+    """Error findings where the file's NumberOfEntries, TotalDebit or TotalCredit differ from what
+    was read: the count of transactions, the sums of the debit and credit Amounts (exact decimals)."""
+    meta = table.meta
+    found = []
+    rows = meta.get("total_rows", {})
+
+    def mismatch(name: str, stated: str, counted: str, what: str) -> None:
+        found.append(
+            fnd.finding(
+                "control-total-mismatch",
+                table.where,
+                f"{name} says {stated}, but the file's {what} come to {counted}",
+                row=rows.get(name),
+                column=name,
+            )
+        )
+
+    stated_entries = str(meta.get("number_of_entries", "")).strip()
+    if stated_entries:
+        counted = int(meta.get("transactions", 0))
+        if not stated_entries.isdigit() or int(stated_entries) != counted:
+            mismatch("NumberOfEntries", stated_entries, str(counted), "transactions (Transaction elements)")
+    if "Amount" not in table.frame or "Side" not in table.frame:
+        return found
+    side = table.frame["Side"].fillna("").astype(str)
+    for name, key, wanted in (("TotalDebit", "total_debit", "Debit"), ("TotalCredit", "total_credit", "Credit")):
+        stated = str(meta.get(key, "")).strip()
+        if not stated:
+            continue
+        amounts = table.frame["Amount"][side == wanted].fillna("").astype(str).str.strip()
+        total = _decimal_sum(amounts)
+        if total is None:  # an unreadable Amount has its own finding; a total over it proves nothing
+            continue
+        if _decimal(stated) != total:
+            mismatch(name, stated, f"{total:f}", f"{wanted.lower()} Amounts")
+    return found
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _decimal_sum(texts: pd.Series) -> Decimal | None:
+    total = Decimal(0)
+    for text in texts:
+        value = _decimal(text)
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def _column(records: list[tuple[dict, dict, dict]], name: str) -> list[str]:
@@ -225,13 +318,16 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     columns = {
         "journal": "JournalID",
         "voucher": "TransactionID",
-        "line": "RecordID",
         "account": "AccountID",
         "document_date": "TransactionDate",
         "text": "Description",
         "currency": "CurrencyCode",
     }
     frame = pd.DataFrame({field: col(name) for field, name in columns.items()})
+    record = col("RecordID")
+    if record.str.fullmatch(r"\d{1,18}").all():  # RecordID is text (SAF-T: SAFmiddle1textType); only
+        frame["line"] = record  # whole numbers are line numbers, an ``L-1`` stays out of the line column
+        columns["line"] = "RecordID"
     frame["text"] = frame["text"].where(frame["text"] != "", col("TransactionDescription"))
     frame["date"], columns["date"] = _either(
         col("GLPostingDate"), col("TransactionDate"), "GLPostingDate", "TransactionDate"
@@ -248,6 +344,7 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     for dimension, column in _dimension_columns(table, ctx).items():
         frame[dimension] = col(column)
         columns[dimension] = column
+    problems += control_totals(table)
     return Mapped(frame, table.rows, columns, fnd.frame(problems), date_format="YYYY-MM-DD", decimal=".")
 
 

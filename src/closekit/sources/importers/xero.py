@@ -354,8 +354,10 @@ def _map_report(table: RawTable, ctx: ImportContext) -> Mapped:
     summary = parsing.mask(first.str.contains(_SUMMARY) | text("text").str.fullmatch(_BALANCE))
     has_amount = (text("debit") != "") | (text("credit") != "")
     dated = text("date") != ""
-    keep = dated & ~summary & ((text("journal") != "") if "journal" in found else has_amount)
+    # an undated row with an amount is a transaction line without its date (a bad-date), not a title
+    keep = (dated | has_amount) & ~summary & ((text("journal") != "") if "journal" in found else has_amount)
     keep = parsing.mask(keep).to_numpy()
+    skipped = {"total": int((summary & ~keep).sum()), "section": int((~summary & ~keep).sum())}
 
     columns = {f: found[f] for f in REPORT if f in found}
     frame = pd.DataFrame({f: source[c] for f, c in columns.items()}, index=source.index)
@@ -389,7 +391,9 @@ def _map_report(table: RawTable, ctx: ImportContext) -> Mapped:
     if "date" in frame:
         frame["date"], date_format, note = _dates(frame["date"], table.where, rows, found["date"])
         findings.append(note)
-    return Mapped(frame, rows, columns, fnd.combine(findings), date_format=date_format)
+    mapped = Mapped(frame, rows, columns, fnd.combine(findings), date_format=date_format)
+    mapped.skipped = {reason: count for reason, count in skipped.items() if count}
+    return mapped
 
 
 def account_code(values: pd.Series) -> pd.Series:
