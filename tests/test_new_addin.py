@@ -174,10 +174,23 @@ def test_classic_workbook_has_the_xlwings_vba_module_and_wired_buttons(tmp_path)
     assert "drawing_buttons.xml" not in rels  # no Lite hyperlinks on the classic buttons
 
     conf = [list(r) for r in book[template.XLWINGS_CONF].iter_rows(values_only=True)]
+    python = template.python_for_excel()  # None where Excel does not run (Linux): the add-in's setting applies
     key = "Interpreter_Mac" if sys.platform == "darwin" else "Interpreter_Win"
-    assert conf[0] == [key, template.python_for_excel()]
+    interpreters = [row for row in conf if row[0].startswith("Interpreter")]
+    assert interpreters == ([[key, python]] if python else [])
+    assert [k for k, _ in conf if not k.startswith("Interpreter")] == ["Debug UDFs", "Use UDF Server", "Show Console"]
     assert all(value not in (None, "") for _, value in conf)  # an empty key would hide the add-in's setting
-    assert (tmp_path / "closekit_addin.py").read_bytes() == (REPO / "addin/classic/closekit_addin.py").read_bytes()
+    shipped = (REPO / "addin/classic/closekit_addin.py").read_text(encoding="utf-8")
+    assert (tmp_path / "closekit_addin.py").read_text(encoding="utf-8") == shipped
+
+
+def test_the_classic_interpreter_is_the_python_that_made_the_workbook(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")
+    path = template.write(tmp_path / "close.xlsm", kind="classic", interpreter=r"C:\Py\pythonw.exe")
+    conf = [list(r) for r in openpyxl.load_workbook(path)[template.XLWINGS_CONF].iter_rows(values_only=True)]
+    assert conf[0] == ["Interpreter_Win", r"C:\Py\pythonw.exe"]
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert template.python_for_excel() == sys.executable
 
 
 def test_closekit_writes_into_the_classic_workbook_and_keeps_its_macros(tmp_path):

@@ -109,9 +109,14 @@ def new(
                 "xlwings Lite add-in installed, trust it when Lite asks, and press the buttons on the Close sheet."
             )
         else:
+            python = (
+                f"xlwings.conf names {interpreter}"
+                if interpreter
+                else "xlwings.conf names no interpreter (set Interpreter_Win or Interpreter_Mac on the Excel PC)"
+            )
             out.print(
-                f"Created {path} and {path.with_name(template.CLASSIC_MODULE).name} beside it; xlwings.conf names "
-                f"{interpreter}. Open it in desktop Excel, enable macros, and press the buttons on the Close sheet."
+                f"Created {path} and {path.with_name(template.CLASSIC_MODULE).name} beside it; {python}. "
+                "Open it in desktop Excel, enable macros, and press the buttons on the Close sheet."
             )
         return
     path = sample.write(workbook, force=force) if with_sample else template.write(workbook, force=force)

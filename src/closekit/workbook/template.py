@@ -284,14 +284,19 @@ def _classic_conf(ws, interpreter: str | None) -> None:
         _put(ws, r, 2, value)
 
 
-def python_for_excel() -> str:
-    """The Python running this closekit, as xlwings.conf's interpreter (on Windows the windowless
-    ``pythonw.exe`` beside it, as the xlwings add-in's own default)."""
+def python_for_excel() -> str | None:
+    """The Python running this closekit, as xlwings.conf's interpreter: on Windows the windowless
+    ``pythonw.exe`` beside it (the xlwings add-in's own default), on macOS the executable; None on
+    other systems (Excel runs on neither, so the add-in's own setting applies)."""
     import sys
 
     executable = Path(sys.executable)
-    quiet = executable.with_name("pythonw.exe")
-    return str(quiet if sys.platform == "win32" and quiet.exists() else executable)
+    if sys.platform == "darwin":
+        return str(executable)
+    if sys.platform == "win32":
+        quiet = executable.with_name("pythonw.exe")
+        return str(quiet if quiet.exists() else executable)
+    return None
 
 
 def _dashboard_sheet(ws) -> None:
