@@ -54,7 +54,7 @@ def overrides(types: bytes) -> dict[str, str]:
 @pytest.mark.parametrize("path", ["lite/main.py", "lite/requirements.txt", "classic/closekit_addin.py"])
 def test_the_package_ships_the_addin_code_of_the_repository(path):
     shipped = REPO / "src/closekit/workbook/_addin" / path
-    assert shipped.read_bytes() == (REPO / "addin" / path).read_bytes(), f"copy addin/{path} to {shipped}"
+    assert shipped.read_bytes() == (REPO / "addin" / path).read_bytes(), f"make addin copies addin/{path} there"
 
 
 # ------------------------------------------------------------------------------------------ Lite
