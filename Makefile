@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 endif
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-scale templates fuzz clean docs
+.PHONY: demo test lint bench bench-scale templates addin fuzz clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ fuzz: $(STAMP)
 # by LibreOffice headless (soffice) and pdftoppm (poppler-utils). Commit docs/images/ afterwards.
 docs: $(STAMP)
 	$(BIN)/python docs/render_images.py docs/images
+
+# The add-in code the wheel ships (closekit new --lite / --classic): copies of addin/.
+addin:
+	cp addin/lite/main.py addin/lite/requirements.txt src/closekit/workbook/_addin/lite/
+	cp addin/classic/closekit_addin.py src/closekit/workbook/_addin/classic/
 
 templates: $(STAMP)
 	$(BIN)/python -m closekit.workbook.template workbook_templates/close.xlsx

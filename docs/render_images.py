@@ -26,6 +26,7 @@ RESOLUTION = 100  # dots per inch: readable on GitHub, small in the repository
 def workbooks(folder: Path) -> dict[str, Path]:
     rows = sample.lite_workbook_rows()
     blank = template.write(folder / "template.xlsx", force=True)
+    classic = template.write(folder / "classic.xlsm", force=True, kind="classic", interpreter="python")
     closed = template.write(folder / "closed.xlsx", rows, force=True)
     api.write_close(api.close(closed), command="closekit close closed.xlsx", user="accountant")
     broken_rows = [list(r) for r in sample.ledger_rows()]
@@ -33,7 +34,7 @@ def workbooks(folder: Path) -> dict[str, Path]:
     rows["LedgerImport"] = [sample.HEADER, *broken_rows]
     findings = template.write(folder / "findings.xlsx", rows, force=True)
     api.write_validation(api.validate(findings), command="closekit validate findings.xlsx", user="accountant")
-    return {"template": blank, "closed": closed, "findings": findings}
+    return {"template": blank, "classic": classic, "closed": closed, "findings": findings}
 
 
 def only(path: Path, sheet: str, out: Path) -> Path:
@@ -41,6 +42,8 @@ def only(path: Path, sheet: str, out: Path) -> Path:
     because it is rendered from the original file, where it is the first sheet)."""
     if sheet == "Close":
         shutil.copyfile(path, out)
+        if path.suffix == ".xlsm":  # form buttons are not printed (as in Excel): print them for the picture
+            _print_form_buttons(out)
         return out
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
@@ -52,6 +55,18 @@ def only(path: Path, sheet: str, out: Path) -> Path:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     wb.save(out)
     return out
+
+
+def _print_form_buttons(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in members:
+            if info.filename.endswith(".vml"):
+                body = body.replace(b"<x:PrintObject>False</x:PrintObject>", b"")
+            z.writestr(info, body)
 
 
 def render(path: Path, png: Path, work: Path) -> None:
@@ -68,6 +83,7 @@ def render(path: Path, png: Path, work: Path) -> None:
 
 PICTURES = (
     ("template", "Close", "template-close.png"),
+    ("classic", "Close", "classic-close.png"),
     ("closed", "LedgerImport", "closed-ledgerimport.png"),
     ("closed", "Close", "closed-close.png"),
     ("closed", "Dashboard", "dashboard.png"),
@@ -84,7 +100,7 @@ def main(target: Path) -> None:
         work = Path(tmp)
         books = workbooks(work)
         for book, sheet, name in PICTURES:
-            copy = only(books[book], sheet, work / f"{book}-{sheet}.xlsx")
+            copy = only(books[book], sheet, work / f"{book}-{sheet}{books[book].suffix}")
             render(copy, target / name, work)
             print(f"wrote {target / name}")
 

@@ -137,3 +137,14 @@ def test_the_wheel_installs_without_pyarrow_and_calamine_and_closes(tmp_path):
     )
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert (tmp_path / "demo" / "close.xlsx").is_file() and (tmp_path / "demo" / "group.xlsx").is_file()
+    lite = subprocess.run(  # the add-in code is package data of the wheel (closekit/workbook/_addin)
+        [str(venv / "bin" / "closekit"), "new", "--lite", str(tmp_path / "lite" / "close.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert lite.returncode == 0, lite.stderr[-2000:]
+    from closekit.workbook import lite_code
+
+    carried = lite_code.read((tmp_path / "lite" / "close.xlsx").read_bytes())
+    assert carried["main.py"] == (REPO / "addin/lite/main.py").read_text(encoding="utf-8")

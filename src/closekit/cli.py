@@ -73,13 +73,52 @@ def main_options(
 
 @app.command()
 def new(
-    workbook: Annotated[Path, typer.Argument(help="The .xlsx file to create.")],
+    workbook: Annotated[Path, typer.Argument(help="The file to create: .xlsx (.xlsm with --classic).")],
     with_sample: Annotated[
         bool, typer.Option("--sample", help="Fill it with the sample company and write its journal files beside it.")
     ] = False,
+    lite: Annotated[
+        bool,
+        typer.Option("--lite", help="Put the xlwings Lite code (main.py, requirements.txt) inside the workbook."),
+    ] = False,
+    classic: Annotated[
+        bool,
+        typer.Option(
+            "--classic",
+            help="A macro-enabled .xlsm for the classic xlwings add-in: the xlwings VBA module, buttons wired "
+            "to closekit, and closekit_addin.py beside it.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
-    """Create a close workbook (with --sample: the bundled sample company)."""
+    """Create a close workbook (with --sample: the bundled sample company; --lite or --classic: ready for Excel)."""
+    if lite and classic:
+        raise UsageError("Choose one of --lite and --classic: a workbook is for xlwings Lite or the classic add-in.")
+    if with_sample and (lite or classic):
+        raise UsageError(
+            "--sample cannot be combined with --lite or --classic: take workbook_templates/sample-lite.xlsx for a "
+            "first try, or make the sample with closekit new --sample."
+        )
+    if lite or classic:
+        kind = "lite" if lite else "classic"
+        interpreter = template.python_for_excel() if classic else None
+        path = template.write(workbook, force=force, kind=kind, interpreter=interpreter)
+        if lite:
+            out.print(
+                f"Created {path} with the xlwings Lite code inside (closekit {VERSION}). Open it in Excel with the "
+                "xlwings Lite add-in installed, trust it when Lite asks, and press the buttons on the Close sheet."
+            )
+        else:
+            python = (
+                f"xlwings.conf names {interpreter}"
+                if interpreter
+                else "xlwings.conf names no interpreter (set Interpreter_Win or Interpreter_Mac on the Excel PC)"
+            )
+            out.print(
+                f"Created {path} and {path.with_name(template.CLASSIC_MODULE).name} beside it; {python}. "
+                "Open it in desktop Excel, enable macros, and press the buttons on the Close sheet."
+            )
+        return
     path = sample.write(workbook, force=force) if with_sample else template.write(workbook, force=force)
     out.print(
         f"Created {path}"

@@ -207,16 +207,96 @@ def _xlwings_conf_sheet(ws) -> None:
     ws.sheet_state = "visible"
 
 
-def package(sample: dict[str, list[list[object]]] | None = None) -> bytes:
-    """The template as .xlsx bytes, the Close sheet's buttons included."""
+def package(
+    sample: dict[str, list[list[object]]] | None = None, *, kind: str = "plain", interpreter: str | None = None
+) -> bytes:
+    """The template as package bytes, the Close sheet's buttons included.
+
+    ``kind``: ``plain`` (.xlsx, the Lite sheet buttons), ``lite`` (.xlsx, the same, with the xlwings
+    Lite code inside, :mod:`.lite_code`) or ``classic`` (.xlsm with the xlwings VBA module and form
+    buttons that call closekit through ``RunPython``, :mod:`.macro_workbook`; ``interpreter`` goes
+    into the xlwings.conf sheet for this system)."""
     import io
 
     from closekit.workbook import template_buttons
 
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    wb = build(sample)
+    if kind == "classic":
+        _classic_conf(wb[XLWINGS_CONF], interpreter)
     buffer = io.BytesIO()
-    build(sample).save(buffer)
+    wb.save(buffer)
+    data = buffer.getvalue()
+    if kind == "classic":
+        from closekit.workbook import macro_workbook
+
+        vba, _ = macro_workbook.xlwings_vba_project()
+        calls = {script: f"import closekit_addin; closekit_addin.{name}()" for script, name in CLASSIC_CALLS.items()}
+        buttons = [
+            (caption, macro_workbook.macro_call("RunPython", calls[script]), cell)
+            for script, _, caption, cell in closesheet.BUTTONS
+        ]
+        return macro_workbook.make_macro_enabled(data, vba, closesheet.SHEET, buttons)
     buttons = [(shape, caption, cell) for _, shape, caption, cell in closesheet.BUTTONS]
-    return template_buttons.add_buttons(buffer.getvalue(), closesheet.SHEET, buttons)
+    data = template_buttons.add_buttons(data, closesheet.SHEET, buttons)
+    if kind == "lite":
+        from closekit.workbook import lite_code
+
+        data = lite_code.embed(data, lite_files())
+    return data
+
+
+#: What ``closekit new`` can make: the plain template, the Lite workbook with its code, the classic .xlsm.
+KINDS = ("plain", "lite", "classic")
+#: The function of addin/classic/closekit_addin.py each Close-sheet button (script of :data:`closesheet.BUTTONS`) calls.
+CLASSIC_CALLS = {"validate": "validate", "run_close": "close", "export_upload": "export", "hold_period": "hold"}
+#: The module the classic buttons import; ``closekit new --classic`` writes it beside the workbook.
+CLASSIC_MODULE = "closekit_addin.py"
+
+
+def addin_file(path: str) -> str:
+    """A file of the add-in code shipped with the package (copies of the repository's ``addin/``)."""
+    from importlib.resources import files
+
+    return files("closekit.workbook").joinpath("_addin", path).read_text(encoding="utf-8")
+
+
+def lite_files() -> dict[str, str]:
+    """The two files of the xlwings Lite editor: main.py and requirements.txt (pinned to this closekit)."""
+    return {"main.py": addin_file("lite/main.py"), "requirements.txt": addin_file("lite/requirements.txt")}
+
+
+def _classic_conf(ws, interpreter: str | None) -> None:
+    """The xlwings.conf sheet of the classic workbook: only the settings with a value.
+
+    A key on the sheet hides the add-in's own setting even when its value is empty (xlwings' VBA
+    ``GetConfig`` stops at the sheet), so an empty one is left out; the interpreter, when given,
+    is the Python that made the workbook (the one with closekit), for this system only."""
+    import sys
+
+    key = "Interpreter_Mac" if sys.platform == "darwin" else "Interpreter_Win"
+    rows = [(key, interpreter)] if interpreter else []
+    rows += [(k, v) for k, v in XLWINGS_SETTINGS if not k.startswith("Interpreter_") and v != ""]
+    ws.delete_rows(1, ws.max_row)
+    for r, (name, value) in enumerate(rows, start=1):
+        ws.cell(row=r, column=1, value=name)
+        _put(ws, r, 2, value)
+
+
+def python_for_excel() -> str | None:
+    """The Python running this closekit, as xlwings.conf's interpreter: on Windows the windowless
+    ``pythonw.exe`` beside it (the xlwings add-in's own default), on macOS the executable; None on
+    other systems (Excel runs on neither, so the add-in's own setting applies)."""
+    import sys
+
+    executable = Path(sys.executable)
+    if sys.platform == "darwin":
+        return str(executable)
+    if sys.platform == "win32":
+        quiet = executable.with_name("pythonw.exe")
+        return str(quiet if quiet.exists() else executable)
+    return None
 
 
 def _dashboard_sheet(ws) -> None:
@@ -266,20 +346,46 @@ def _dashboard_sheet(ws) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def write(path: str | Path, sample: dict[str, list[list[object]]] | None = None, *, force: bool = False) -> Path:
-    """Write a new close workbook at ``path`` (refuses to overwrite unless ``force``)."""
+def write(
+    path: str | Path,
+    sample: dict[str, list[list[object]]] | None = None,
+    *,
+    force: bool = False,
+    kind: str = "plain",
+    interpreter: str | None = None,
+) -> Path:
+    """Write a new close workbook at ``path`` (refuses to overwrite unless ``force``); ``kind`` as
+    in :func:`package`. A classic workbook gets ``closekit_addin.py`` beside it (its buttons import it)."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path.name}: a new close workbook must be an .xlsx file.")
+    suffix = ".xlsm" if kind == "classic" else ".xlsx"
+    if path.suffix.lower() != suffix:
+        what = "a macro-enabled close workbook (--classic)" if kind == "classic" else "a new close workbook"
+        raise UsageError(f"{path.name}: {what} must be an {suffix} file.")
     if path.exists() and not force:
         raise UsageError(
             f"{path} already exists; closekit new never overwrites a workbook (use --force to replace it)."
         )
+    module = path.with_name(CLASSIC_MODULE)
+    code = addin_file(f"classic/{CLASSIC_MODULE}") if kind == "classic" else None
+    if code is not None and module.exists() and not force and module.read_text(encoding="utf-8") != code:
+        raise UsageError(
+            f"{module} already exists and differs from the one of closekit {_version()}; "
+            "closekit new never overwrites it (use --force to replace it)."
+        )
+    data = package(sample, kind=kind, interpreter=interpreter)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".~closekit-{path.name}")
-    temporary.write_bytes(package(sample))
+    temporary.write_bytes(data)
     temporary.replace(path)
+    if code is not None:
+        module.write_text(code, encoding="utf-8", newline="\n")
     return path
+
+
+def _version() -> str:
+    from closekit.core.version import VERSION
+
+    return VERSION
 
 
 if __name__ == "__main__":  # make templates
