@@ -67,6 +67,10 @@ TEXT_FILES = [
 ] + [REPO / name for name in ("README.md", "CONTRIBUTING.md", "SECURITY.md", "Makefile", "pyproject.toml")]
 
 
+#: The shared references (../shared): a reference to one of them may name its headings.
+SHARED = ("workbook.md", "domain.md", "formats.md")
+
+
 def headings(page: Path) -> list[str]:
     """A page's headings, and the bold labels that open the rows of its tables (SECURITY.md's
     guarantees), in lower case."""
@@ -91,5 +95,7 @@ def test_every_quoted_heading_exists():
                 continue  # the shared contract beside a clone without it
             wanted = " ".join(heading.split()).lower()
             if not any(h == wanted or h.startswith(wanted + " ") for p in pages for h in headings(p)):
+                if Path(name).name in SHARED and not (REPO.parent / "shared").is_dir():
+                    continue  # may be a heading of the shared contract, which this clone does not have beside it
                 broken.append(f"{file.relative_to(REPO)}: {name} \"{heading}\"")
     assert not broken, "\n".join(broken)
