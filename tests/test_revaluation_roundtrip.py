@@ -101,12 +101,9 @@ def test_posted_through_every_exporter_nothing_more_is_proposed(make, name):
     assert revaluation(fixed) == [("REV-2026-10-GBP2", "7910", 100), ("REV-2026-10-GBP2", "2000", -100)], name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SAP: the upload's Reference (BKPF-XBLNR) carries closekit's voucher, but SAP "
-    "numbers the document itself and the SAP line-item importer reads Document Number, not Reference",
-)
 def test_sap_line_item_report_after_posting(make):
+    """SAP numbers the uploaded documents itself (01000000xx); the upload's Reference (BKPF-XBLNR)
+    carries closekit's voucher, and the SAP importer reads it back as the voucher."""
     path = workbook(make)
     closekit.write_close(close(path))
     exported = closekit.export(path, format="sap")
@@ -124,6 +121,8 @@ def test_sap_line_item_report_after_posting(make):
     report = make.file("fbl3n.csv", out.getvalue())
     again = close(path, sources=[report])
     assert revaluation(again) == []
+    posted = again.validation.ledger.lines
+    assert set(posted.loc[posted["where"].str.endswith("fbl3n.csv"), "voucher"]) == {"REV-2026-10-GBP", "REV-2026-10-USD"}
 
 
 def test_sap_upload_carries_the_key_in_reference(make):
@@ -145,3 +144,23 @@ def test_a_stale_rate_is_a_warning_in_the_close(make):
     stale = result.findings[result.findings["Code"] == "stale-rate"]
     assert stale[["Severity", "Where"]].values.tolist() == [["Warning", "Rates"]]
     assert "GBP" in stale["Message"].iloc[0] and "11 days" in stale["Message"].iloc[0]
+
+
+def test_sap_reads_the_reference_as_voucher_only_for_closekits_own_documents():
+    """A Reference of the user's own (an invoice number), or one that differs between the lines of
+    one document, leaves the voucher SAP's document number."""
+    from closekit.sources.importers import sap
+    from closekit.sources.importers.base import ImportContext
+    from closekit.sources.tables import read_csv_text
+
+    text = (
+        "Company Code;G/L Account;Document Number;Posting Date;Amount in Local Currency;Local Currency;Reference\n"
+        "1000;1120;0100000001;31.10.2026;10,00;EUR;REV-2026-10-GBP\n"
+        "1000;7910;0100000001;31.10.2026;-10,00;EUR;REV-2026-10-GBP\n"
+        "1000;1200;0100000002;31.10.2026;5,00;EUR;INV-2026-77\n"
+        "1000;4000;0100000002;31.10.2026;-5,00;EUR;INV-2026-77\n"
+        "1000;1120;0100000003;31.10.2026;1,00;EUR;REV-2026-10-USD\n"
+        "1000;7910;0100000003;31.10.2026;-1,00;EUR;REV-2026-10-USD2\n"
+    )
+    mapped = sap.map_table(read_csv_text(text, "fbl3n.csv"), ImportContext())
+    assert mapped.frame["voucher"].tolist() == ["REV-2026-10-GBP"] * 2 + ["100000002"] * 2 + ["100000003"] * 2

@@ -82,6 +82,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "BELNR",
     ),
     "line": ("Line item", "Line Item", "Item", "Journal Entry Item", "Itm", "Position", "Pos.", "BUZEI", "DOCLN"),
+    #: BKPF-XBLNR: where closekit's SAP upload puts its own voucher number (see :data:`OWN_VOUCHER`).
+    "reference": ("Reference", "Referenz", "Reference Document", "Ref. Doc.", "XBLNR"),
     "date": ("Posting Date", "Pstng Date", "Pstg Date", "Buchungsdatum", "Buch.dat.", "Buchungsdat.", "BUDAT"),
     "document_date": (
         "Document Date",
@@ -201,6 +203,11 @@ def key(name: object) -> str:
 
 
 _KEYS = {field: [key(n) for n in names] for field, names in FIELDS.items()}
+#: A voucher number closekit generated (``REV-2026-10-GBP``, ``ALC-2026-10-0001``: the runner's
+#: prefixes, the period, the rest). SAP numbers an uploaded document itself, so closekit's number
+#: comes back only as the document's Reference; read as the voucher, it is the key by which a later
+#: close recognises its own posted adjustments (docs/close.md "Revaluation").
+OWN_VOUCHER = r"^(?:REV|ALC|SET|YEC)-\S+-\S+$"
 
 
 def _find(columns: list[str], names: list[str]) -> str | None:
@@ -245,6 +252,17 @@ def sap_field(dimension: str) -> str | None:
 # ------------------------------------------------------------------------------------- mapping
 
 
+def _own_vouchers(voucher: pd.Series, reference: pd.Series) -> pd.Series:
+    """The document number, or closekit's own voucher number where the document's Reference is one
+    (:data:`OWN_VOUCHER`) and every line of the document carries the same Reference."""
+    own = reference.str.match(OWN_VOUCHER).fillna(False).astype(bool) & (voucher != "")
+    if not own.any():
+        return voucher
+    same = reference.groupby(voucher).transform("nunique") == 1
+    return voucher.where(~(own & same), reference)
+
+
+
 def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
     found = {f: c for f in FIELDS if (c := _find(table.columns, _KEYS[f])) is not None}
     problems: list[dict] = []
@@ -270,6 +288,8 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
         return parsing.as_text(source[found[field]])
 
     voucher = text("voucher").str.replace(_ZEROS, "", regex=True)
+    if "reference" in found:
+        voucher = _own_vouchers(voucher, text("reference"))
     keep = ~(_totals(source) & parsing.mask(voucher == "").to_numpy())
     findings: list[pd.DataFrame] = [fnd.frame(problems)]
     lines = pd.DataFrame({"where": table.where, "row": table.rows, "voucher": voucher})
