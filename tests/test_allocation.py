@@ -361,6 +361,16 @@ def test_percent_over_100_is_a_bad_rule():
     assert result.adjustments.empty
 
 
+def test_percents_that_total_one_are_fractions_of_percent_formatted_cells():
+    """60 % and 40 % in percent-formatted cells hold 0.6 and 0.4; where the adapter cannot see the
+    format (a live Excel book), allocating 1 % in all would be a silent wrong number."""
+    rules = [rule("P", "Percent", "6100", "6200", share="0.6"), rule("P", "Percent", "6100", "6990", share="0.4")]
+    result = allocate([{"account": "6100", "amount": "10.00"}], rules)
+    assert bad_rules(result) == [("AllocationRules", 2, "Share")]
+    assert "type the percents themselves (60, 40)" in result.findings["Message"].iloc[0]
+    assert result.adjustments.empty
+
+
 def test_missing_or_negative_share():
     rules = [rule("W", "Weight", "6100", "6200"), rule("W", "Weight", "6100", "6990", share=-1)]
     result = allocate([{"account": "6100", "amount": "10.00"}], rules)

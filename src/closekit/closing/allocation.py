@@ -177,6 +177,11 @@ def _read_rule(
     return rule, []
 
 
+def _plain(number: Decimal) -> str:
+    """``60`` for 60.0, ``60.5`` for 60.50."""
+    return str(number.quantize(Decimal(1))) if number == number.to_integral_value() else str(number.normalize())
+
+
 def _check_shares(name: str, method: str, destinations: list[Destination]) -> list[dict]:
     if method not in ("Percent", "Weight"):
         return []
@@ -195,6 +200,18 @@ def _check_shares(name: str, method: str, destinations: list[Destination]) -> li
             return [_bad(d.row, "Share", f"rule {name}: the percents total {running} here; at most 100 is allowed")]
     if method == "Weight" and running == 0:
         return [_bad(destinations[0].row, "Share", f"rule {name}: the weights total zero")]
+    if method == "Percent" and running == 1 and len(destinations) > 1:
+        # 0.6 and 0.4: percent-formatted cells (60 %, 40 %) read where the cell's format is not known
+        # (a live Excel book hands over values only); allocating 1 % in all is never what was meant.
+        return [
+            _bad(
+                destinations[0].row,
+                "Share",
+                f"rule {name}: the percents total 1 ({', '.join(str(d.share) for d in destinations)}): "
+                f"fractions of 1, as cells formatted as percentages hold them; type the percents "
+                f"themselves ({', '.join(_plain(d.share * 100) for d in destinations)})",
+            )
+        ]
     return []
 
 
