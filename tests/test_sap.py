@@ -113,6 +113,7 @@ def test_fbl3n_xlsx_with_english_headers_signed_amounts_and_leading_zeros(make):
     }
     info = result.ledger.sources[0]
     assert info.format == "sap"
+    assert info.skipped == {"total": 1}  # row 8, counted in the run summary
     assert info.columns["account"] == "G/L Account" and info.columns["amount"] == "Amount in Doc. Curr."
     assert info.columns["amount_accounting"] == "Amount in Local Currency"
     assert info.columns["CostCenter"] == "Cost Center" and info.columns["Department"] == "Department"
@@ -228,12 +229,14 @@ def test_unconverted_list_skips_titles_rulers_page_headers_and_totals():
     bad = table.findings
     assert bad[["Code", "Row"]].values.tolist() == [["bad-row", 18]]
     assert table.meta["delimiter"] == "|" and len(table.preamble) == 4
+    assert table.meta["skipped"] == {"ruler": 6, "title": 1, "header": 1, "total": 2}  # counted, never silent
 
 
 def test_unconverted_list_with_s_h_indicator_through_validate(make):
     make.file("list.txt", UNCONVERTED)
     result = validate(make, "list.txt")
     assert codes(result) == [("bad-row", "list.txt", 18, "")]
+    assert result.ledger.sources[0].skipped == {"ruler": 6, "title": 1, "header": 1, "total": 2}
     lines = result.ledger.lines
     assert lines["row"].tolist() == [7, 8, 16, 17]
     assert lines["amount"].tolist() == [150000, -150000, 25000, -25000]

@@ -324,7 +324,10 @@ def map_table(table: RawTable, ctx: ImportContext) -> Mapped:
             put(dimension, values.str.replace(_ZEROS, "", regex=True) if alpha else values, column)
 
     frame = frame[keep].reset_index(drop=True)
-    return Mapped(frame, table.rows[keep], columns, fnd.combine(findings))
+    totals = int((_totals(source) & parsing.mask(voucher == "").to_numpy()).sum())  # total rows of a spreadsheet export
+    return Mapped(
+        frame, table.rows[keep], columns, fnd.combine(findings), skipped={"total": totals} if totals else {}
+    )
 
 
 def _amounts(source: pd.DataFrame, found: dict[str, str], ctx: ImportContext, lines, put, findings) -> None:
@@ -498,20 +501,27 @@ def read_sap_list(text: str, where: str, encoding: str = "utf-8") -> RawTable | 
     records: list[list[str]] = []
     numbers: list[int] = []
     bad: list[dict] = []
+    skipped = dict.fromkeys(("blank", "ruler", "title", "header", "total"), 0)  # rows that are no lines by layout
     for i in range(start + 1, len(lines)):
         line = lines[i]
         stripped = line.strip()
         if not stripped or _RULER.fullmatch(stripped):
+            if stripped or i < len(lines) - 1:  # not the empty rest after the file's last line break
+                skipped["ruler" if stripped else "blank"] += 1
             continue
         if delimiter == "|" and not stripped.startswith("|"):
+            skipped["title"] += 1
             continue  # page title or footer between pages
         if delimiter == "\t" and "\t" not in line:
+            skipped["title"] += 1
             continue
         cells = [c.strip() for c in _split(line, delimiter)]
         if cells == header:
+            skipped["header"] += 1
             continue  # the header repeated at a page break
         first = next((c for c in cells if c), "")
         if first.startswith("*"):
+            skipped["total"] += 1
             continue  # totals and subtotals
         if len(cells) != width:
             cells = _fit(line, cells, width, bounds)
@@ -541,6 +551,7 @@ def read_sap_list(text: str, where: str, encoding: str = "utf-8") -> RawTable | 
         "preamble": preamble,
         "column_numbers": {name: j + 1 for name, j in zip(names, keep, strict=True)},
         "layout": "sap-unconverted" if delimiter == "|" else "sap-text-with-tabs",
+        "skipped": {reason: count for reason, count in skipped.items() if count},
     }
     return RawTable(
         where,
