@@ -227,10 +227,13 @@ def _own_period_status(lines: pd.DataFrame, book: CloseBook) -> tuple[str, str]:
 
 
 def used_numbers(lines: pd.DataFrame) -> set[str]:
-    """Every voucher number the ledger holds, and the first word of each (an importer may read a
-    longer text as the voucher: Xero's Narration ``REV-2026-10-USD Revaluation of ...``)."""
-    vouchers = pd.Series(pd.unique(lines["voucher"].astype("string").dropna().str.strip()), dtype="string")
-    return set(vouchers) | set(vouchers.str.split(n=1).str[0].dropna())
+    """Every voucher number the ledger holds that a generated voucher could take (those that start
+    like one, ``REV-``, ``ALC-``...), and the first word of each (an importer may read a longer text
+    as the voucher: Xero's Narration ``REV-2026-10-USD Revaluation of ...``). Only those: a million
+    other numbers cannot collide and are not worth a set."""
+    vouchers = pd.Series(pd.unique(lines["voucher"].astype("string").dropna()), dtype="string").str.strip()
+    ours = vouchers[vouchers.str.startswith(tuple(f"{prefix}-" for prefix in PREFIXES.values())).fillna(False)]
+    return set(ours) | set(ours.str.split(n=1).str[0].dropna())
 
 
 def voucher_numbers(keys, step: str, period: str, used: set[str]) -> dict:
