@@ -154,6 +154,7 @@ class FileWorkbook:
         self.where = self.path.name
         self.real = Path(os.path.realpath(self.path))  # a symbolic link is written through, never replaced
         self._facts = None
+        self._first_rows: dict[str, list[str]] | None = None  # row 1 of every sheet, read once when asked
         self._targets: dict[str, str] = {}
         self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
         #: (output name, the sheet it went to) of the last write where a sheet of the user's own had the name.
@@ -268,25 +269,9 @@ class FileWorkbook:
         actual = next((n for n in self._cache if n.lower() == name.lower()), None)
         if actual is not None and self._cache[actual] is not None:
             return list(self._cache[actual].columns)
-        import io
-        import warnings
-
-        import openpyxl
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
-            try:
-                sheet = next((wb[n] for n in wb.sheetnames if n.lower() == name.lower()), None)
-                if sheet is None:
-                    return None
-                row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-                return ["" if v is None else str(v).strip() for v in row]
-            finally:
-                wb.close()
-        except Exception:  # defusedxml's refusals, openpyxl's errors: closekit cannot tell
-            return None
+        if self._first_rows is None:
+            self._first_rows = _first_rows(self._data)
+        return self._first_rows.get(name.lower())
 
     def claim(self, name: str) -> None:
         """Mark the existing sheet ``name`` as closekit's when the next write updates its cells (the
@@ -368,6 +353,7 @@ class FileWorkbook:
         self._zip = None
         self._cache.clear()
         self._facts = None
+        self._first_rows = None
         self._targets.clear()
         self._claimed.clear()
 
@@ -401,6 +387,33 @@ class FileWorkbook:
                     placed[i] = dataclasses.replace(out, frame=frame)
                     break
         return placed
+
+
+def _first_rows(data: bytes) -> dict[str, list[str]]:
+    """Row 1 of every sheet of the package, by lower-case sheet name, in one read-only pass of
+    openpyxl; {} when openpyxl cannot read it (closekit then cannot tell whose a sheet is)."""
+    import io
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            rows = {}
+            for name in wb.sheetnames:
+                try:
+                    row = next(wb[name].iter_rows(min_row=1, max_row=1, values_only=True), ())
+                except Exception:  # a chart sheet, a sheet openpyxl cannot parse: no header to judge by
+                    continue
+                rows[name.lower()] = ["" if v is None else str(v).strip() for v in row]
+            return rows
+        finally:
+            wb.close()
+    except Exception:  # defusedxml's refusals, openpyxl's errors: closekit cannot tell
+        return {}
 
 
 def _mark_percent_cells(cells: list[list[object]], percent: set[tuple[int, int]]) -> None:
