@@ -31,7 +31,7 @@ from closekit.closing.trial_balance import OPENING_JOURNALS, account_types, adju
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
 from closekit.core.steps import CloseContext
-from closekit.sources.tables import RawTable
+from closekit.sources.tables import RawTable, cell_text
 from closekit.workbook import schema
 from closekit.workbook.book import CloseBook
 
@@ -173,12 +173,12 @@ def explain(table: pd.DataFrame, previous: RawTable | None, currency: str) -> tu
         keys = [c for c in out.columns if (c == "Account" or c not in COLUMNS) and parsing.header_key(c) in by_key]
         if "Account" in keys:
             old = previous.frame
-            old_keys = list(zip(*(old[by_key[parsing.header_key(k)]].map(_text) for k in keys), strict=True))
-            new_keys = list(zip(*(out[k].map(_text) for k in keys), strict=True))
+            old_keys = list(zip(*(old[by_key[parsing.header_key(k)]].map(cell_text) for k in keys), strict=True))
+            new_keys = list(zip(*(out[k].map(cell_text) for k in keys), strict=True))
             for column in TYPED:
                 source = by_key.get(parsing.header_key(column))
                 if source is not None:
-                    typed = dict(zip(old_keys, old[source].map(_text), strict=True))
+                    typed = dict(zip(old_keys, old[source].map(cell_text), strict=True))
                     out[column] = [typed.get(k, "") for k in new_keys]
     records = []
     for index, rec in enumerate(out.to_dict("records")):
@@ -203,14 +203,6 @@ def explain(table: pd.DataFrame, previous: RawTable | None, currency: str) -> tu
             )
         )
     return out, fnd.frame(records)
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def largest_variances(flux: pd.DataFrame | None, top: int = 10) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from closekit.core import money
 from closekit.core.periods import ON_HOLD
 from closekit.review import period_status, signoffs
 from closekit.sheetio.base import SheetIO, a1, claim, marked
+from closekit.sources.tables import cell_text
 from closekit.workbook import dashboard
 from closekit.workbook.book import CloseBook
 from closekit.workbook.checklist import StepOutcome
@@ -109,11 +110,11 @@ def moved(io: SheetIO, run: CloseRun, step: str, most: int = 3) -> str:
     ccy = run.ctx.accounting_currency
 
     def keyed(frame: pd.DataFrame, amount) -> dict[tuple, Decimal]:
-        keys = zip(*(frame[c].map(flux._text) for c in ["Account", *dims]), strict=True)
+        keys = zip(*(frame[c].map(cell_text) for c in ["Account", *dims]), strict=True)
         return {k: amount(v) for k, v in zip(keys, frame[column], strict=True) if k[0] != "Total"}
 
     def from_sheet(value: object) -> Decimal:
-        text = flux._text(value)
+        text = cell_text(value)
         return Decimal(text or "0").quantize(Decimal(1).scaleb(-money.exponent(ccy)))
 
     try:

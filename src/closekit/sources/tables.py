@@ -73,7 +73,7 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
     start = next((i for i, r in enumerate(cells) if any(is_filled(c) for c in r)), None)
     if start is None:
         raise InputError(f"{where} is empty: expected a header row with column names in row 1.")
-    header = [_header_text(c) for c in cells[start]]
+    header = [cell_text(c) for c in cells[start]]
     while header and header[-1] == "":
         header.pop()
     keep = [i for i, name in enumerate(header) if name]
@@ -101,7 +101,7 @@ def from_rows(where: str, cells: list[list[object]], first_row: int = 1, **meta:
         frame.reset_index(drop=True),
         numbers,
         dict(meta),
-        preamble=[list(map(_header_text, r)) for r in cells[:start]],
+        preamble=[list(map(cell_text, r)) for r in cells[:start]],
     )
 
 
@@ -114,7 +114,8 @@ def empty_table(where: str) -> RawTable:
     return RawTable(where, [], pd.DataFrame(), np.asarray([], dtype=np.int64))
 
 
-def _header_text(cell: object) -> str:
+def cell_text(cell: object) -> str:
+    """A cell as the text it shows: blank for None or NaN, ``4000`` for the float 4000.0, stripped."""
     if cell is None or (isinstance(cell, float) and cell != cell):
         return ""
     if isinstance(cell, float) and cell.is_integer():
