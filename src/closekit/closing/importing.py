@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from closekit.closing import validation
 from closekit.core import findings as fnd
 from closekit.core import ledger, parsing
 from closekit.errors import InputError
 from closekit.sheetio.base import SheetIO
 from closekit.sources import importers, parquet
 from closekit.sources.importers.base import ImportContext
-from closekit.sources.tables import RawTable, decode, read_csv_text, read_xlsx
+from closekit.sources.tables import RawTable, decode, read_csv_text, read_xlsx, split_pasted_column
 from closekit.workbook.book import CloseBook
 
 
@@ -95,6 +96,14 @@ def _from_row(spec: SourceSpec) -> str:
     return f" (Sources row {spec.row})" if spec.row else ""
 
 
+def _format_cell(spec: SourceSpec) -> str:
+    """Where the user sets a source's format: its Sources row, or Settings ImportFormat for the
+    LedgerImport / JournalImport sheets."""
+    if spec.row is None and spec.base is None and spec.path in ("LedgerImport", "JournalImport"):
+        return "ImportFormat in Settings"
+    return f"Format in Sources{_from_row(spec)}"
+
+
 class AmbiguousFormat(Exception):
     """A source whose header fits several layouts: reported as a finding, the source is not read."""
 
@@ -120,7 +129,7 @@ def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
                 f"the header fits more than one layout: {names}; closekit does not guess",
                 row=int(table.rows[0]) - 1 if len(table.rows) else 1,
                 column="",
-                fix=f"Set Format in Sources{_from_row(spec)} (or --format) to one of: "
+                fix=f"Set {_format_cell(spec)} (or --format) to one of: "
                 + ", ".join(imp.name for imp in fits)
                 + ".",
             )
@@ -130,7 +139,7 @@ def choose_importer(table: RawTable, spec: SourceSpec) -> importers.Importer:
         header = ", ".join(table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
         raise InputError(
             f"{table.where}{_from_row(spec)}: closekit does not recognise this layout (header: {header}). "
-            f"Set Format in Sources to one of {', '.join(importers.FORMATS[1:])}, or rename the columns "
+            f"Set {_format_cell(spec)} to one of {', '.join(importers.FORMATS[1:])}, or rename the columns "
             f"to the generic layout: Journal, Voucher, Line, Date, Account, Currency, Debit, Credit, Text."
         )
     return found
@@ -183,6 +192,7 @@ def import_table(
     )
     if book.account_map:  # accounts named differently in the export (AccountMap sheet)
         lines["account"] = lines["account"].replace(book.account_map)
+    restored = _restore_leading_zeros(lines, book, table.where)
     info = ledger.SourceInfo(
         table.where,
         spec.kind,
@@ -202,10 +212,55 @@ def import_table(
                 table.where,
                 f"read as {importer.label} ({importer.name})",
                 column="",
-                fix="Set Format in Sources to make the choice explicit.",
+                fix=f"Set {_format_cell(spec)} to make the choice explicit.",
             )
         )
-    return lines, info, fnd.combine([table.findings, found, fnd.frame(detected)])
+    return lines, info, fnd.combine([table.findings, found, fnd.frame(detected), restored])
+
+
+_DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", ",": "commas"}
+
+
+def _split_pasted(table: RawTable) -> tuple[RawTable, pd.DataFrame]:
+    """An import sheet pasted as one column of ``;``, tab or ``,`` separated text, split into its
+    columns, with a ``paste-split`` Info saying so; other sheets as they are."""
+    split = split_pasted_column(table)
+    if split is None:
+        return table, fnd.frame()
+    table, delimiter = split
+    note = fnd.finding(
+        "paste-split",
+        table.where,
+        f"the rows were pasted into column A as text separated by {_DELIMITER_NAMES[delimiter]}; closekit split "
+        f"them into {len(table.columns)} columns ({', '.join(table.columns[:6])}"
+        + (", ..." if len(table.columns) > 6 else "")
+        + ")",
+        row=len(table.preamble) + 1,
+        column="",
+    )
+    return table, fnd.frame([note])
+
+
+def _restore_leading_zeros(lines: pd.DataFrame, book: CloseBook, where: str) -> pd.DataFrame:
+    """Settings RestoreLeadingZeros: accounts that lost their leading zeros (``480`` for ``0480``)
+    read as the Accounts sheet's account, in place, with one ``account-zeros-restored`` Info."""
+    if not (book.settings and book.settings.restore_leading_zeros) or lines.empty:
+        return fnd.frame()
+    matches = validation.leading_zero_matches(lines["account"].astype(str), book.accounts["account"])
+    if matches.empty:
+        return fnd.frame()
+    pairs = sorted(set(zip(lines.loc[matches.index, "account"].astype(str), matches, strict=True)))
+    shown = ", ".join(f"{a} as {b}" for a, b in pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
+    first = lines.loc[matches.index, "row"]
+    lines.loc[matches.index, "account"] = matches
+    note = fnd.finding(
+        "account-zeros-restored",
+        where,
+        f"{len(matches)} line(s) had accounts without their leading zeros; read {shown}",
+        row=int(first.min()),
+        column="",
+    )
+    return fnd.frame([note])
 
 
 def skipped_rows(table: RawTable, mapped: ledger.Mapped) -> dict[str, int]:
@@ -250,6 +305,8 @@ def load_ledger(book: CloseBook, io: SheetIO, extra: list[SourceSpec] = ()) -> t
     for name, kind in (("LedgerImport", "ledger"), ("JournalImport", "journal")):
         table = book.imports.get(name)
         if table is not None:
+            table, pasted = _split_pasted(table)
+            found.append(pasted)
             try:
                 lines, info, problems = import_table(table, SourceSpec(name, kind, import_format), book)
             except AmbiguousFormat as ambiguous:

@@ -38,6 +38,20 @@ def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     blank = parsing.mask(account == "")
     headers = set(book.accounts.loc[~book.accounts["postable"].astype(bool), "account"])
     header_hit = parsing.mask(account.isin(headers))
+
+    def unknown_message() -> pd.Series:
+        text = "account " + account.astype(str) + " is not in the Accounts sheet"
+        zeros = leading_zero_matches(account[~known & ~blank], book.accounts["account"])
+        if zeros.empty:
+            return text
+        hint = (
+            "; Accounts has "
+            + zeros
+            + ": the leading zeros were probably lost (Excel reads 0480 typed or pasted into a General "
+            "column as the number 480)"
+        )
+        return text + hint.reindex(text.index, fill_value="")
+
     return fnd.combine(
         [
             fnd.from_mask(
@@ -45,7 +59,8 @@ def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
                 lines,
                 ~known & ~blank,
                 column=column,
-                message=lambda: "account " + account.astype(str) + " is not in the Accounts sheet",
+                message=unknown_message,
+                fix=_unknown_fix(account[~known & ~blank], book),
             ),
             fnd.from_mask("unknown-account", lines, blank, column=column, message="the account is empty"),
             fnd.from_mask(
@@ -56,6 +71,31 @@ def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
                 message=lambda: "account " + account.astype(str) + " is not postable (Postable = No)",
             ),
         ]
+    )
+
+
+def leading_zero_matches(accounts: pd.Series, known: pd.Series) -> pd.Series:
+    """For each of ``accounts`` that is all digits and not ``known``: the known account it is once
+    its lost leading zeros are put back (``480`` -> ``0480``), where exactly one known account fits.
+    Accounts without such a match are left out of the result."""
+    digits = known[known.str.fullmatch(r"0+[0-9]+", na=False)]
+    keys = digits.str.lstrip("0")
+    unique = ~keys.duplicated(keep=False)  # 0480 and 00480 both known: no match for 480
+    by_key = dict(zip(keys[unique], digits[unique], strict=True))
+    if not by_key:
+        return pd.Series([], dtype=object)
+    candidates = accounts[accounts.str.fullmatch(r"[0-9]+", na=False) & ~accounts.isin(set(known))]
+    matched = candidates.str.lstrip("0").map(by_key)
+    return matched[matched.notna()].astype(object)
+
+
+def _unknown_fix(unknown: pd.Series, book: CloseBook) -> str | None:
+    if unknown.empty or leading_zero_matches(unknown.drop_duplicates(), book.accounts["account"]).empty:
+        return None
+    return (
+        "Add the account to Accounts or correct the account number. Where the message names an account with "
+        "leading zeros: format the account column as Text before pasting or typing, or set "
+        "RestoreLeadingZeros = Yes in Settings to match such accounts to the Accounts sheet."
     )
 
 

@@ -315,6 +315,20 @@ _CODES = [
         "Rename your sheet (closekit then writes its output under its own name on the next run), or keep "
         "using the sheet named in Where.",
     ),
+    Code(
+        "paste-split",
+        Severity.INFO,
+        "an import sheet (LedgerImport, JournalImport) held its rows as one column of text separated by ; tab "
+        "or , (a CSV pasted into Excel without Text to Columns): closekit split them into columns",
+        "Nothing to do; to keep the columns in the sheet, use Data > Text to Columns after pasting.",
+    ),
+    Code(
+        "account-zeros-restored",
+        Severity.INFO,
+        "accounts read without their leading zeros (480 for 0480) were matched to the Accounts sheet "
+        "because Settings RestoreLeadingZeros is Yes",
+        "Format the account column as Text so that the zeros are kept; the match is then not needed.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

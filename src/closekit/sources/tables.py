@@ -305,6 +305,32 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return re.sub(r'"[^"]*"', "", line).count(char)
 
 
+def split_pasted_column(table: RawTable) -> tuple[RawTable, str] | None:
+    """A sheet whose rows were pasted as one column of delimited text (a ``;`` export pasted into an
+    English Excel), split into its columns: (table, delimiter), or None when the sheet is not that.
+
+    Only a sheet with a single column whose header holds ``;``, tab or ``,`` qualifies. The rows keep
+    their sheet row numbers, and every column points at column A, where the text is.
+    """
+    if len(table.columns) != 1:
+        return None
+    header = table.columns[0]
+    counts = {d: _count_outside_quotes(header, d) for d in (";", "\t", ",")}
+    delimiter = max(counts, key=lambda d: counts[d])  # ; before tab before , on a tie
+    if not counts[delimiter]:
+        return None
+    header_row = len(table.preamble) + 1
+    lines = [""] * (max([header_row, *table.rows.tolist()]))
+    lines[header_row - 1] = header
+    for number, value in zip(table.rows.tolist(), table.frame.iloc[:, 0].tolist(), strict=True):
+        lines[number - 1] = cell_text(value)
+    split = read_csv_text("\n".join(lines), table.where, delimiter=delimiter)
+    split.meta["column_numbers"] = {name: 1 for name in split.columns}
+    split.meta["pasted_delimiter"] = delimiter
+    split.findings = fnd.combine([table.findings, split.findings])
+    return split, delimiter
+
+
 def read_csv_text(
     text: str, where: str, *, delimiter: str | None = None, skip_lines: int = 0, encoding: str = "utf-8"
 ) -> RawTable:
