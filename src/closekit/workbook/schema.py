@@ -390,11 +390,6 @@ class Settings(SheetRow):
     import_format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
         "ImportFormat", "Format of LedgerImport / JournalImport (default auto).", default="auto"
     )
-    restore_leading_zeros: NoDefault = col(
-        "RestoreLeadingZeros",
-        "Yes: an account read as 480 that is 0480 in Accounts (zeros lost by Excel) is read as 0480 (default No).",
-        default=False,
-    )
     export_format: OptionalText = col("ExportFormat", "Default format of closekit export.", default=None)
     journal_name: OptionalText = col("JournalName", "ERP journal name for uploads (e.g. GenJrn).", default=None)
     materiality_amount: DecimalCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
@@ -459,6 +454,11 @@ class Settings(SheetRow):
         "Revaluation: a rate in force older than the period's last day by more than this many days is a "
         "warning (default 7).",
         default=7,
+    )
+    restore_leading_zeros: NoDefault = col(
+        "RestoreLeadingZeros",
+        "Yes: an account read as 480 that is 0480 in Accounts (zeros lost by Excel) is read as 0480 (default No).",
+        default=False,
     )
 
 
