@@ -36,6 +36,7 @@ from closekit.sheetio import xlsx_cells as xc
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
+from closekit.sources import xlsx_parts
 
 __all__ = [
     "MARKER",
@@ -216,6 +217,9 @@ class _Reader:
 
     def __init__(self, zin: zipfile.ZipFile, label: str):
         self.zin, self.label, self.budget = zin, label, MAX_XML_BYTES
+        problem = xlsx_parts.names_problem(zin.infolist())  # the scan's rule: one member per part
+        if problem:
+            raise self.fail(f"was not changed: it {problem}; open it in Excel and save it again")
         self.members = {i.filename.lower(): i for i in zin.infolist()}
         self.cache: dict[str, bytes] = {}
 
@@ -702,7 +706,45 @@ def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
-    """Same bytes, same compression method (zipfile has no public raw copy)."""
+    """The member as it is stored: its compressed bytes are copied, never unpacked (a 3 GiB picture
+    under xl/media costs the time of copying its few packed megabytes). zipfile has no public raw
+    copy, so the local header is written here and the entry registered as zipfile does itself."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return _copy_unpacked(zin, zout, info, label)  # encrypted or an unusual method: as before
+    fp = zin.fp
+    try:
+        fp.seek(info.header_offset)
+        local = fp.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        zi = _clone(info)
+        zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
+        zi.flag_bits = info.flag_bits & 0x06  # the deflate level bits; sizes go in the header, no descriptor
+        zip64 = zi.file_size > zipfile.ZIP64_LIMIT or zi.compress_size > zipfile.ZIP64_LIMIT
+        out = zout.fp
+        zi.header_offset = out.tell()
+        out.write(zi.FileHeader(zip64))
+        fp.seek(start)
+        left = info.compress_size
+        while left:
+            block = fp.read(min(left, 1 << 20))
+            if not block:
+                raise zipfile.BadZipFile(f"{info.filename} is cut short")
+            out.write(block)
+            left -= len(block)
+    except (zipfile.BadZipFile, EOFError, ValueError) as e:
+        raise WorkbookPackageError(
+            f"{label} is damaged (its part {info.filename} cannot be read: {e}); open it in Excel and save it again."
+        ) from e
+    zout.filelist.append(zi)
+    zout.NameToInfo[zi.filename] = zi
+    zout.start_dir = out.tell()
+    zout._didModify = True
+
+
+def _copy_unpacked(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
+    """Same bytes, same compression method, unpacked and packed again."""
     try:
         with zin.open(info) as src, zout.open(_clone(info), "w") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
