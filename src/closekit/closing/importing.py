@@ -95,7 +95,9 @@ def _read_bounded(path: Path, where: str) -> bytes:
     growing meanwhile)."""
     with open(path, "rb") as handle:
         head = handle.read(512)
-        text = not head.startswith(b"PK") and not _looks_like_xml(head) and path.suffix.lower() not in (".xlsx", ".xlsm")
+        text = (
+            not head.startswith(b"PK") and not _looks_like_xml(head) and path.suffix.lower() not in (".xlsx", ".xlsm")
+        )
         limit = tables.MAX_TEXT_BYTES if text else MAX_SOURCE_BYTES
         size = os.fstat(handle.fileno()).st_size
         if size > limit:

@@ -717,7 +717,9 @@ def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipI
         local = fp.read(30)
         if len(local) != 30 or local[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("bad local file header")
-        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        start = (
+            info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        )
         zi = _clone(info)
         zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
         zi.flag_bits = info.flag_bits & 0x06  # the deflate level bits; sizes go in the header, no descriptor

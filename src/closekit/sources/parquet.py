@@ -124,7 +124,7 @@ def _check_decoded(table, where: str, pa, pc) -> None:
             for chunk in column.chunks:
                 if len(chunk) and len(chunk.dictionary):
                     lengths = pc.binary_length(chunk.dictionary)
-                    total += (pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+                    total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
         elif pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_string(kind):
             total += sum(int(pc.sum(pc.binary_length(c)).as_py() or 0) for c in column.chunks)
         if total > MAX_TEXT_BYTES:

@@ -100,8 +100,10 @@ class Package:
         self.zf, self.where = zf, where
         problem = xlsx_parts.names_problem(zf.infolist())
         if problem:
-            raise self.fail(f"was not read: it {problem}. Excel never writes such a package; open the file in "
-                            f"Excel and save it again, or export again.")
+            raise self.fail(
+                f"was not read: it {problem}. Excel never writes such a package; open the file in "
+                f"Excel and save it again, or export again."
+            )
         self.members = xlsx_parts.members(zf.infolist())
         workbook = self._office_document()
         if workbook.lower().endswith(".bin"):
