@@ -248,6 +248,22 @@ def test_the_writer_refuses_what_the_scan_refuses(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_the_writer_resolves_targets_by_the_same_rule(tmp_path):
+    path = tmp_path / "close.xlsx"
+    path.write_bytes(
+        rebuild(
+            xlsx_bytes(GOOD_ROWS),
+            lambda n, c: (
+                c.replace(b'Target="/xl/worksheets/sheet1.xml"', b'Target="../xl/worksheets/sheet1.xml"')
+                if n == "xl/_rels/workbook.xml.rels"
+                else c
+            ),
+        )
+    )
+    with pytest.raises(xlsx_package.WorkbookPackageError, match=r"'\.\./xl/worksheets/sheet1\.xml', which readers"):
+        xlsx_package.write_sheets_atomic(path, [], updates={"GL": {"A1": "x"}})
+
+
 def test_a_rust_panic_in_calamine_is_not_a_traceback(make):
     # A date cell holding -1e308: calamine's date conversion panics; pyo3 raises PanicException, a
     # BaseException that `except Exception` lets through. It must come out as closekit's own error

@@ -270,7 +270,7 @@ def _workbook_part(rd: _Reader) -> tuple[str, str, str, Element]:
     root_rels = rd.xml("_rels/.rels", required=False)
     wb_part = (
         next(
-            (_resolve("", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
+            (_part(rd, "", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
             None,
         )
         if root_rels
@@ -328,6 +328,18 @@ def _resolve(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return target[1:]
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def _part(rd: _Reader, source_part: str, target: str) -> str:
+    """The part a relationship the writer follows names, by the rule the safety scan and the readers
+    share (:func:`closekit.sources.xlsx_parts.resolve`); a target they would resolve differently is refused."""
+    part = xlsx_parts.resolve(posixpath.dirname(source_part), target)
+    if part is None:
+        raise rd.fail(
+            f"was not changed: it links a part as {target!r}, which readers resolve differently (a '.' or '..' "
+            f"segment, a backslash or a percent-escape); open it in Excel and save it again"
+        )
+    return part
 
 
 def _rels_part(part: str) -> str:
@@ -446,7 +458,7 @@ def _plan(
     plans = [plan_sheet(out, date1904) for out in outs]
     kinds = {k for p in plans for k in p.kinds}
     styles_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/styles")), None)
-    styles_part = _resolve(wb_part, styles_rel.get("Target", "")) if styles_rel else None
+    styles_part = _part(rd, wb_part, styles_rel.get("Target", "")) if styles_rel else None
     styles_data = rd.raw(styles_part) if styles_part else None
     try:
         new_styles, xf = (None, {}) if styles_data is None and not plans else st.add_styles(styles_data, kinds)
@@ -486,7 +498,7 @@ def _plan(
                 raise ValueError(
                     f"{out.name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so it cannot be replaced"
                 )
-            part = _resolve(wb_part, rel.get("Target", ""))
+            part = _part(rd, wb_part, rel.get("Target", ""))
             job.replaced[part.lower()] = plan
             job.drop.add(_rels_part(part).lower())
             removed_ids.add(wb_sheet.get("sheetId", ""))
@@ -527,7 +539,7 @@ def _plan(
 
     calc_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/calcChain")), None)
     if calc_rel and (removed_ids or removed_cells):
-        calc_part = _resolve(wb_part, calc_rel.get("Target", ""))
+        calc_part = _part(rd, wb_part, calc_rel.get("Target", ""))
         calc_text, calc_codec = st.decode_xml(rd.raw(calc_part) or b"")
         calc_text, left = _prune_calc_chain(calc_text, removed_ids, removed_cells)
         if left:
@@ -592,7 +604,7 @@ def _plan_updates(
             raise ValueError(
                 f"{name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so its cells cannot be updated"
             )
-        part = _resolve(wb_part, rel.get("Target", ""))
+        part = _part(rd, wb_part, rel.get("Target", ""))
         text, codec, _ = rd.xml(part)  # parsed too: never edit a sheet that is not well-formed
         title = wb_sheet.get("name", name)
         try:
