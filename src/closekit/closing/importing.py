@@ -10,6 +10,7 @@ and parsed into canonical lines. A source that cannot be read at all stops the r
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from closekit.core import findings as fnd
 from closekit.core import ledger, parsing
 from closekit.errors import InputError
 from closekit.sheetio.base import SheetIO
-from closekit.sources import importers, parquet
+from closekit.sources import importers, parquet, tables
+from closekit.sources.folder_rule import MAX_SOURCE_BYTES
 from closekit.sources.importers.base import ImportContext
 from closekit.sources.tables import RawTable, decode, read_csv_text, read_xlsx, split_pasted_column
 from closekit.workbook.book import CloseBook
@@ -57,7 +59,7 @@ def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None
     if path.is_file() and parquet.is_parquet(path):
         return parquet.read(path, where, spec.format, ctx or ImportContext())
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path, where)
     except FileNotFoundError:
         relative = "the current folder" if spec.base is not None else "the workbook's folder"
         raise InputError(
@@ -85,6 +87,29 @@ def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None
         if table is not None:
             return table, digest
     return read_csv_text(text, where, delimiter=spec.delimiter, encoding=encoding), digest
+
+
+def _read_bounded(path: Path, where: str) -> bytes:
+    """The file's bytes, its size checked before they are read: a text source (not a zip or XML
+    by its first bytes) over :data:`closekit.sources.tables.MAX_TEXT_BYTES` is refused from its
+    size alone (a 1.9 GB sparse CSV is never read), and never more than the limit is read (a file
+    growing meanwhile)."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+        text = (
+            not head.startswith(b"PK") and not _looks_like_xml(head) and path.suffix.lower() not in (".xlsx", ".xlsm")
+        )
+        limit = tables.MAX_TEXT_BYTES if text else MAX_SOURCE_BYTES
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise InputError(
+                f"{where} is {size:,} bytes; closekit reads {'text ' if text else ''}sources of at most {limit:,} "
+                f"bytes. Split the export (for example by period) and add each file as a source."
+            )
+        data = head + handle.read(limit + 1 - len(head))
+    if len(data) > limit:
+        raise InputError(f"{where} grew past {limit:,} bytes while closekit read it: export it again and run again.")
+    return data
 
 
 def _looks_like_xml(data: bytes) -> bool:

@@ -36,6 +36,7 @@ from closekit.sheetio import xlsx_cells as xc
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
+from closekit.sources import xlsx_parts
 
 __all__ = [
     "MARKER",
@@ -216,6 +217,9 @@ class _Reader:
 
     def __init__(self, zin: zipfile.ZipFile, label: str):
         self.zin, self.label, self.budget = zin, label, MAX_XML_BYTES
+        problem = xlsx_parts.names_problem(zin.infolist())  # the scan's rule: one member per part
+        if problem:
+            raise self.fail(f"was not changed: it {problem}; open it in Excel and save it again")
         self.members = {i.filename.lower(): i for i in zin.infolist()}
         self.cache: dict[str, bytes] = {}
 
@@ -266,7 +270,7 @@ def _workbook_part(rd: _Reader) -> tuple[str, str, str, Element]:
     root_rels = rd.xml("_rels/.rels", required=False)
     wb_part = (
         next(
-            (_resolve("", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
+            (_part(rd, "", r["Target"]) for r in _rels(root_rels[2]) if r.get("Type", "").endswith("/officeDocument")),
             None,
         )
         if root_rels
@@ -324,6 +328,18 @@ def _resolve(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return target[1:]
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def _part(rd: _Reader, source_part: str, target: str) -> str:
+    """The part a relationship the writer follows names, by the rule the safety scan and the readers
+    share (:func:`closekit.sources.xlsx_parts.resolve`); a target they would resolve differently is refused."""
+    part = xlsx_parts.resolve(posixpath.dirname(source_part), target)
+    if part is None:
+        raise rd.fail(
+            f"was not changed: it links a part as {target!r}, which readers resolve differently (a '.' or '..' "
+            f"segment, a backslash or a percent-escape); open it in Excel and save it again"
+        )
+    return part
 
 
 def _rels_part(part: str) -> str:
@@ -442,7 +458,7 @@ def _plan(
     plans = [plan_sheet(out, date1904) for out in outs]
     kinds = {k for p in plans for k in p.kinds}
     styles_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/styles")), None)
-    styles_part = _resolve(wb_part, styles_rel.get("Target", "")) if styles_rel else None
+    styles_part = _part(rd, wb_part, styles_rel.get("Target", "")) if styles_rel else None
     styles_data = rd.raw(styles_part) if styles_part else None
     try:
         new_styles, xf = (None, {}) if styles_data is None and not plans else st.add_styles(styles_data, kinds)
@@ -482,7 +498,7 @@ def _plan(
                 raise ValueError(
                     f"{out.name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so it cannot be replaced"
                 )
-            part = _resolve(wb_part, rel.get("Target", ""))
+            part = _part(rd, wb_part, rel.get("Target", ""))
             job.replaced[part.lower()] = plan
             job.drop.add(_rels_part(part).lower())
             removed_ids.add(wb_sheet.get("sheetId", ""))
@@ -523,7 +539,7 @@ def _plan(
 
     calc_rel = next((r for r in rels.values() if r.get("Type", "").endswith("/calcChain")), None)
     if calc_rel and (removed_ids or removed_cells):
-        calc_part = _resolve(wb_part, calc_rel.get("Target", ""))
+        calc_part = _part(rd, wb_part, calc_rel.get("Target", ""))
         calc_text, calc_codec = st.decode_xml(rd.raw(calc_part) or b"")
         calc_text, left = _prune_calc_chain(calc_text, removed_ids, removed_cells)
         if left:
@@ -588,7 +604,7 @@ def _plan_updates(
             raise ValueError(
                 f"{name!r} in {rd.label} is a chart or macro sheet, not a worksheet, so its cells cannot be updated"
             )
-        part = _resolve(wb_part, rel.get("Target", ""))
+        part = _part(rd, wb_part, rel.get("Target", ""))
         text, codec, _ = rd.xml(part)  # parsed too: never edit a sheet that is not well-formed
         title = wb_sheet.get("name", name)
         try:
@@ -702,7 +718,47 @@ def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def _copy_member(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
-    """Same bytes, same compression method (zipfile has no public raw copy)."""
+    """The member as it is stored: its compressed bytes are copied, never unpacked (a 3 GiB picture
+    under xl/media costs the time of copying its few packed megabytes). zipfile has no public raw
+    copy, so the local header is written here and the entry registered as zipfile does itself."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return _copy_unpacked(zin, zout, info, label)  # encrypted or an unusual method: as before
+    fp = zin.fp
+    try:
+        fp.seek(info.header_offset)
+        local = fp.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local file header")
+        start = (
+            info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        )
+        zi = _clone(info)
+        zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
+        zi.flag_bits = info.flag_bits & 0x06  # the deflate level bits; sizes go in the header, no descriptor
+        zip64 = zi.file_size > zipfile.ZIP64_LIMIT or zi.compress_size > zipfile.ZIP64_LIMIT
+        out = zout.fp
+        zi.header_offset = out.tell()
+        out.write(zi.FileHeader(zip64))
+        fp.seek(start)
+        left = info.compress_size
+        while left:
+            block = fp.read(min(left, 1 << 20))
+            if not block:
+                raise zipfile.BadZipFile(f"{info.filename} is cut short")
+            out.write(block)
+            left -= len(block)
+    except (zipfile.BadZipFile, EOFError, ValueError) as e:
+        raise WorkbookPackageError(
+            f"{label} is damaged (its part {info.filename} cannot be read: {e}); open it in Excel and save it again."
+        ) from e
+    zout.filelist.append(zi)
+    zout.NameToInfo[zi.filename] = zi
+    zout.start_dir = out.tell()
+    zout._didModify = True
+
+
+def _copy_unpacked(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
+    """Same bytes, same compression method, unpacked and packed again."""
     try:
         with zin.open(info) as src, zout.open(_clone(info), "w") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)

@@ -30,6 +30,10 @@ SUFFIXES = (".parquet", ".parq", ".pq")
 MAGIC = b"PAR1"
 #: Cells (rows x columns read) of one Parquet source: ten million lines of twenty columns.
 MAX_CELLS = 200_000_000
+#: Bytes of text (string and binary values, decoded) of the columns read from one Parquet source:
+#: the limit of a CSV source. Checked from the footer, and for dictionary-encoded columns from the
+#: dictionary and its indices, before any value is decoded (a 478 KB file can hold 4 GB of text).
+MAX_TEXT_BYTES = 1024**3
 #: Formats whose importer reads whole columns by header name: only those columns are read.
 COLUMN_MAPPED = ("generic",)
 
@@ -67,10 +71,14 @@ def read(path: Path, where: str, fmt: str, ctx: ImportContext) -> tuple[RawTable
             f"{where} holds {rows:,} rows of {len(wanted)} columns; closekit reads at most {MAX_CELLS:,} cells "
             f"per source. Split the export (for example by period) and add each file as a source."
         )
+    dictionary = _text_columns(handle, wanted, where)
     try:
+        if dictionary:  # read as dictionary and indices: measured below before anything is decoded
+            handle = pq.ParquetFile(path, read_dictionary=dictionary)
         table = handle.read(columns=wanted)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise InputError(f"{where} cannot be read as a Parquet file ({_short(exc)}): export it again.") from None
+    _check_decoded(table, where, pa, pc)
     columns = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         columns[name] = pd.Series(pd.arrays.ArrowStringArray(_as_text(column, pa, pc)), dtype=pd.StringDtype("pyarrow"))
@@ -79,6 +87,56 @@ def read(path: Path, where: str, fmt: str, ctx: ImportContext) -> tuple[RawTable
     record = np.arange(1, len(frame) + 1, dtype=np.int64)
     meta = {"format": "parquet", "columns_read": list(frame.columns), "columns_in_file": len(names)}
     return RawTable(where, list(frame.columns), frame, record, meta), _sha256(path)
+
+
+def _text_columns(handle, wanted: list[str], where: str) -> list[str]:
+    """Refuse a file whose text columns are over :data:`MAX_TEXT_BYTES` by their footer (the stored,
+    unpacked size of the pages: a bound on the decoded text of a plainly encoded column); return the
+    text columns stored with a dictionary in every row group (their decoded size is measured after
+    reading them as dictionary and indices, see :func:`_check_decoded`)."""
+    meta = handle.metadata
+    chosen = set(wanted)
+    stored = 0
+    coded: set[str] = set()
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            column = group.column(c)
+            name = column.path_in_schema
+            if name not in chosen or column.physical_type not in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"):
+                continue
+            stored += column.total_uncompressed_size
+            if column.has_dictionary_page:
+                coded.add(name)
+    if stored > MAX_TEXT_BYTES:
+        raise _too_much_text(where, stored)
+    return [n for n in wanted if n in coded]
+
+
+def _check_decoded(table, where: str, pa, pc) -> None:
+    """The decoded size of the dictionary columns, from the length of each dictionary entry and the
+    indices that use it (exact, without decoding), with the plain text columns: at most
+    :data:`MAX_TEXT_BYTES`."""
+    total = 0
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            for chunk in column.chunks:
+                if len(chunk) and len(chunk.dictionary):
+                    lengths = pc.binary_length(chunk.dictionary)
+                    total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+        elif pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_string(kind):
+            total += sum(int(pc.sum(pc.binary_length(c)).as_py() or 0) for c in column.chunks)
+        if total > MAX_TEXT_BYTES:
+            raise _too_much_text(where, total)
+
+
+def _too_much_text(where: str, size: int) -> InputError:
+    return InputError(
+        f"{where} holds {size:,} bytes of text in the columns closekit reads (Parquet packs repeated "
+        f"values into a few bytes); closekit reads at most {MAX_TEXT_BYTES:,} bytes of text per source. "
+        f"Split the export (for example by period) and add each file as a source."
+    )
 
 
 def _columns_needed(names: list[str], where: str, fmt: str, ctx: ImportContext) -> list[str]:

@@ -588,7 +588,10 @@ def open_workbook(source: object, where: str) -> _Book:
             if not isinstance(source, bytes | bytearray)
             else CalamineWorkbook.from_filelike(io.BytesIO(source))
         )
-    except Exception as exc:  # calamine raises its own error types for damaged packages
+    except BaseException as exc:  # calamine raises its own error types for damaged packages
+        if not _reportable(exc):
+            raise
+        # A Rust panic inside calamine reaches Python as pyo3's PanicException, a BaseException.
         # calamine also refuses some valid packages (an Excel 4.0 macro sheet, a <sheet> whose r:id is
         # empty); openpyxl reads those, after the same safety scan (``package`` above). Only when it
         # cannot either is the file damaged.
@@ -604,10 +607,19 @@ def open_workbook(source: object, where: str) -> _Book:
     def cells_of(name: str) -> list[list[object]]:
         try:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
+        except BaseException as exc:  # calamine's errors, and a Rust panic (pyo3's PanicException)
+            if not _reportable(exc):
+                raise
             raise InputError(f"{where}: sheet {name!r} cannot be read ({_short(exc)}).") from None
 
     return _guarded(list(book.sheet_names), cells_of, package, where)
+
+
+def _reportable(exc: BaseException) -> bool:
+    """Whether ``exc`` is an error to report: an ordinary exception, or a Rust panic that pyo3 raised
+    as ``PanicException`` (a BaseException, so that ``except Exception`` lets it through as a
+    traceback). KeyboardInterrupt and SystemExit are not."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _guarded(names: list[str], cells_of, package: xlsx_scan.Package, where: str) -> _Book:

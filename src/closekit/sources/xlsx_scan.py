@@ -30,6 +30,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from closekit.errors import InputError
+from closekit.sources import xlsx_parts
 
 #: Largest unpacked size of one XML part closekit lets a reader parse (a sheet, the shared strings).
 MAX_PART_BYTES = 1024**3
@@ -46,6 +47,16 @@ _HEAD = 1 << 16  # a DTD can only come before the root element: look at the firs
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+#: The content types openpyxl looks for, in its order, to find the workbook part.
+_WORKBOOK_TYPES = (
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+)
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+#: Shared strings a package may declare (``uniqueCount``) without closekit counting those it holds.
+_FREE_STRINGS = 1_000_000
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _TAG_ATTR = re.compile(rb"""\s([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)</")
@@ -87,7 +98,13 @@ class Package:
 
     def __init__(self, zf: zipfile.ZipFile, where: str):
         self.zf, self.where = zf, where
-        self.members = {i.filename.lower(): i for i in zf.infolist()}
+        problem = xlsx_parts.names_problem(zf.infolist())
+        if problem:
+            raise self.fail(
+                f"was not read: it {problem}. Excel never writes such a package; open the file in "
+                f"Excel and save it again, or export again."
+            )
+        self.members = xlsx_parts.members(zf.infolist())
         workbook = self._office_document()
         if workbook.lower().endswith(".bin"):
             raise self.fail(
@@ -96,12 +113,13 @@ class Package:
             )
         self.workbook = workbook
         self._percent_styles: set[int] | None = None
+        self._workbook_rels: list[dict[str, str]] = []
         self.parts = self._sheet_parts(workbook)
-        for name in ("sharedstrings.xml", "styles.xml"):  # what a reader loads when it opens the file
-            info = self.members.get(posixpath.join(posixpath.dirname(workbook), name).lower())
-            if info is not None:
-                self.check_part(info)
-                self._check_head(info)
+        self._check_read_parts(workbook)
+
+    def member(self, part: str | None) -> zipfile.ZipInfo | None:
+        """The zip member of a part name, found as every reader finds it (:mod:`.xlsx_parts`)."""
+        return self.members.get(xlsx_parts.ascii_lower(part)) if part else None
 
     # ------------------------------------------------------------------------ package structure
     def fail(self, what: str) -> InputError:
@@ -130,7 +148,7 @@ class Package:
             ) from None
 
     def _parse(self, part: str):
-        info = self.members.get(part.lower())
+        info = self.member(part)
         if info is None:
             return None
         data = self._read_small(info)
@@ -151,34 +169,156 @@ class Package:
             f"bomb). Open the file in Excel and save it again, or export again."
         )
 
+    def _raw(self, part: str) -> bytes:
+        info = self.member(part)
+        return self._read_small(info) if info is not None else b""
+
+    def _disagree(self, what: str) -> InputError:
+        return self.fail(
+            f"was not read: {what}, so the readers closekit uses would not read the same parts (a package "
+            f"made to slip past a check does this; Excel never does). Open the file in Excel and save it "
+            f"again, or export again."
+        )
+
+    def _relationships(self, part: str) -> list[dict[str, str]] | None:
+        """The relationships of a ``.rels`` part, as calamine reads them (any namespace; attribute
+        values as written): refused when an Id repeats, a value holds an entity, or a relationship
+        is not a child of the root (each reader would see a different list)."""
+        root = self._parse(part)
+        if root is None:
+            return None
+        rels = [dict(el.attrib) for el in root.iter() if el.tag.rpartition("}")[2] == "Relationship"]
+        children = sum(1 for el in root if el.tag.rpartition("}")[2] == "Relationship")
+        if children != len(rels):
+            raise self._disagree(f"its part {part} has relationships nested inside others")
+        for attrs in xlsx_parts.raw_tags(self._raw(part), b"Relationship"):
+            if any(b"&" in v for k, v in attrs if k in (b"Id", b"Type", b"Target")):
+                raise self._disagree(f"a relationship in {part} is written with an XML entity")
+        ids = [r.get("Id", "") for r in rels]
+        if len(set(ids)) != len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise self._disagree(f"its part {part} has two relationships with the Id {twice!r}")
+        return rels
+
     def _office_document(self) -> str:
-        root = self._parse("_rels/.rels")
-        if root is not None:
-            for rel in root.iter(f"{{{_PKG_REL}}}Relationship"):
-                if rel.get("Type", "").endswith("/officeDocument"):
-                    return rel.get("Target", "").lstrip("/") or "xl/workbook.xml"
-        return "xl/workbook.xml"
+        """The workbook part: the one ``_rels/.rels`` names, which must be ``workbook.xml`` (calamine
+        reads that name in the folder of the target) and the one ``[Content_Types].xml`` names
+        (openpyxl's choice)."""
+        rels = self._relationships("_rels/.rels") or []
+        docs = [r for r in rels if r.get("Type", "").endswith("/officeDocument")]
+        if len(docs) > 1:
+            raise self._disagree("its _rels/.rels names more than one workbook part")
+        workbook = "xl/workbook.xml"
+        if docs:
+            target = docs[0].get("Target", "")
+            workbook = xlsx_parts.resolve("", target) or ""
+            if not workbook:
+                raise self._disagree(f"its _rels/.rels names the workbook part as {target!r}")
+        if workbook.lower().endswith(".bin"):
+            return workbook
+        if posixpath.basename(xlsx_parts.ascii_lower(workbook)) != "workbook.xml":
+            raise self._disagree(f"its workbook part is {workbook} (python-calamine reads workbook.xml beside it)")
+        listed = self._content_types()
+        chosen = next((listed[t] for t in _WORKBOOK_TYPES if t in listed), None)
+        if chosen is not None and xlsx_parts.ascii_lower(chosen) != xlsx_parts.ascii_lower(workbook):
+            raise self._disagree(f"_rels/.rels names the workbook {workbook} but [Content_Types].xml names {chosen}")
+        return workbook
+
+    def _content_types(self) -> dict[str, str]:
+        """Content type -> the first part ``[Content_Types].xml`` lists with it (openpyxl's lookup)."""
+        root = self._parse("[Content_Types].xml")
+        out: dict[str, str] = {}
+        for el in root.iter() if root is not None else ():
+            if el.tag.rpartition("}")[2] == "Override":
+                out.setdefault(el.get("ContentType", ""), el.get("PartName", "").lstrip("/"))
+        return out
 
     def _sheet_parts(self, workbook: str) -> dict[str, str]:
         root = self._parse(workbook)
         if root is None:
             return {}
-        folder = posixpath.dirname(workbook)
-        rels = self._parse(posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels"))
-        targets = {}
-        if rels is not None:
-            for rel in rels.iter(f"{{{_PKG_REL}}}Relationship"):
-                target = rel.get("Target", "")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                targets[rel.get("Id", "")] = posixpath.normpath(part)
-        parts = {}
+        folder = xlsx_parts.folder_of(workbook)
+        self._workbook_rels = rels = self._relationships(xlsx_parts.rels_part(workbook)) or []
+        targets = {r.get("Id", ""): r.get("Target", "") for r in rels}
+        for attrs in xlsx_parts.raw_tags(self._raw(workbook), b"sheet"):
+            ids = [v for k, v in attrs if xlsx_parts.local_name(k) == b"id"]
+            if len(ids) > 1 or any(b"&" in v for v in ids):
+                shown = " and ".join(repr(v.decode("utf-8", "replace")) for v in ids)
+                raise self._disagree(f"a sheet of its workbook part has the ids {shown}")
+        parts: dict[str, str] = {}
+        seen: set[str] = set()
         for sheet in root.iter():
-            if sheet.tag.rpartition("}")[2] != "sheet":
+            if sheet.tag.rpartition("}")[2] != "sheet" or sheet.get("name") is None:
                 continue
+            name = sheet.get("name")
+            if name.lower() in seen:
+                raise self._disagree(f"its workbook part lists the sheet {name!r} twice")
+            seen.add(name.lower())
             rid = next((v for k, v in sheet.attrib.items() if k.rpartition("}")[2] == "id"), "")
-            if sheet.get("name") is not None and rid in targets:
-                parts[sheet.get("name")] = targets[rid]
+            if rid not in targets:
+                continue
+            part = xlsx_parts.resolve(folder, targets[rid])
+            if part is None:
+                raise self._disagree(f"its sheet {name!r} is linked to the part {targets[rid]!r}")
+            parts[name] = part
         return parts
+
+    def _check_read_parts(self, workbook: str) -> None:
+        """Every part a reader loads when it opens the file, whoever's rule names it: calamine's
+        ``sharedStrings.xml`` and ``styles.xml`` beside the workbook, openpyxl's shared strings from
+        the content types and its ``xl/styles.xml``, the writer's from the relationships. They must
+        be the same parts; each is checked for a zip bomb and a DTD."""
+        folder = xlsx_parts.folder_of(workbook)
+        own = {kind: posixpath.join(folder, f"{kind}.xml") for kind in ("sharedStrings", "styles")}
+        named = {"sharedStrings": [self._content_types().get(_SHARED_STRINGS_TYPE)], "styles": []}
+        for rel in self._workbook_rels:
+            kind = rel.get("Type", "").rpartition("/")[2]
+            if kind in named:
+                named[kind].append(xlsx_parts.resolve(folder, rel.get("Target", "")) or rel.get("Target", ""))
+        for kind, part in own.items():
+            for other in named[kind]:
+                if other is not None and xlsx_parts.ascii_lower(other) != xlsx_parts.ascii_lower(part):
+                    raise self._disagree(f"its {kind} part is named {other!r}, where python-calamine reads {part}")
+        for part in {*own.values(), "xl/styles.xml"}:
+            info = self.member(part)
+            if info is not None:
+                self.check_part(info)
+                self._check_head(info)
+        info = self.member(own["sharedStrings"])
+        if info is not None:
+            self._check_string_count(info)
+
+    def _check_string_count(self, info: zipfile.ZipInfo) -> None:
+        """calamine reserves room for the ``uniqueCount`` the shared strings declare before reading
+        them: ten billion strings is an allocation that aborts the process. A count over
+        :data:`_FREE_STRINGS` must match the strings the part holds."""
+        with self.zf.open(info) as fh:  # readable: _check_head has read it
+            head = fh.read(_HEAD)
+        tag = re.search(rb"<(?:[\w.-]+:)?sst[\s>][^>]*", head)
+        declared = _attrs(tag.group(0)).get("uniqueCount", "").strip() if tag else ""
+        if not declared.isdigit() or int(declared) <= _FREE_STRINGS:
+            return
+        held = 0
+        si = re.compile(rb"<(?:[\w.-]{1,20}:)?si[\s/>]")
+        try:
+            with self.zf.open(info) as fh:
+                carry = b""
+                while block := fh.read(_CHUNK):
+                    data = carry + block
+                    held += sum(1 for _ in si.finditer(data, 0, max(len(data) - 32, 0)))
+                    carry = data[max(len(data) - 32, 0) :]
+                held += len(si.findall(carry))
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise self.fail(
+                f"cannot be read as a workbook (its part {info.filename} is damaged: {exc}): open it in "
+                f"Excel and save it again, or export again."
+            ) from None
+        if int(declared) > held:
+            raise self.fail(
+                f"was not read: its part {info.filename} declares {int(declared):,} shared strings but holds "
+                f"{held:,}, and a reader would set aside memory for all it declares. Open the file in Excel "
+                f"and save it again."
+            )
 
     def _check_head(self, info: zipfile.ZipInfo) -> None:
         """A DTD (and so an entity) can only come before the root element: read up to it."""
@@ -232,7 +372,7 @@ class Package:
         """(row, column) of the cells of sheet ``name`` formatted as a percentage (1-based), for the
         small input sheets of a close workbook (a sheet over ``most_bytes`` of XML: none)."""
         part = self.parts.get(name)
-        info = self.members.get(part.lower()) if part else None
+        info = self.member(part)
         styles = self.percent_styles() if info is not None else set()
         if not styles or info.file_size > most_bytes:
             return set()
@@ -250,7 +390,7 @@ class Package:
     def scan(self, name: str) -> SheetScan | None:
         """Check the sheet's part and scan its XML; None when the sheet has no worksheet part."""
         part = self.parts.get(name)
-        info = self.members.get(part.lower()) if part else None
+        info = self.member(part)
         if info is None:
             return None
         self.check_part(info)
