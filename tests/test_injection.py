@@ -219,3 +219,137 @@ def test_payloads_in_voucher_journal_text_and_account_of_the_adjustments(closed,
     code, files = exported(closed, fmt)
     assert code in (0, 1) and (files if code == 0 else not files)
     check_upload(files)
+
+
+# --------------------------------------------------------------------------------- issue 20: any character
+# Hostile text: control characters, ``_xHHHH_`` escapes (an .xlsx reader decodes them), spaces of
+# every width, zero-width characters and the fullwidth and small forms of = + - @ before a formula.
+import unicodedata  # noqa: E402
+
+import openpyxl  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from closekit.core import cell_text  # noqa: E402
+from exportfixtures import adjustments, context  # noqa: E402
+
+HIDERS = ["", " ", "\u3000", "\u00a0", "\u200b", "\ufeff", "\x00", "\x01", "\x1f", "\x7f", "\x85", "\x9f",
+          "_x0000_", "_x0001_", "_x0009_", "_x000D_", "_x005F_", "\t", "\r", "\n", "\x0b"]
+STARTS = ["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe66", "\u207c", "_x003D_", "_x005F_x003D_"]
+HOSTILE = st.one_of(
+    st.builds(lambda a, b, rest: "".join(a) + b + rest,
+              st.lists(st.sampled_from(HIDERS), max_size=3), st.sampled_from(STARTS),
+              st.sampled_from(["7*191", "cmd|' /C calc'!A0", "SUM(A1:A2)", "HYPERLINK(\"http://x\")", "1+1"])),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+)
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.function_scoped_fixture])
+_ESC = re.compile("_x([0-9A-Fa-f]{4})_")
+CONTROLS = {chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]}
+
+
+def reader_view(value: str) -> str:
+    """What a spreadsheet may make of a value (the test's own rule, not closekit's): escapes
+    decoded, control characters dropped, compatibility forms folded, leading blanks of any kind gone."""
+    for _ in range(3):
+        value = _ESC.sub(lambda m: chr(int(m[1], 16)), value)
+    value = unicodedata.normalize("NFKC", "".join(ch for ch in value if ch not in CONTROLS))
+    return value.lstrip("".join(ch for ch in value[:20] if ch.isspace() or unicodedata.category(ch)[0] in "ZC"))
+
+
+def runs(value: str) -> bool:
+    view = reader_view(value)
+    return value[:1] in ("\t", "\r", "\n") or (
+        view[:1] in ("=", "+", "-", "@") and not PLAIN_NUMBER.fullmatch(view.replace(" ", ""))
+    )
+
+
+def hostile_lines(text: str, voucher: str, department: str):
+    return adjustments([
+        ("GJ", voucher, 1, "6900", department, "", "10.00", text),
+        ("GJ", voucher, 2, "6300", "ADMIN", "", "-10.00", text),
+    ])
+
+
+def csv_fields(data: bytes) -> list[str]:
+    text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else _decode(data)
+    first = next(line for line in text.splitlines()[:2] if not line.startswith('"EXTF"'))
+    delimiter = tables.sniff_delimiter(first)
+    return [f for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for f in record]
+
+
+def check_xlsx_by_openpyxl(data: bytes) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, value)
+                if isinstance(value, str):
+                    assert not set(value) & CONTROLS, (sheet.title, cell.coordinate, value)
+                    if runs(value):
+                        assert cell.quotePrefix, (sheet.title, cell.coordinate, value)
+
+
+@pytest.mark.parametrize("fmt", list(exporters.available()))
+def test_no_formula_through_any_character_in_any_upload(fmt):
+    """Every writer, hostile text in the text, voucher and a dimension: read back by csv / openpyxl
+    / defusedxml, no field a spreadsheet would run (CSV: none starts like a formula after the
+    reader's decoding; XLSX: such a cell carries the quote prefix; every format: no NUL or other
+    control character left)."""
+    exporter = exporters.available()[fmt]
+
+    @PROPERTY
+    @given(text=HOSTILE, voucher=HOSTILE, department=HOSTILE)
+    def check(text, voucher, department):
+        voucher = voucher or "V1"
+        export = exporter.write(hostile_lines(text, voucher, department), context())
+        for data in export.files:
+            if data.startswith(b"PK"):
+                check_xlsx_by_openpyxl(data)
+            elif data.lstrip(b"\xef\xbb\xbf \r\n").startswith(b"<"):
+                root = SafeET.fromstring(data)  # XML: character data, never run; no control character
+                for element in root.iter():
+                    assert not set(element.text or "") & CONTROLS, (element.tag, element.text)
+            else:
+                for field in csv_fields(data):
+                    assert not runs(field), (fmt, field)
+                    assert not set(field) & CONTROLS, (fmt, field)
+
+    check()
+
+
+def test_the_nul_escape_payload_of_issue_20_is_quoted_in_every_csv():
+    """``_x0000_=7*191`` (and the NUL it decodes to) was written as NUL + ``=7*191``: LibreOffice showed 1337."""
+    for payload in ("_x0000_=7*191", "\x00=7*191"):
+        for fmt in ("generic", "d365", "netsuite", "quickbooks", "xero", "datev"):
+            export = exporters.available()[fmt].write(hostile_lines(payload, "V1", ""), context())
+            fields = [f for data in export.files for f in csv_fields(data)]
+            assert "'=7*191" in fields, (fmt, fields)
+            assert not [f for f in fields if runs(f) or "\x00" in f], (fmt, fields)
+        sap = exporters.available()["sap"].write(hostile_lines(payload, "V1", ""), context())
+        check_xlsx_by_openpyxl(sap.files[0])
+
+
+@PROPERTY
+@given(texts=st.lists(HOSTILE, min_size=1, max_size=6))
+def test_no_formula_through_any_character_in_the_sheet_writer(texts, tmp_path_factory):
+    """The workbook's own sheets: every text an inline string with the quote prefix, read by openpyxl."""
+    make = BookMaker(tmp_path_factory.mktemp("sheetwriter"))
+    workbook = make.workbook()
+    import pandas as pd
+
+    write_sheets_atomic(workbook, [OutputSheet("Findings", pd.DataFrame({"Text": texts}), formats={"Text": "text"})])
+    book = openpyxl.load_workbook(workbook)
+    for row in book["Findings"].iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                assert not set(cell.value) & CONTROLS, cell.value
+                assert cell.quotePrefix, cell.value
+
+
+def test_cell_text_rule_examples():
+    assert cell_text.safe("_x0000_=7*191") == "'=7*191"
+    assert cell_text.safe("\uff1dSUM(1)") == "'\uff1dSUM(1)"
+    assert cell_text.safe(" \u200b@A1") == "' \u200b@A1"
+    assert cell_text.safe("-12.50") == "-12.50" and cell_text.safe("Rent") == "Rent"

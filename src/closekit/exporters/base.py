@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from closekit.core import cell_text, money
 from closekit.core import findings as fnd
-from closekit.core import money
 
 #: Text a spreadsheet or CSV reader would run as a formula starts with one of these (OWASP).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = cell_text.FORMULA_START
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ class Exporter:
 
 
 def safe_text(values: pd.Series) -> pd.Series:
-    """Text for a CSV cell that no spreadsheet will run as a formula: a leading ``'`` where the text
-    starts like one (``=``, ``+``, ``-``, ``@``, tab, CR). A plain negative number is left alone."""
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    risky = text.str.startswith(FORMULA_START) & ~text.str.fullmatch(r"-?\d+(?:[.,]\d+)?")
-    return text.where(~risky, "'" + text)
+    """Text for a CSV cell that no spreadsheet will run as a formula (:mod:`closekit.core.cell_text`):
+    control characters and their ``_xHHHH_`` escapes removed, then a leading ``'`` where the text
+    could start like one (``=``, ``+``, ``-``, ``@``, tab, CR, LF; after spaces, fullwidth forms,
+    escapes). A plain negative number is left alone."""
+    return cell_text.safe_series(values)
 
 
 def amount_text(minor: pd.Series, currency: str, *, decimal: str = ".", signed: bool = True) -> pd.Series:

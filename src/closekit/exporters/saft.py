@@ -60,8 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from closekit.core import cell_text, money
 from closekit.core import findings as fnd
-from closekit.core import money
 from closekit.core.version import VERSION
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, refuse
 
@@ -120,7 +120,7 @@ def _as_lf(text: str) -> str:
 
 
 def _drop_illegal(values: pd.Series) -> pd.Series:
-    return pd.Series([ILLEGAL.sub("", t) for t in values], index=values.index, dtype=object)
+    return pd.Series([cell_text.clean(ILLEGAL.sub("", t)) for t in values], index=values.index, dtype=object)
 
 
 def analysis_codes(dimensions: tuple[str, ...]) -> dict[str, str]:

@@ -46,9 +46,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from closekit.core import cell_text, money
 from closekit.core import findings as fnd
-from closekit.core import money
-from closekit.exporters.base import FORMULA_START, Export, ExportContext, Exporter, refuse
+from closekit.exporters.base import Export, ExportContext, Exporter, refuse
 from closekit.sources.importers.sap import sap_field
 
 SHEET = "Journal Entries"
@@ -315,11 +315,13 @@ def _workbook(rows: pd.DataFrame, places: int) -> bytes:
 
 def _put_text(cell, value: object) -> None:
     """A text cell that is never a formula: data type ``s``, format ``@``, quote prefix if it looks like one."""
-    text = "" if value is None else str(value)
+    text = cell_text.clean("" if value is None else str(value))
+    if "_x" in text:  # openpyxl writes "_x0041_" as it is and Excel would decode it: keep it literal
+        text = re.sub("_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", text)
     cell.value = text
     cell.data_type = "s"
     cell.number_format = "@"
-    if text.startswith(FORMULA_START):
+    if cell_text.is_formula(text):
         cell.quotePrefix = True
 
 
