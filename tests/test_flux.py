@@ -50,25 +50,56 @@ def table(settings: dict, first_year: bool = True) -> pd.DataFrame:
     return flux.movements(ledger(first_year), None, book, CTX)
 
 
-def test_movements_against_prior_period_and_last_year():
+def test_income_statement_accounts_on_movements_balance_sheet_accounts_on_balances():
+    """6100 Rent and 4000 Revenue: the period's movement; 1100 Bank: its balance at each period's
+    end (-500 - 1,000 - 2,500 + 300 = -3,700 at October's end, -1,500 at September's, -500 a year
+    ago). The old flux compared the bank's October movement (-2,200) with September's (-1,000)."""
     out = table({"MaterialityAmount": "1000"})
-    assert out[["Account", "Current", "Prior", "Variance", "LastYear", "VarianceLY"]].values.tolist() == [
-        ["1100", -220000, -100000, -120000, -50000, -170000],
-        ["4000", -30000, 0, -30000, 0, -30000],
-        ["6100", 250000, 100000, 150000, 50000, 200000],
+    assert out[["Account", "Basis", "Current", "Prior", "Variance", "LastYear", "VarianceLY"]].values.tolist() == [
+        ["1100", "Balance", -370000, -150000, -220000, -50000, -320000],
+        ["4000", "Movement", -30000, 0, -30000, 0, -30000],
+        ["6100", "Movement", 250000, 100000, 150000, 50000, 200000],
     ]
-    assert out["Variance %"].tolist() == [Decimal("-120.0"), None, Decimal("150.0")]
-    assert out["VarianceLY %"].tolist() == [Decimal("-340.0"), None, Decimal("400.0")]
+    assert out["Variance %"].tolist() == [Decimal("-146.7"), None, Decimal("150.0")]
+    assert out["VarianceLY %"].tolist() == [Decimal("-640.0"), None, Decimal("400.0")]
+    assert set(out["Period"]) == {"2026-10"}
+
+
+def test_a_balance_starts_at_the_latest_opening_voucher_not_twice():
+    """A year-end close's opening voucher (journal OPEN on the fiscal year's first day) carries the
+    prior years' lines forward: the balance counts it, not the lines it carries as well."""
+    book = close_book({"AccountingCurrency": "EUR", "Period": "2026-10"}, ACCOUNTS, periods=PERIODS)
+    ledger = lines(
+        [
+            {"date": "2025-06-10", "account": "1100", "amount": "800.00", "voucher": "A"},
+            {"date": "2025-06-10", "account": "4000", "amount": "-800.00", "voucher": "A"},
+            {"date": "2026-01-01", "account": "1100", "amount": "800.00", "voucher": "OB", "journal": "OPEN"},
+            {"date": "2026-01-01", "account": "2900", "amount": "-800.00", "voucher": "OB", "journal": "OPEN"},
+            {"date": "2026-10-05", "account": "1100", "amount": "100.00", "voucher": "B"},
+            {"date": "2026-10-05", "account": "4000", "amount": "-100.00", "voucher": "B"},
+        ]
+    )
+    out = flux.movements(ledger, None, book, CTX).set_index("Account")
+    assert out.loc["1100", ["Current", "Prior", "LastYear"]].tolist() == [90000, 80000, 80000]
+    assert out.loc["4000", ["Current", "Prior", "LastYear"]].tolist() == [-10000, 0, 0]
+
+
+def test_flux_current_balance_is_the_trial_balance_closing_after(sample_workbook):
+    result = closekit.close(sample_workbook)
+    tb = result.run.tables["trial_balance"].set_index("Account")
+    fx = result.run.tables["flux"].set_index("Account")
+    balance = fx[fx["Basis"] == "Balance"]
+    assert len(balance) and all(int(fx.loc[a, "Current"]) == int(tb.loc[a, "ClosingAfter"]) for a in balance.index)
 
 
 @pytest.mark.parametrize(
     ("settings", "needs"),
     [
-        ({"MaterialityAmount": "1000"}, ["Yes", "No", "Yes"]),  # 1,200 and 1,500 are above 1,000; 300 is not
-        ({"MaterialityAmount": "2000"}, ["No", "No", "No"]),  # 2,000 against last year is not above 2,000
-        ({"MaterialityPercent": "350"}, ["No", "Yes", "Yes"]),  # 4000 grows from 0; 6100 is 400 % up on last year
-        ({"MaterialityPercent": "350%"}, ["No", "Yes", "Yes"]),
-        ({"MaterialityAmount": "1000", "MaterialityPercent": "350", "MaterialityTest": "Both"}, ["No", "No", "Yes"]),
+        ({"MaterialityAmount": "1000"}, ["Yes", "No", "Yes"]),  # 2,200 and 1,500 are above 1,000; 300 is not
+        ({"MaterialityAmount": "2000"}, ["Yes", "No", "No"]),  # 2,000 against last year is not above 2,000
+        ({"MaterialityPercent": "350"}, ["Yes", "Yes", "Yes"]),  # 4000 grows from 0; 6100 400 %, 1100 640 %
+        ({"MaterialityPercent": "700%"}, ["No", "Yes", "No"]),
+        ({"MaterialityAmount": "1000", "MaterialityPercent": "350", "MaterialityTest": "Both"}, ["Yes", "No", "Yes"]),
         ({}, ["No", "No", "No"]),  # no threshold: nothing to explain
     ],
 )
@@ -97,7 +128,7 @@ def test_explanations_are_carried_over_by_account_and_the_rest_is_flagged():
     assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
         ["Warning", "flux-unexplained", "Flux", 2, "Explanation"]
     ]
-    assert "account 1100 Bank moved -1,200.00 EUR against the prior period, -120.0%" in found["Message"].iloc[0]
+    assert "account 1100 Bank (balance) moved -2,200.00 EUR against the prior period, -146.7%" in found["Message"].iloc[0]
 
 
 def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
@@ -105,7 +136,7 @@ def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
     io = FileWorkbook(sample_workbook)
     sheet = io.read_sheet("Flux")
     needing = sheet.frame[sheet.frame["NeedsExplanation"] == "Yes"]
-    assert needing["Account"].tolist() == ["1100", "1200", "4000"]
+    assert needing["Account"].tolist() == ["4000"]
     row = int(sheet.rows[needing.index[needing["Account"] == "4000"][0]])
     column = sheet.columns.index("Explanation") + 1
     io.write_sheets([], {"Flux": {f"{chr(64 + column)}{row}": "October export order delayed to November"}})
@@ -114,8 +145,9 @@ def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
     closekit.write_close(result)
     again = FileWorkbook(sample_workbook).read_sheet("Flux").frame.set_index("Account")
     assert again.loc["4000", "Explanation"] == "October export order delayed to November"
-    unexplained = result.findings[result.findings["Code"] == "flux-unexplained"]
-    assert len(unexplained) == 2 and not unexplained["Message"].str.contains("account 4000").any()
+    assert not (result.findings["Code"] == "flux-unexplained").any()
+    assert again.loc["4000", "ExplainedPeriod"] == "2026-10"
+    assert Decimal(str(again.loc["4000", "ExplainedVariance"])) == Decimal(str(again.loc["4000", "Variance"]))
 
 
 def test_the_sample_settings_read_materiality():
@@ -169,7 +201,7 @@ def test_by_dimensions_one_row_per_account_and_values_and_explanations_keyed_ali
     out = flux.movements(ledger, None, book, ctx, by_dimensions=True)
     assert list(out.columns[:5]) == ["Account", "Name", "Type", "Department", "Current"]
     assert out[["Account", "Department", "Current", "Prior", "NeedsExplanation"]].values.tolist() == [
-        ["1100", "", -65000, -10000, "Yes"],
+        ["1100", "", -75000, -10000, "Yes"],
         ["6100", "PROD", 50000, 0, "Yes"],
         ["6100", "SALES", 15000, 10000, "No"],
     ]

@@ -299,7 +299,8 @@ _CODES = [
     Code(
         "period-hold-skipped",
         Severity.INFO,
-        "the period-hold step did not put the period on hold: the close had errors, or the period cannot be held",
+        "the period-hold step did not put the period on hold: the close had errors, the period cannot be held, or "
+        "(an Error) a material flux variance is unexplained",
         "Fix the errors the other findings list and run the close again with the period-hold step.",
     ),
     Code(
@@ -314,6 +315,44 @@ _CODES = [
         "a sheet of the user's own has the name of a closekit output, so the output went into a sheet beside it",
         "Rename your sheet (closekit then writes its output under its own name on the next run), or keep "
         "using the sheet named in Where.",
+    ),
+    Code(
+        "flux-explanation-reset",
+        Severity.WARNING,
+        "a Flux explanation that no longer counts: it explains another period, or a variance that changed sign or "
+        "moved by more than materiality since it was typed; it is moved to PreviousExplanation",
+        "Read the variance again and type the explanation that holds now.",
+    ),
+    Code(
+        "signoff-refused",
+        Severity.ERROR,
+        "a sign-off that does not count: the flux task signed while a material variance is unexplained",
+        "Explain each material variance in the Flux sheet, run the close, then sign again.",
+    ),
+    Code(
+        "checklist-unknown-dependency",
+        Severity.WARNING,
+        "a Checklist DependsOn names a task that is not in the Checklist; the task never ticks",
+        "Spell the task as in the Task column, or clear the name.",
+    ),
+    Code(
+        "checklist-dependency-cycle",
+        Severity.WARNING,
+        "Checklist tasks that depend on each other in a circle; none of them can ever be Done",
+        "Remove one of the DependsOn names of the circle.",
+    ),
+    Code(
+        "checklist-done-early",
+        Severity.WARNING,
+        "a task typed Done while a task it depends on is not Done",
+        "Finish the task it depends on first, or correct the Status.",
+    ),
+    Code(
+        "checklist-unsigned-done",
+        Severity.WARNING,
+        "a review task typed Done without its preparer's and reviewer's sign-offs; closekit sets it back to In "
+        "progress",
+        "Sign the task (closekit signoff, or type the name and date), then run the close.",
     ),
 ]
 
