@@ -231,3 +231,132 @@ def test_materiality_percent_is_decided_exactly_not_by_a_float_ratio():
     base = pd.Series([142_857_142_857_142_857, 10**17, 0, 500], dtype="Int64")
     variance = pd.Series([14_285_714_285_714_286, 10**16, 1, 0], dtype="Int64")
     assert flux._material(variance, base, settings, ctx).tolist() == [True, False, True, False]
+
+
+# ------------------------------------------------------------------ strict flux (issue 16, item 6)
+
+
+def _explained(period="2026-10", variance="1500.00", text="Rent indexed", variance_ly="2000.00"):
+    return from_rows(
+        "Flux",
+        [
+            ["Account", "Period", "Variance", "VarianceLY", "Explanation", "ExplainedBy", "ExplainedPeriod",
+             "ExplainedVariance", "ExplainedVarianceLY"],
+            ["6100", period, variance, variance_ly, text, "anna", period, variance, variance_ly],
+        ],
+    )
+
+
+def _settings(**extra):
+    return closekit.workbook.schema.Settings.model_validate(
+        {"AccountingCurrency": "EUR", "Period": "2026-10", "MaterialityAmount": "1000", **extra}
+    )
+
+
+def test_an_explanation_of_the_same_variance_is_kept_with_its_period_and_amounts():
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), _explained(), "EUR", _settings())
+    row = explained.set_index("Account").loc["6100"]
+    assert (row["Explanation"], row["ExplainedPeriod"], row["ExplainedVariance"]) == ("Rent indexed", "2026-10", 150000)
+    assert not (found["Code"] == "flux-explanation-reset").any()
+
+
+def test_an_explanation_typed_by_hand_is_stamped_with_the_variance_of_the_sheet_it_was_typed_into():
+    typed = from_rows("Flux", [["Account", "Period", "Variance", "Explanation"], ["6100", "2026-10", "1400", "Rent"]])
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), typed, "EUR", _settings())
+    row = explained.set_index("Account").loc["6100"]
+    assert (row["ExplainedPeriod"], row["ExplainedVariance"]) == ("2026-10", 140000)  # what the person saw
+    assert not (found["Code"] == "flux-explanation-reset").any()  # 1,400 -> 1,500 is within 1,000
+
+
+def test_an_explanation_does_not_survive_a_variance_that_changes_sign():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(variance="-200.00"), "EUR", _settings()
+    )
+    row = explained.set_index("Account").loc["6100"]
+    assert row["Explanation"] == "" and row["PreviousExplanation"] == "2026-10: Rent indexed"
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert reset[["Severity", "Where", "Row", "Column"]].values.tolist() == [["Warning", "Flux", 4, "Explanation"]]
+    assert "changed sign (-200.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
+    assert (found["Code"] == "flux-unexplained").sum() == 2  # 6100 needs a new one, like 1100
+
+
+def test_an_explanation_does_not_survive_a_variance_that_moves_by_more_than_materiality():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(variance="400.00"), "EUR", _settings()
+    )
+    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert "moved by more than materiality (400.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
+
+
+def test_an_october_explanation_does_not_carry_into_november():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(period="2026-09"), "EUR", _settings()
+    )
+    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert "explains period 2026-09, and period 2026-10 needs an explanation of its own" in reset["Message"].iloc[0]
+
+
+def _explain_all(workbook):
+    """Type an explanation beside every variance that needs one, as a controller would."""
+    io = FileWorkbook(workbook)
+    sheet = io.read_sheet("Flux")
+    column = sheet.columns.index("Explanation") + 1
+    cells = {
+        f"{chr(64 + column)}{int(row)}": "Explained"
+        for row, needs in zip(sheet.rows, sheet.frame["NeedsExplanation"], strict=True)
+        if needs == "Yes"
+    }
+    io.write_sheets([], {"Flux": cells})
+
+
+def test_the_flux_task_cannot_be_signed_while_a_material_variance_is_unexplained(sample_workbook):
+    from closekit import cli
+
+    task = "Review the flux analysis and explain material variances"
+    closekit.write_close(closekit.close(sample_workbook))
+    assert cli.main(["signoff", str(sample_workbook), task, "--as", "preparer", "--name", "anna"]) == 2
+    assert FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task").loc[task, "Preparer"] in (
+        "",
+        None,
+    )
+    _explain_all(sample_workbook)
+    assert cli.main(["signoff", str(sample_workbook), task, "--as", "preparer", "--name", "anna"]) == 0
+
+
+def test_a_typed_flux_sign_off_over_unexplained_variances_is_not_counted(sample_workbook):
+    task = "Review the flux analysis and explain material variances"
+    closekit.write_close(closekit.close(sample_workbook))
+    io = FileWorkbook(sample_workbook)
+    sheet = io.read_sheet("Checklist")
+    row = int(sheet.rows[sheet.frame.index[sheet.frame["Task"] == task][0]])
+    col = {name: chr(64 + number) for name, number in sheet.meta["column_numbers"].items()}
+    io.write_sheets([], {"Checklist": {f"{col['Preparer']}{row}": "anna", f"{col['PreparedAt']}{row}": "2026-11-03"}})
+    result = closekit.close(sample_workbook)
+    closekit.write_close(result)
+    refused = result.findings[result.findings["Code"] == "signoff-refused"]
+    assert refused[["Severity", "Where", "Row", "Column"]].values.tolist() == [["Error", "Checklist", row, "Preparer"]]
+    after = FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task").loc[task]
+    assert after["Preparer"] == "anna" and after["PreparedAt"] in ("", None) and after["PreparedHash"] in ("", None)
+
+
+def test_period_hold_does_not_run_over_unexplained_variances(sample_workbook):
+    from closekit import cli
+    from closekit.closing import runner as closing
+
+    steps = ",".join([*(s for s in closing.AVAILABLE if s not in closing.ON_REQUEST), "period-hold"])
+    assert cli.main(["close", str(sample_workbook), "--steps", steps]) == 1
+    periods = FileWorkbook(sample_workbook).read_sheet("Periods").frame.set_index("Period")
+    assert periods.loc["2026-10", "Status"] == "Open"
+    findings = FileWorkbook(sample_workbook).read_sheet("Findings").frame
+    skipped = findings[findings["Code"] == "period-hold-skipped"]
+    assert skipped["Severity"].tolist() == ["Error"] and "not explained" in skipped["Message"].iloc[0]
+    # the standalone form (the Excel button) reads the Flux sheet the close left
+    held = closekit.hold_period(sample_workbook)
+    assert not held.held and "not explained" in held.reason
+    _explain_all(sample_workbook)
+    assert cli.main(["close", str(sample_workbook), "--steps", steps]) == 0
+    assert FileWorkbook(sample_workbook).read_sheet("Periods").frame.set_index("Period").loc["2026-10", "Status"] == (
+        "On hold"
+    )

@@ -195,20 +195,6 @@ def hold_period(
 ) -> tuple[StepOutcome, period_status.PeriodChange | None, pd.DataFrame]:
     """The period-hold step: the closing period goes On hold, only when the close (its
     ``findings`` so far) has no errors and no material flux variance is unexplained."""
-    unexplained = flux.unexplained_reason(flux_table(io, run), period)
-    if unexplained:
-        reason = f"not run: {unexplained}, and a period is never put on hold over unexplained variances"
-        found = fnd.frame(
-            [
-                fnd.finding(
-                    "period-hold-skipped",
-                    "Periods",
-                    f"period {period} was not put on hold: {reason}",
-                    severity=fnd.Severity.ERROR,
-                )
-            ]
-        )
-        return StepOutcome(True, False, reason), None, found
     errors = findings[findings["Severity"] == fnd.Severity.ERROR.value]
     if len(errors):
         first = errors.iloc[0]
@@ -224,6 +210,20 @@ def hold_period(
     if change.refused:
         reason = f"period {period} cannot be put on hold: {change.reason}"
         found = fnd.frame([fnd.finding("period-hold-skipped", "Periods", reason)])
+        return StepOutcome(True, False, reason), None, found
+    unexplained = flux.unexplained_reason(flux_table(io, run), period) if change.changed else ""
+    if unexplained:
+        reason = f"not run: {unexplained}, and a period is never put on hold over unexplained variances"
+        found = fnd.frame(
+            [
+                fnd.finding(
+                    "period-hold-skipped",
+                    "Periods",
+                    f"period {period} was not put on hold: {reason}",
+                    severity=fnd.Severity.ERROR,
+                )
+            ]
+        )
         return StepOutcome(True, False, reason), None, found
     return StepOutcome(True, True), change if change.changed else None, fnd.frame()
 
