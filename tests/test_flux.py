@@ -128,7 +128,8 @@ def test_explanations_are_carried_over_by_account_and_the_rest_is_flagged():
     assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
         ["Warning", "flux-unexplained", "Flux", 2, "Explanation"]
     ]
-    assert "account 1100 Bank (balance) moved -2,200.00 EUR against the prior period, -146.7%" in found["Message"].iloc[0]
+    message = found["Message"].iloc[0]
+    assert "account 1100 Bank (balance) moved -2,200.00 EUR against the prior period, -146.7%" in message
 
 
 def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
