@@ -50,25 +50,56 @@ def table(settings: dict, first_year: bool = True) -> pd.DataFrame:
     return flux.movements(ledger(first_year), None, book, CTX)
 
 
-def test_movements_against_prior_period_and_last_year():
+def test_income_statement_accounts_on_movements_balance_sheet_accounts_on_balances():
+    """6100 Rent and 4000 Revenue: the period's movement; 1100 Bank: its balance at each period's
+    end (-500 - 1,000 - 2,500 + 300 = -3,700 at October's end, -1,500 at September's, -500 a year
+    ago). The old flux compared the bank's October movement (-2,200) with September's (-1,000)."""
     out = table({"MaterialityAmount": "1000"})
-    assert out[["Account", "Current", "Prior", "Variance", "LastYear", "VarianceLY"]].values.tolist() == [
-        ["1100", -220000, -100000, -120000, -50000, -170000],
-        ["4000", -30000, 0, -30000, 0, -30000],
-        ["6100", 250000, 100000, 150000, 50000, 200000],
+    assert out[["Account", "Basis", "Current", "Prior", "Variance", "LastYear", "VarianceLY"]].values.tolist() == [
+        ["1100", "Balance", -370000, -150000, -220000, -50000, -320000],
+        ["4000", "Movement", -30000, 0, -30000, 0, -30000],
+        ["6100", "Movement", 250000, 100000, 150000, 50000, 200000],
     ]
-    assert out["Variance %"].tolist() == [Decimal("-120.0"), None, Decimal("150.0")]
-    assert out["VarianceLY %"].tolist() == [Decimal("-340.0"), None, Decimal("400.0")]
+    assert out["Variance %"].tolist() == [Decimal("-146.7"), None, Decimal("150.0")]
+    assert out["VarianceLY %"].tolist() == [Decimal("-640.0"), None, Decimal("400.0")]
+    assert set(out["Period"]) == {"2026-10"}
+
+
+def test_a_balance_starts_at_the_latest_opening_voucher_not_twice():
+    """A year-end close's opening voucher (journal OPEN on the fiscal year's first day) carries the
+    prior years' lines forward: the balance counts it, not the lines it carries as well."""
+    book = close_book({"AccountingCurrency": "EUR", "Period": "2026-10"}, ACCOUNTS, periods=PERIODS)
+    ledger = lines(
+        [
+            {"date": "2025-06-10", "account": "1100", "amount": "800.00", "voucher": "A"},
+            {"date": "2025-06-10", "account": "4000", "amount": "-800.00", "voucher": "A"},
+            {"date": "2026-01-01", "account": "1100", "amount": "800.00", "voucher": "OB", "journal": "OPEN"},
+            {"date": "2026-01-01", "account": "2900", "amount": "-800.00", "voucher": "OB", "journal": "OPEN"},
+            {"date": "2026-10-05", "account": "1100", "amount": "100.00", "voucher": "B"},
+            {"date": "2026-10-05", "account": "4000", "amount": "-100.00", "voucher": "B"},
+        ]
+    )
+    out = flux.movements(ledger, None, book, CTX).set_index("Account")
+    assert out.loc["1100", ["Current", "Prior", "LastYear"]].tolist() == [90000, 80000, 80000]
+    assert out.loc["4000", ["Current", "Prior", "LastYear"]].tolist() == [-10000, 0, 0]
+
+
+def test_flux_current_balance_is_the_trial_balance_closing_after(sample_workbook):
+    result = closekit.close(sample_workbook)
+    tb = result.run.tables["trial_balance"].set_index("Account")
+    fx = result.run.tables["flux"].set_index("Account")
+    balance = fx[fx["Basis"] == "Balance"]
+    assert len(balance) and all(int(fx.loc[a, "Current"]) == int(tb.loc[a, "ClosingAfter"]) for a in balance.index)
 
 
 @pytest.mark.parametrize(
     ("settings", "needs"),
     [
-        ({"MaterialityAmount": "1000"}, ["Yes", "No", "Yes"]),  # 1,200 and 1,500 are above 1,000; 300 is not
-        ({"MaterialityAmount": "2000"}, ["No", "No", "No"]),  # 2,000 against last year is not above 2,000
-        ({"MaterialityPercent": "350"}, ["No", "Yes", "Yes"]),  # 4000 grows from 0; 6100 is 400 % up on last year
-        ({"MaterialityPercent": "350%"}, ["No", "Yes", "Yes"]),
-        ({"MaterialityAmount": "1000", "MaterialityPercent": "350", "MaterialityTest": "Both"}, ["No", "No", "Yes"]),
+        ({"MaterialityAmount": "1000"}, ["Yes", "No", "Yes"]),  # 2,200 and 1,500 are above 1,000; 300 is not
+        ({"MaterialityAmount": "2000"}, ["Yes", "No", "No"]),  # 2,000 against last year is not above 2,000
+        ({"MaterialityPercent": "350"}, ["Yes", "Yes", "Yes"]),  # 4000 grows from 0; 6100 400 %, 1100 640 %
+        ({"MaterialityPercent": "700%"}, ["No", "Yes", "No"]),
+        ({"MaterialityAmount": "1000", "MaterialityPercent": "350", "MaterialityTest": "Both"}, ["Yes", "No", "Yes"]),
         ({}, ["No", "No", "No"]),  # no threshold: nothing to explain
     ],
 )
@@ -97,7 +128,8 @@ def test_explanations_are_carried_over_by_account_and_the_rest_is_flagged():
     assert found[["Severity", "Code", "Where", "Row", "Column"]].values.tolist() == [
         ["Warning", "flux-unexplained", "Flux", 2, "Explanation"]
     ]
-    assert "account 1100 Bank moved -1,200.00 EUR against the prior period, -120.0%" in found["Message"].iloc[0]
+    message = found["Message"].iloc[0]
+    assert "account 1100 Bank (balance) moved -2,200.00 EUR against the prior period, -146.7%" in message
 
 
 def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
@@ -105,7 +137,7 @@ def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
     io = FileWorkbook(sample_workbook)
     sheet = io.read_sheet("Flux")
     needing = sheet.frame[sheet.frame["NeedsExplanation"] == "Yes"]
-    assert needing["Account"].tolist() == ["1100", "1200", "4000"]
+    assert needing["Account"].tolist() == ["4000"]
     row = int(sheet.rows[needing.index[needing["Account"] == "4000"][0]])
     column = sheet.columns.index("Explanation") + 1
     io.write_sheets([], {"Flux": {f"{chr(64 + column)}{row}": "October export order delayed to November"}})
@@ -114,8 +146,9 @@ def test_explanations_typed_in_the_sheet_survive_a_re_run(sample_workbook):
     closekit.write_close(result)
     again = FileWorkbook(sample_workbook).read_sheet("Flux").frame.set_index("Account")
     assert again.loc["4000", "Explanation"] == "October export order delayed to November"
-    unexplained = result.findings[result.findings["Code"] == "flux-unexplained"]
-    assert len(unexplained) == 2 and not unexplained["Message"].str.contains("account 4000").any()
+    assert not (result.findings["Code"] == "flux-unexplained").any()
+    assert again.loc["4000", "ExplainedPeriod"] == "2026-10"
+    assert Decimal(str(again.loc["4000", "ExplainedVariance"])) == Decimal(str(again.loc["4000", "Variance"]))
 
 
 def test_the_sample_settings_read_materiality():
@@ -169,7 +202,7 @@ def test_by_dimensions_one_row_per_account_and_values_and_explanations_keyed_ali
     out = flux.movements(ledger, None, book, ctx, by_dimensions=True)
     assert list(out.columns[:5]) == ["Account", "Name", "Type", "Department", "Current"]
     assert out[["Account", "Department", "Current", "Prior", "NeedsExplanation"]].values.tolist() == [
-        ["1100", "", -65000, -10000, "Yes"],
+        ["1100", "", -75000, -10000, "Yes"],
         ["6100", "PROD", 50000, 0, "Yes"],
         ["6100", "SALES", 15000, 10000, "No"],
     ]
@@ -199,3 +232,132 @@ def test_materiality_percent_is_decided_exactly_not_by_a_float_ratio():
     base = pd.Series([142_857_142_857_142_857, 10**17, 0, 500], dtype="Int64")
     variance = pd.Series([14_285_714_285_714_286, 10**16, 1, 0], dtype="Int64")
     assert flux._material(variance, base, settings, ctx).tolist() == [True, False, True, False]
+
+
+# ------------------------------------------------------------------ strict flux (issue 16, item 6)
+
+
+def _explained(period="2026-10", variance="1500.00", text="Rent indexed", variance_ly="2000.00"):
+    return from_rows(
+        "Flux",
+        [
+            ["Account", "Period", "Variance", "VarianceLY", "Explanation", "ExplainedBy", "ExplainedPeriod",
+             "ExplainedVariance", "ExplainedVarianceLY"],
+            ["6100", period, variance, variance_ly, text, "anna", period, variance, variance_ly],
+        ],
+    )
+
+
+def _settings(**extra):
+    return closekit.workbook.schema.Settings.model_validate(
+        {"AccountingCurrency": "EUR", "Period": "2026-10", "MaterialityAmount": "1000", **extra}
+    )
+
+
+def test_an_explanation_of_the_same_variance_is_kept_with_its_period_and_amounts():
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), _explained(), "EUR", _settings())
+    row = explained.set_index("Account").loc["6100"]
+    assert (row["Explanation"], row["ExplainedPeriod"], row["ExplainedVariance"]) == ("Rent indexed", "2026-10", 150000)
+    assert not (found["Code"] == "flux-explanation-reset").any()
+
+
+def test_an_explanation_typed_by_hand_is_stamped_with_the_variance_of_the_sheet_it_was_typed_into():
+    typed = from_rows("Flux", [["Account", "Period", "Variance", "Explanation"], ["6100", "2026-10", "1400", "Rent"]])
+    explained, found = flux.explain(table({"MaterialityAmount": "1000"}), typed, "EUR", _settings())
+    row = explained.set_index("Account").loc["6100"]
+    assert (row["ExplainedPeriod"], row["ExplainedVariance"]) == ("2026-10", 140000)  # what the person saw
+    assert not (found["Code"] == "flux-explanation-reset").any()  # 1,400 -> 1,500 is within 1,000
+
+
+def test_an_explanation_does_not_survive_a_variance_that_changes_sign():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(variance="-200.00"), "EUR", _settings()
+    )
+    row = explained.set_index("Account").loc["6100"]
+    assert row["Explanation"] == "" and row["PreviousExplanation"] == "2026-10: Rent indexed"
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert reset[["Severity", "Where", "Row", "Column"]].values.tolist() == [["Warning", "Flux", 4, "Explanation"]]
+    assert "changed sign (-200.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
+    assert (found["Code"] == "flux-unexplained").sum() == 2  # 6100 needs a new one, like 1100
+
+
+def test_an_explanation_does_not_survive_a_variance_that_moves_by_more_than_materiality():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(variance="400.00"), "EUR", _settings()
+    )
+    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert "moved by more than materiality (400.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
+
+
+def test_an_october_explanation_does_not_carry_into_november():
+    explained, found = flux.explain(
+        table({"MaterialityAmount": "1000"}), _explained(period="2026-09"), "EUR", _settings()
+    )
+    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
+    reset = found[found["Code"] == "flux-explanation-reset"]
+    assert "explains period 2026-09, and period 2026-10 needs an explanation of its own" in reset["Message"].iloc[0]
+
+
+def _explain_all(workbook):
+    """Type an explanation beside every variance that needs one, as a controller would."""
+    io = FileWorkbook(workbook)
+    sheet = io.read_sheet("Flux")
+    column = sheet.columns.index("Explanation") + 1
+    cells = {
+        f"{chr(64 + column)}{int(row)}": "Explained"
+        for row, needs in zip(sheet.rows, sheet.frame["NeedsExplanation"], strict=True)
+        if needs == "Yes"
+    }
+    io.write_sheets([], {"Flux": cells})
+
+
+def test_the_flux_task_cannot_be_signed_while_a_material_variance_is_unexplained(sample_workbook):
+    from closekit import cli
+
+    task = "Review the flux analysis and explain material variances"
+    closekit.write_close(closekit.close(sample_workbook))
+    assert cli.main(["signoff", str(sample_workbook), task, "--as", "preparer", "--name", "anna"]) == 2
+    assert FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task").loc[task, "Preparer"] in (
+        "",
+        None,
+    )
+    _explain_all(sample_workbook)
+    assert cli.main(["signoff", str(sample_workbook), task, "--as", "preparer", "--name", "anna"]) == 0
+
+
+def test_a_typed_flux_sign_off_over_unexplained_variances_is_not_counted(sample_workbook):
+    task = "Review the flux analysis and explain material variances"
+    closekit.write_close(closekit.close(sample_workbook))
+    io = FileWorkbook(sample_workbook)
+    sheet = io.read_sheet("Checklist")
+    row = int(sheet.rows[sheet.frame.index[sheet.frame["Task"] == task][0]])
+    col = {name: chr(64 + number) for name, number in sheet.meta["column_numbers"].items()}
+    io.write_sheets([], {"Checklist": {f"{col['Preparer']}{row}": "anna", f"{col['PreparedAt']}{row}": "2026-11-03"}})
+    result = closekit.close(sample_workbook)
+    closekit.write_close(result)
+    refused = result.findings[result.findings["Code"] == "signoff-refused"]
+    assert refused[["Severity", "Where", "Row", "Column"]].values.tolist() == [["Error", "Checklist", row, "Preparer"]]
+    after = FileWorkbook(sample_workbook).read_sheet("Checklist").frame.set_index("Task").loc[task]
+    assert after["Preparer"] == "anna" and after["PreparedAt"] in ("", None) and after["PreparedHash"] in ("", None)
+
+
+def test_period_hold_does_not_run_over_unexplained_variances(sample_workbook):
+    from closekit import cli
+    from closekit.closing import runner as closing
+
+    steps = ",".join([*(s for s in closing.AVAILABLE if s not in closing.ON_REQUEST), "period-hold"])
+    assert cli.main(["close", str(sample_workbook), "--steps", steps]) == 1
+    periods = FileWorkbook(sample_workbook).read_sheet("Periods").frame.set_index("Period")
+    assert periods.loc["2026-10", "Status"] == "Open"
+    findings = FileWorkbook(sample_workbook).read_sheet("Findings").frame
+    skipped = findings[findings["Code"] == "period-hold-skipped"]
+    assert skipped["Severity"].tolist() == ["Error"] and "not explained" in skipped["Message"].iloc[0]
+    # the standalone form (the Excel button) reads the Flux sheet the close left
+    held = closekit.hold_period(sample_workbook)
+    assert not held.held and "not explained" in held.reason
+    _explain_all(sample_workbook)
+    assert cli.main(["close", str(sample_workbook), "--steps", steps]) == 0
+    assert FileWorkbook(sample_workbook).read_sheet("Periods").frame.set_index("Period").loc["2026-10", "Status"] == (
+        "On hold"
+    )

@@ -21,7 +21,18 @@ def hold_task(workbook):
     return FileWorkbook(workbook).read_sheet("Checklist").frame.set_index("Task").loc[HOLD_TASK]
 
 
+def explain_flux(workbook):
+    """Type an explanation beside every material variance of the Flux sheet (the flux review)."""
+    io = FileWorkbook(workbook)
+    sheet = io.read_sheet("Flux")
+    column = chr(64 + sheet.columns.index("Explanation") + 1)
+    needs = zip(sheet.rows, sheet.frame["NeedsExplanation"], strict=True)
+    io.write_sheets([], {"Flux": {f"{column}{int(r)}": "Explained" for r, n in needs if n == "Yes"}})
+
+
 def test_a_clean_close_puts_the_period_on_hold_and_ticks_its_task(sample_workbook, capsys):
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    explain_flux(sample_workbook)
     assert cli.main(["close", str(sample_workbook), "--steps", ALL_STEPS]) == 0
     assert status_of(sample_workbook) == "On hold"
     assert status_of(sample_workbook, "2026-11") == "Open"

@@ -299,7 +299,8 @@ _CODES = [
     Code(
         "period-hold-skipped",
         Severity.INFO,
-        "the period-hold step did not put the period on hold: the close had errors, or the period cannot be held",
+        "the period-hold step did not put the period on hold: the close had errors, the period cannot be held, or "
+        "(an Error) a material flux variance is unexplained",
         "Fix the errors the other findings list and run the close again with the period-hold step.",
     ),
     Code(
@@ -328,6 +329,19 @@ _CODES = [
         "accounts read without their leading zeros (480 for 0480) were matched to the Accounts sheet "
         "because Settings RestoreLeadingZeros is Yes",
         "Format the account column as Text so that the zeros are kept; the match is then not needed.",
+    ),
+    Code(
+        "flux-explanation-reset",
+        Severity.WARNING,
+        "a Flux explanation that no longer counts: it explains another period, or a variance that changed sign or "
+        "moved by more than materiality since it was typed; it is moved to PreviousExplanation",
+        "Read the variance again and type the explanation that holds now.",
+    ),
+    Code(
+        "signoff-refused",
+        Severity.ERROR,
+        "a sign-off that does not count: the flux task signed while a material variance is unexplained",
+        "Explain each material variance in the Flux sheet, run the close, then sign again.",
     ),
 ]
 

@@ -72,7 +72,7 @@ def close(
     )
     if found_subsidiaries is not None:
         checked.extra_hashes.update(found_subsidiaries.hashes)
-    review.explain_flux(result, checked.io)
+    review.explain_flux(result, checked.io, book)
     if progress is not None:
         progress("done", total, total)
     for step in chosen:
@@ -86,7 +86,7 @@ def close(
     closed.signoff_cells = tuple(cells)
     if review.PERIOD_HOLD in chosen:
         outcomes[review.PERIOD_HOLD], closed.hold, result.findings_by_step[review.PERIOD_HOLD] = review.hold_period(
-            checked.io, closed.period, closed.findings
+            checked.io, closed.period, closed.findings, result
         )
     return closed
 

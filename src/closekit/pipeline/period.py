@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from closekit.closing import flux
+from closekit.core import findings as fnd
 from closekit.errors import CloseKitError
 from closekit.pipeline import runlog
 from closekit.pipeline.reading import locked, open_workbook
@@ -35,6 +37,18 @@ def hold_period(workbook: str | Path | SheetIO, *, period: str | None = None) ->
         cell, why = None, f"period {code} is already On hold"
     if cell is not None and not checked.ok:
         why = "the validation found errors; the period is never put on hold over errors"
+    if cell is not None and not why:
+        sheet = checked.io.read_sheet(flux.SHEET)
+        unexplained = flux.unexplained_reason(sheet.frame if sheet is not None else None, code)
+        if unexplained:
+            why = f"{unexplained}; a period is never put on hold over unexplained variances"
+            refused = fnd.finding(
+                "period-hold-skipped",
+                "Periods",
+                f"period {code} was not put on hold: {why}",
+                severity=fnd.Severity.ERROR,
+            )
+            checked = dataclasses.replace(checked, findings=fnd.combine([checked.findings, fnd.frame([refused])]))
     return HoldResult(checked, code, cell, why)
 
 

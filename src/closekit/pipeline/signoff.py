@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from closekit.closing import flux
 from closekit.errors import UsageError
 from closekit.pipeline import runlog
 from closekit.pipeline.reading import locked, open_workbook
@@ -43,6 +44,14 @@ def signoff(
             found, cells = signoffs.signed_cells(rows, sheet, task, role, who, runlog.stamp(now))
         except ValueError as problem:
             raise UsageError(f"{io.where}: {problem}.") from None
+        if found.step == "flux":  # docs/close.md "Flux review": never signed over unexplained variances
+            flux_sheet = io.read_sheet(flux.SHEET)
+            unexplained = flux.unexplained_reason(flux_sheet.frame if flux_sheet is not None else None)
+            if unexplained:
+                raise UsageError(
+                    f"{io.where}: task {found.task!r} cannot be signed: {unexplained}. Explain them "
+                    f"(Flux sheet, Explanation), run closekit close, then sign"
+                )
         settings = read_settings(io.read_sheet("Settings"))[0]
         entry = runlog.entry(
             now=now,

@@ -20,7 +20,7 @@ import pandas as pd
 from closekit.closing import flux
 from closekit.closing.runner import CloseRun
 from closekit.core import findings as fnd
-from closekit.core import money
+from closekit.core import money, parsing
 from closekit.core.periods import ON_HOLD
 from closekit.review import period_status, signoffs
 from closekit.sheetio.base import SheetIO, a1, claim, marked
@@ -32,11 +32,15 @@ from closekit.workbook.checklist import StepOutcome
 PERIOD_HOLD = "period-hold"
 
 
-def explain_flux(run: CloseRun, io: SheetIO) -> None:
-    """Carry the explanations of the Flux sheet over to the new table; add flux-unexplained."""
+def explain_flux(run: CloseRun, io: SheetIO, book: CloseBook | None = None) -> None:
+    """Carry the explanations of the Flux sheet over to the new table (resetting those that no
+    longer hold); add flux-unexplained and flux-explanation-reset."""
     if "flux" not in run.tables:
         return
-    table, found = flux.explain(run.tables["flux"], io.read_sheet(flux.SHEET), run.ctx.accounting_currency)
+    settings = book.settings if book is not None else None
+    table, found = flux.explain(
+        run.tables["flux"], io.read_sheet(flux.SHEET), run.ctx.accounting_currency, settings
+    )
     run.tables["flux"] = table
     run.findings_by_step["flux"] = fnd.combine([run.findings_by_step.get("flux"), found])
 
@@ -60,7 +64,9 @@ def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | No
         if step == "statements":
             return [tables[k] for k in ("balance_sheet", "income_statement") if k in tables] or None
         if step == "flux":
-            return [tables["flux"].drop(columns=flux.TYPED)] if "flux" in tables else None
+            if "flux" not in tables:
+                return None
+            return [tables["flux"].drop(columns=[c for c in flux.NOT_FIGURES if c in tables["flux"]])]
         return [tables["trial_balance"]] if "trial_balance" in tables else None
 
     def figures(step: str) -> str | None:
@@ -87,7 +93,48 @@ def check_signoffs(
     updates, weak, found = signoffs.review(
         book.checklist, sheet, step_figures(run, lines), lambda step: moved(io, run, step)
     )
+    found += refuse_flux_signoffs(book, sheet, run, updates)
     return updates, weak, fnd.frame(found)
+
+
+def refuse_flux_signoffs(
+    book: CloseBook, sheet, run: CloseRun, updates: dict[str, object]
+) -> list[dict]:
+    """A sign-off of a ``flux`` task does not count while a material variance is unexplained
+    (docs/close.md "Flux review"): its time and hash cells are cleared (the name stays, so the
+    person signs again once the variances are explained) and an Error names the cell. A sign-off
+    this run suspends anyway is left to the suspension. Changes ``updates`` in place."""
+    if "flux" not in run.tables:
+        return []
+    reason = flux.unexplained_reason(run.tables["flux"])
+    if not reason:
+        return []
+    columns = signoffs.columns_of(sheet)
+    status_col = columns.get("status")
+    found = []
+    for row, task in book.checklist:
+        if task.step != "flux" or (status_col and updates.get(a1(row, status_col)) == signoffs.SUSPENDED):
+            continue
+        for role, (name_col, at_col, hash_col) in signoffs.ROLES.items():
+            name = getattr(task, "preparer" if role == "preparer" else "reviewer")
+            at = getattr(task, "prepared_at" if role == "preparer" else "reviewed_at")
+            if not name or not at:
+                continue
+            for header in (at_col, hash_col):
+                number = columns.get(parsing.header_key(header))
+                if number:
+                    updates[a1(row, number)] = None
+            found.append(
+                fnd.finding(
+                    "signoff-refused",
+                    "Checklist",
+                    f"task {task.task!r}: the {role} sign-off of {name} does not count: {reason}",
+                    row=row,
+                    column=name_col,
+                    fix="Explain each material variance in the Flux sheet (Explanation), run the close, then sign.",
+                )
+            )
+    return found
 
 
 #: step -> (output sheet, its table in the run, the amount compared per account).
@@ -135,11 +182,19 @@ def moved(io: SheetIO, run: CloseRun, step: str, most: int = 3) -> str:
     return "; ".join(changes[:most]) + more
 
 
+def flux_table(io: SheetIO, run: CloseRun | None) -> pd.DataFrame | None:
+    """This run's Flux table, else the Flux sheet's (the last flux review), else None."""
+    if run is not None and "flux" in run.tables:
+        return run.tables["flux"]
+    sheet = io.read_sheet(flux.SHEET)
+    return sheet.frame if sheet is not None else None
+
+
 def hold_period(
-    io: SheetIO, period: str, findings: pd.DataFrame
+    io: SheetIO, period: str, findings: pd.DataFrame, run: CloseRun | None = None
 ) -> tuple[StepOutcome, period_status.PeriodChange | None, pd.DataFrame]:
     """The period-hold step: the closing period goes On hold, only when the close (its
-    ``findings`` so far) has no errors."""
+    ``findings`` so far) has no errors and no material flux variance is unexplained."""
     errors = findings[findings["Severity"] == fnd.Severity.ERROR.value]
     if len(errors):
         first = errors.iloc[0]
@@ -155,6 +210,20 @@ def hold_period(
     if change.refused:
         reason = f"period {period} cannot be put on hold: {change.reason}"
         found = fnd.frame([fnd.finding("period-hold-skipped", "Periods", reason)])
+        return StepOutcome(True, False, reason), None, found
+    unexplained = flux.unexplained_reason(flux_table(io, run), period) if change.changed else ""
+    if unexplained:
+        reason = f"not run: {unexplained}, and a period is never put on hold over unexplained variances"
+        found = fnd.frame(
+            [
+                fnd.finding(
+                    "period-hold-skipped",
+                    "Periods",
+                    f"period {period} was not put on hold: {reason}",
+                    severity=fnd.Severity.ERROR,
+                )
+            ]
+        )
         return StepOutcome(True, False, reason), None, found
     return StepOutcome(True, True), change if change.changed else None, fnd.frame()
 
