@@ -319,6 +319,7 @@ class FileWorkbook:
         try:
             why = read_only(self.real)
             current = self.real.read_bytes()
+            state = xlsx_package.DiskState.of(self.real, current)
         except OSError as exc:
             raise WriteError(f"{self.where} cannot be read again before writing ({exc.strerror or exc}).") from None
         if why:
@@ -335,7 +336,13 @@ class FileWorkbook:
         sheets = self._place(sheets, updates)
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
-            xlsx_package.write_sheets_atomic(self.real, sheets, updates, marks)
+            xlsx_package.write_sheets_atomic(self.real, sheets, updates, marks, expect=state)
+        except xlsx_package.ChangedOnDisk as exc:
+            raise WorkbookInUse(
+                f"{self.where} was saved by another program (Excel, a sync client) while closekit was writing, so "
+                f"closekit did not replace it and your save is kept. closekit's new version is in "
+                f"{Path(exc.side_file).name} beside it: look at it there, or close the other program and run again."
+            ) from None
         except PermissionError:
             raise WorkbookInUse(
                 f"{self.where} cannot be written (it is open in another program or "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import itertools
 import os
@@ -108,15 +109,61 @@ def replace_sheets(
             raise
 
 
+@dataclass(frozen=True)
+class DiskState:
+    """A workbook file as closekit read it: size, modification time (ns) and SHA-256 of its bytes."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | os.PathLike, data: bytes) -> DiskState:
+        info = os.stat(path)
+        return cls(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+    def holds(self, path: str | os.PathLike) -> bool:
+        """Whether the file at ``path`` is still this one (size and time first, then the bytes)."""
+        try:
+            info = os.stat(path)
+            if (info.st_size, info.st_mtime_ns) != (self.size, self.mtime_ns):
+                return False
+            with open(path, "rb") as fh:
+                return hashlib.file_digest(fh, "sha256").hexdigest() == self.sha256
+        except OSError:
+            return False
+
+
+class ChangedOnDisk(OSError):
+    """The workbook was saved by another program while closekit wrote its new version: nothing was
+    replaced; ``side_file`` holds the version closekit would have written."""
+
+    def __init__(self, path: str, side_file: str):
+        super().__init__(errno.EBUSY, "the workbook changed on disk during the write", path)
+        self.side_file = side_file
+
+
+def side_file_name(path: str, data_hash: str) -> str:
+    """Where a write that must not replace ``path`` leaves its result: ``close.closekit-new-1a2b3c4d.xlsx``."""
+    stem, ext = os.path.splitext(path)
+    return f"{stem}.closekit-new-{data_hash[:8]}{ext or '.xlsx'}"
+
+
 def write_sheets_atomic(
-    path: str | os.PathLike, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+    path: str | os.PathLike,
+    sheets: list[OutputSheet],
+    updates: CellUpdates | None = None,
+    marks: Iterable[str] = (),
+    expect: DiskState | None = None,
 ) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
     `path` is untouched (byte-identical). `updates`: cell values of existing sheets, written in the
     same step, and `marks` (see replace_sheets). A symbolic link is written through to its real file; a file
     whose owner may not write it (read-only) raises PermissionError, untouched (renaming over it
-    would succeed on POSIX)."""
+    would succeed on POSIX). `expect`: the file as it was read; when the file on disk is no longer
+    that one just before the replace (another program saved it meanwhile), nothing is replaced, the
+    new version is kept in a side file beside it and :class:`ChangedOnDisk` names it."""
     path = os.path.realpath(os.fspath(path))
     if not os.stat(path).st_mode & stat.S_IWUSR:
         raise PermissionError(errno.EACCES, "the workbook is read-only", path)
@@ -133,6 +180,12 @@ def write_sheets_atomic(
                 os.fsync(fh.fileno())
         with contextlib.suppress(OSError):
             shutil.copymode(path, tmp)
+        if expect is not None and not expect.holds(path):  # someone saved it while we wrote: keep theirs
+            with open(tmp, "rb") as fh:
+                side = side_file_name(path, hashlib.file_digest(fh, "sha256").hexdigest())
+            os.replace(tmp, side)
+            tmp = None
+            raise ChangedOnDisk(path, side)
         os.replace(tmp, path)  # after the source is closed (Windows cannot replace open files)
     except BaseException:
         if tmp is not None:
