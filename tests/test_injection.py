@@ -246,6 +246,7 @@ PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
                                                                           HealthCheck.function_scoped_fixture])
 _ESC = re.compile("_x([0-9A-Fa-f]{4})_")
 CONTROLS = {chr(c) for c in [*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]}
+XML_LEGAL = {chr(c) for c in range(0x7F, 0xA0)}  # kept by the sheet writer, so a text reads back as written
 
 
 def reader_view(value: str) -> str:
@@ -344,7 +345,7 @@ def test_no_formula_through_any_character_in_the_sheet_writer(texts, tmp_path_fa
     for row in book["Findings"].iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
-                assert not set(cell.value) & CONTROLS, cell.value
+                assert not set(cell.value) & (CONTROLS - XML_LEGAL), cell.value  # DEL, C1 kept: legal XML
                 assert cell.quotePrefix, cell.value
 
 

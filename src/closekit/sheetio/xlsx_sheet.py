@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from closekit.core import accel, cell_text
+from closekit.core import accel
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet
 
@@ -40,7 +40,10 @@ CHUNK_ROWS = 50_000
 COMPRESS_LEVEL = 1
 THREADS = sys.platform != "emscripten"  # Pyodide (xlwings Lite) cannot start threads
 MISSING, TEXT, NUMBER, BOOL, TEMPORAL, ERROR = range(6)
-_ILLEGAL = cell_text.CONTROL.pattern  # the one rule of what text keeps (core.cell_text)
+#: Characters XML 1.0 cannot carry: dropped. DEL and C1 controls are legal XML and are kept, so a text
+#: reads back as written; the sheet writer needs no more, since every text is an inline string with the
+#: quote prefix (a formula start is judged by core.cell_text, which ignores all of these).
+_ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
 #: A cell text that :func:`_escape` changes has one of these (or is long: over 16,383 characters).
