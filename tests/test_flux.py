@@ -269,33 +269,30 @@ def test_an_explanation_typed_by_hand_is_stamped_with_the_variance_of_the_sheet_
     assert not (found["Code"] == "flux-explanation-reset").any()  # 1,400 -> 1,500 is within 1,000
 
 
+def _reexplained(**explained):
+    """The flux review of a sheet whose 6100 explanation was typed against ``explained``; returns
+    (6100's row, every finding, the flux-explanation-reset findings)."""
+    rows, found = flux.explain(table({"MaterialityAmount": "1000"}), _explained(**explained), "EUR", _settings())
+    return rows.set_index("Account").loc["6100"], found, found[found["Code"] == "flux-explanation-reset"]
+
+
 def test_an_explanation_does_not_survive_a_variance_that_changes_sign():
-    explained, found = flux.explain(
-        table({"MaterialityAmount": "1000"}), _explained(variance="-200.00"), "EUR", _settings()
-    )
-    row = explained.set_index("Account").loc["6100"]
+    row, found, reset = _reexplained(variance="-200.00")
     assert row["Explanation"] == "" and row["PreviousExplanation"] == "2026-10: Rent indexed"
-    reset = found[found["Code"] == "flux-explanation-reset"]
     assert reset[["Severity", "Where", "Row", "Column"]].values.tolist() == [["Warning", "Flux", 4, "Explanation"]]
     assert "changed sign (-200.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
     assert (found["Code"] == "flux-unexplained").sum() == 2  # 6100 needs a new one, like 1100
 
 
 def test_an_explanation_does_not_survive_a_variance_that_moves_by_more_than_materiality():
-    explained, found = flux.explain(
-        table({"MaterialityAmount": "1000"}), _explained(variance="400.00"), "EUR", _settings()
-    )
-    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
-    reset = found[found["Code"] == "flux-explanation-reset"]
+    row, _, reset = _reexplained(variance="400.00")
+    assert row["Explanation"] == ""
     assert "moved by more than materiality (400.00 EUR explained, now 1,500.00 EUR)" in reset["Message"].iloc[0]
 
 
 def test_an_october_explanation_does_not_carry_into_november():
-    explained, found = flux.explain(
-        table({"MaterialityAmount": "1000"}), _explained(period="2026-09"), "EUR", _settings()
-    )
-    assert explained.set_index("Account").loc["6100", "Explanation"] == ""
-    reset = found[found["Code"] == "flux-explanation-reset"]
+    row, _, reset = _reexplained(period="2026-09")
+    assert row["Explanation"] == ""
     assert "explains period 2026-09, and period 2026-10 needs an explanation of its own" in reset["Message"].iloc[0]
 
 

@@ -371,18 +371,27 @@ def one_value(value: str, rows: int):
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, dtype="int32")), pa.array([value]))
 
 
-def test_a_small_dictionary_encoded_parquet_file_holding_4_gb_of_text(make):
-    rows = 10_000_000
-    table = pa.table(
+def journal_table(rows: int, text: str, *, dictionary: bool = True):
+    """A generic journal of ``rows`` equal lines whose Text is ``text``: every column dictionary-encoded
+    with one entry (tiny on disk, large decoded), or plain repeated values."""
+
+    def column(value: str):
+        return one_value(value, rows) if dictionary else [value] * rows
+
+    return pa.table(
         {
-            "Voucher": one_value("A1", rows),
-            "Date": one_value("2026-10-31", rows),
-            "Account": one_value("6400", rows),
-            "Debit": one_value("1.00", rows),
-            "Credit": one_value("", rows),
-            "Text": one_value("x" * 400, rows),
+            "Voucher": column("A1"),
+            "Date": column("2026-10-31"),
+            "Account": column("6400"),
+            "Debit": column("1.00"),
+            "Credit": column(""),
+            "Text": column(text),
         }
     )
+
+
+def test_a_small_dictionary_encoded_parquet_file_holding_4_gb_of_text(make):
+    table = journal_table(10_000_000, "x" * 400)
     path = make.folder / "dict.parquet"
     pq.write_table(table, path, compression="zstd")
     assert path.stat().st_size < 1 << 20
@@ -393,22 +402,11 @@ def test_a_small_dictionary_encoded_parquet_file_holding_4_gb_of_text(make):
 
 def test_plain_text_over_the_limit_is_refused_from_the_footer(make, monkeypatch):
     monkeypatch.setattr(parquet, "MAX_TEXT_BYTES", 10 << 20)
-    rows = 2_000
-    text = pa.array(["x" * 20_000] * rows)  # 40 MB of text, packed to a few KB
-    table = pa.table(
-        {
-            "Voucher": ["A1"] * rows,
-            "Date": ["2026-10-31"] * rows,
-            "Account": ["6400"] * rows,
-            "Debit": ["1.00"] * rows,
-            "Credit": [""] * rows,
-            "Text": text,
-        }
-    )
+    table = journal_table(2_000, "x" * 20_000, dictionary=False)  # 40 MB of text, packed to a few KB
     path = make.folder / "plain.parquet"
     pq.write_table(table, path, compression="zstd", use_dictionary=False)
     assert path.stat().st_size < 1 << 20
-    del table, text
+    del table
     read = []
     real = pq.ParquetFile.read
     monkeypatch.setattr(pq.ParquetFile, "read", lambda self, *a, **k: read.append(1) or real(self, *a, **k))
@@ -419,17 +417,7 @@ def test_plain_text_over_the_limit_is_refused_from_the_footer(make, monkeypatch)
 
 def test_dictionary_text_over_the_limit_is_refused_before_it_is_decoded(make, monkeypatch):
     monkeypatch.setattr(parquet, "MAX_TEXT_BYTES", 10 << 20)
-    rows = 100_000
-    table = pa.table(
-        {
-            "Voucher": one_value("A1", rows),
-            "Date": one_value("2026-10-31", rows),
-            "Account": one_value("6400", rows),
-            "Debit": one_value("1.00", rows),
-            "Credit": one_value("", rows),
-            "Text": one_value("x" * 200, rows),
-        }
-    )
+    table = journal_table(100_000, "x" * 200)
     path = make.folder / "dict.parquet"
     pq.write_table(table, path)
     with pytest.raises(InputError, match=r"holds 22,000,000 bytes of text"):
