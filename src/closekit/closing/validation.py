@@ -39,9 +39,12 @@ def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     headers = set(book.accounts.loc[~book.accounts["postable"].astype(bool), "account"])
     header_hit = parsing.mask(account.isin(headers))
 
+    unknown = ~known & ~blank
+    # accounts that lost their leading zeros (480 for 0480): found once, for the message and the fix
+    zeros = leading_zero_matches(account[unknown], book.accounts["account"]) if unknown.any() else _NO_MATCHES
+
     def unknown_message() -> pd.Series:
         text = "account " + account.astype(str) + " is not in the Accounts sheet"
-        zeros = leading_zero_matches(account[~known & ~blank], book.accounts["account"])
         if zeros.empty:
             return text
         hint = (
@@ -57,10 +60,10 @@ def check_accounts(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
             fnd.from_mask(
                 "unknown-account",
                 lines,
-                ~known & ~blank,
+                unknown,
                 column=column,
                 message=unknown_message,
-                fix=_unknown_fix(account[~known & ~blank], book),
+                fix=None if zeros.empty else _LEADING_ZEROS_FIX,
             ),
             fnd.from_mask("unknown-account", lines, blank, column=column, message="the account is empty"),
             fnd.from_mask(
@@ -83,20 +86,19 @@ def leading_zero_matches(accounts: pd.Series, known: pd.Series) -> pd.Series:
     unique = ~keys.duplicated(keep=False)  # 0480 and 00480 both known: no match for 480
     by_key = dict(zip(keys[unique], digits[unique], strict=True))
     if not by_key:
-        return pd.Series([], dtype=object)
+        return _NO_MATCHES
     candidates = accounts[accounts.str.fullmatch(r"[0-9]+", na=False) & ~accounts.isin(set(known))]
     matched = candidates.str.lstrip("0").map(by_key)
     return matched[matched.notna()].astype(object)
 
 
-def _unknown_fix(unknown: pd.Series, book: CloseBook) -> str | None:
-    if unknown.empty or leading_zero_matches(unknown.drop_duplicates(), book.accounts["account"]).empty:
-        return None
-    return (
-        "Add the account to Accounts or correct the account number. Where the message names an account with "
-        "leading zeros: format the account column as Text before pasting or typing, or set "
-        "RestoreLeadingZeros = Yes in Settings to match such accounts to the Accounts sheet."
-    )
+_NO_MATCHES = pd.Series([], dtype=object)
+
+_LEADING_ZEROS_FIX = (
+    "Add the account to Accounts or correct the account number. Where the message names an account with "
+    "leading zeros: format the account column as Text before pasting or typing, or set "
+    "RestoreLeadingZeros = Yes in Settings to match such accounts to the Accounts sheet."
+)
 
 
 def check_dimensions(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
