@@ -73,7 +73,7 @@ def read_raw(path: Path, spec: SourceSpec, where: str, ctx: ImportContext | None
             f"{where}{_from_row(spec)} cannot be read (permission denied, or locked by another program)."
         ) from None
     digest = hashlib.sha256(data).hexdigest()
-    if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+    if _is_workbook(data, path):
         return read_xlsx(data, where, spec.sheet), digest
     if _looks_like_xml(data) or spec.format == "saft":
         from closekit.sources.importers import saft
@@ -96,9 +96,7 @@ def _read_bounded(path: Path, where: str) -> bytes:
     growing meanwhile)."""
     with open(path, "rb") as handle:
         head = handle.read(512)
-        text = (
-            not head.startswith(b"PK") and not _looks_like_xml(head) and path.suffix.lower() not in (".xlsx", ".xlsm")
-        )
+        text = not _is_workbook(head, path) and not _looks_like_xml(head)
         limit = tables.MAX_TEXT_BYTES if text else MAX_SOURCE_BYTES
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
@@ -110,6 +108,11 @@ def _read_bounded(path: Path, where: str) -> bytes:
     if len(data) > limit:
         raise InputError(f"{where} grew past {limit:,} bytes while closekit read it: export it again and run again.")
     return data
+
+
+def _is_workbook(data: bytes, path: Path) -> bool:
+    """Whether a source is read as an .xlsx package: a zip by its first bytes, or by its name."""
+    return data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def _looks_like_xml(data: bytes) -> bool:
