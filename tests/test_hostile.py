@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,28 +41,46 @@ class Run:
     peak_mb: float
 
 
+#: Runs ``closekit ARGS`` as a child of a fresh, small Python and writes "exit-status peak-KiB" to the
+#: file named first. Linux gives a child the memory high-water mark of the process it was forked
+#: from, so a child forked straight from a pytest that has grown to 400 MB would report 400 MB
+#: whatever it used itself; forked from this launcher it reports its own peak.
+_LAUNCHER = """
+import os, sys
+report, args = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "closekit.cli", *args])
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    fh.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_cli(*args: object, env: dict | None = None, timeout: float = 120) -> Run:
     """``closekit ARGS`` in a subprocess: exit status, output, wall time and peak memory (wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report"
         started = time.monotonic()
         child = subprocess.Popen(
-            [sys.executable, "-m", "closekit.cli", *map(str, args)],
+            [sys.executable, "-c", _LAUNCHER, str(report), *map(str, args)],
             stdout=out,
             stderr=err,
             env={**os.environ, **(env or {})},
+            start_new_session=True,  # the timer kills the launcher and closekit together
         )
-        timer = threading.Timer(timeout, child.kill)
+        timer = threading.Timer(timeout, lambda: os.killpg(child.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
+            child.wait()
         finally:
             timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
+        code, kib = report.read_text().split() if report.exists() else (str(child.returncode), "0")
         out.seek(0)
         err.seek(0)
-        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        return Run(child.returncode, out.read().decode(), err.read().decode(), seconds, peak)
+        peak = int(kib) / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        return Run(int(code), out.read().decode(), err.read().decode(), seconds, peak)
 
 
 def refused(run: Run, *phrases: str) -> str:
