@@ -52,3 +52,15 @@ def test_large_but_safe_amounts_raise_no_overflow(make):
     result = closekit.validate(make.workbook(), journals=[make.journal(rows)])
     assert "amount-overflow" not in codes(result)
     assert result.ok
+
+
+def test_absurd_date_serials_in_general_cells_are_bad_dates_not_crashes():
+    # what python-calamine returns for numbers in General-format cells of a Date column
+    import pandas as pd
+
+    from closekit.core import parsing
+
+    cells = pd.Series([46326.0, -1e308, 1e308, float("inf"), float("-inf"), float("nan"), -5.0, 2958466.0], dtype=object)
+    dates, bad, _ = parsing.parse_dates(cells)
+    assert dates.iloc[0] == pd.Timestamp("2026-10-31")
+    assert list(bad) == [False, True, True, True, True, False, True, True]
