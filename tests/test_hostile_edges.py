@@ -60,7 +60,8 @@ def test_absurd_date_serials_in_general_cells_are_bad_dates_not_crashes():
 
     from closekit.core import parsing
 
-    cells = pd.Series([46326.0, -1e308, 1e308, float("inf"), float("-inf"), float("nan"), -5.0, 2958466.0], dtype=object)
+    inf, nan = float("inf"), float("nan")
+    cells = pd.Series([46326.0, -1e308, 1e308, inf, -inf, nan, -5.0, 2958466.0], dtype=object)
     dates, bad, _ = parsing.parse_dates(cells)
     assert dates.iloc[0] == pd.Timestamp("2026-10-31")
     assert list(bad) == [False, True, True, True, True, False, True, True]
