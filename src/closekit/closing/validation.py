@@ -280,6 +280,61 @@ def check_balance(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     return fnd.combine([fnd.frame(records), per_date])
 
 
+#: Above this many minor units a sum of int64 amounts could come near wrapping (2**63 - 1 is the
+#: largest int64); the float64 estimate of Σ|amount| below is far more precise than this margin.
+SUM_LIMIT = 2.0**62
+
+
+def check_overflow(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+    """``amount-overflow``: amounts are int64 minor units and numpy/pandas sums wrap silently
+    (1,845 lines of 99,999,999,999,999.99 add up to 2**64 cents, which reads as 0). No sum of any
+    set of lines can exceed Σ|amount| over the whole ledger, so when that (estimated in float64)
+    stays below 2**62 nothing can wrap and this rule costs one pass. Otherwise each voucher whose
+    own Σ|amount| passes the limit is an Error naming it; when no single voucher does, the ledger
+    as a whole is (account and report totals could wrap)."""
+    lines = ledger.lines
+    if lines.empty:
+        return fnd.frame()
+    gross = np.zeros(len(lines))
+    for name in ("amount", "amount_accounting"):
+        values = np.abs(lines[name].to_numpy(dtype="float64", na_value=0.0))
+        gross = np.maximum(gross, values)
+    if float(gross.sum()) < SUM_LIMIT:
+        return fnd.frame()
+    group = _group_ids([lines["where"], _codes(ledger, "journal"), _codes(ledger, "voucher")])
+    per_voucher = pd.Series(gross).groupby(group, sort=True).sum()
+    first_of = pd.Series(group).drop_duplicates().index.to_numpy()
+    records = []
+    limit = f"{2**63 - 1:,}"
+    for gid in per_voucher.index[(per_voucher >= SUM_LIMIT).to_numpy()]:
+        at = first_of[gid]
+        line = lines.iloc[at]
+        where = str(line["where"])
+        count = int((group == gid).sum())
+        records.append(
+            fnd.finding(
+                "amount-overflow",
+                where,
+                f"voucher {line['voucher']} has {count} lines whose amounts add up to about {per_voucher[gid]:.3g} "
+                f"minor units, more than closekit sums exactly ({limit}): its balance is not checked and it is not "
+                "closed",
+                row=int(line["row"]),
+                column=_columns(ledger, where).get("amount") or _columns(ledger, where).get("debit", "Debit"),
+                voucher=str(line["voucher"]),
+            )
+        )
+    if not records:
+        records.append(
+            fnd.finding(
+                "amount-overflow",
+                str(lines["where"].iat[0]),
+                f"the {len(lines)} ledger lines add up to about {float(gross.sum()):.3g} minor units, more than "
+                f"closekit sums exactly ({limit}): account and report totals would not be right",
+            )
+        )
+    return fnd.frame(records)
+
+
 def _per_date(
     ledger: Ledger,
     book: CloseBook,
@@ -719,6 +774,7 @@ RULES: list[Rule] = [
     check_accounts,
     check_dimensions,
     check_account_currency,
+    check_overflow,
     check_balance,
     check_periods,
     check_duplicates,

@@ -50,6 +50,13 @@ _CODES = [
         "Type a real date (2026-10-31, 31.10.2026 or 10/31/2026) or set DateFormat in Sources.",
     ),
     Code(
+        "amount-overflow",
+        Severity.ERROR,
+        "a voucher (or the whole ledger) whose amounts add up to more than closekit can sum exactly "
+        "(2^63 - 1 minor units); its balance would otherwise wrap and read as zero",
+        "Check the amounts of the voucher named: such totals are a typing or export error.",
+    ),
+    Code(
         "bad-currency",
         Severity.ERROR,
         "a currency that is not an ISO 4217 code",
