@@ -269,6 +269,15 @@ def test_one_bad_setting_is_one_finding_and_the_others_are_read(tmp_path, key, v
     assert len(result.ledger.lines) > 0
 
 
+@pytest.mark.parametrize("key", book_mod._ACCOUNT_SETTINGS)
+def test_every_account_setting_must_name_a_known_account(tmp_path, key):
+    path = set_setting(sample.write(tmp_path / "close.xlsx"), key, "9999")
+    result = closekit.validate(path)
+    found = result.findings[result.findings["Code"] == "bad-setting"]
+    assert [(r.Where, r.Column) for r in found.itertuples()] == [("Settings", "Value")]
+    assert found.iloc[0]["Message"] == f"{key} 9999 is not in the Accounts sheet"
+
+
 def test_a_bad_required_setting_brings_no_follow_on_findings(tmp_path):
     path = set_setting(sample.write(tmp_path / "close.xlsx"), "AccountingCurrency", "EURO")
     result = closekit.validate(path)

@@ -699,6 +699,12 @@ def _calendar(rows, problems: list[dict]) -> Calendar:
     return calendar
 
 
+# Every Settings key that names an account (its name ends in "Account") must name one in Accounts.
+_ACCOUNT_SETTINGS = tuple(
+    f.alias for f in schema.Settings.model_fields.values() if f.alias and f.alias.endswith("Account")
+)
+
+
 def _check_settings_references(
     settings: schema.Settings, row_of: dict[str, int], accounts: pd.DataFrame, calendar: Calendar
 ) -> list[dict]:
@@ -715,16 +721,7 @@ def _check_settings_references(
             )
         )
     known = set(accounts["account"])
-    for alias in (
-        "UnrealizedGainAccount",
-        "UnrealizedLossAccount",
-        "RetainedEarningsAccount",
-        "TranslationAdjustmentAccount",
-        "RoundingAccount",
-        "NonControllingInterestAccount",
-        "NonControllingInterestOffsetAccount",
-        "IntercompanyDifferenceAccount",
-    ):
+    for alias in _ACCOUNT_SETTINGS:
         value = getattr(settings, _field(schema.Settings, alias))
         if value and value not in known:
             problems.append(
