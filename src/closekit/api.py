@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from closekit.closing.runner import Progress
 from closekit.pipeline.close import close, write_close
+from closekit.pipeline.close_status import CompanyStatus, status
 from closekit.pipeline.export import export, write_export
 from closekit.pipeline.period import hold_period, set_period_status, set_period_statuses, write_hold
 from closekit.pipeline.reading import locked, open_workbook, read_close_book
@@ -40,6 +41,7 @@ from closekit.pipeline.validate import validate, write_validation
 
 __all__ = [
     "CloseResult",
+    "CompanyStatus",
     "ExportResult",
     "HoldResult",
     "Progress",
@@ -54,6 +56,7 @@ __all__ = [
     "set_period_status",
     "set_period_statuses",
     "signoff",
+    "status",
     "validate",
     "write_close",
     "write_export",

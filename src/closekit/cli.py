@@ -7,6 +7,7 @@ could not be read at all (one paragraph, no traceback), 3 an internal error (a b
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -368,6 +369,48 @@ def verify_log(workbook: WorkbookArgument) -> None:
     check = outputs.verify_runlog(outputs.read_runlog(io), io.where)
     (out if check.ok else err).print(check.message[:1].upper() + check.message[1:], markup=False)
     raise typer.Exit(EXIT_OK if check.ok else EXIT_ERRORS)
+
+
+_STATUS_COLUMNS = (
+    *("Company", "Period", "Status", "Tasks done", "Past due", "Due today", "Blocked", "Errors", "Last run (UTC)"),
+)
+
+
+@app.command("status")
+def status_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="Close workbooks; a group workbook brings its subsidiaries.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show each company's close at a glance: period status, checklist, past-due tasks, last run.
+
+    Reads the workbooks without closing or writing them. A group workbook's Consolidation sheet
+    adds its subsidiaries' workbooks. Exit 0 when every workbook was read, 2 when one could not be.
+    """
+    rows = api.status(list(workbooks), dt.date.today())
+    if as_json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(header_style="bold")
+        for column in _STATUS_COLUMNS:
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            if r.problem:
+                table.add_row(escape(r.company or r.workbook), "", f"[bold red]cannot be read[/]: {escape(r.problem)}")
+                continue
+            table.add_row(
+                escape(r.company),
+                escape(r.period),
+                escape(r.period_status),
+                f"{r.done}/{r.tasks}",
+                f"[bold red]{r.past_due}[/]" if r.past_due else "0",
+                str(r.due_today),
+                str(r.blocked),
+                "" if r.errors is None else (f"[bold red]{r.errors}[/]" if r.errors else "0"),
+                escape(f"{r.last_run} {r.last_command}".strip() or "never")
+                + ("" if r.log != "broken" else " [bold red](RunLog broken)[/]"),
+            )
+        out.print(table)
+    raise typer.Exit(EXIT_BAD_INPUT if any(r.problem for r in rows) else EXIT_OK)
 
 
 @app.command()

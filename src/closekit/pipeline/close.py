@@ -12,7 +12,7 @@ import pandas as pd
 from closekit.closing import consolidation, subsidiaries
 from closekit.closing import runner as closing
 from closekit.errors import UsageError
-from closekit.pipeline import runlog
+from closekit.pipeline import close_status, runlog
 from closekit.pipeline.results import CloseResult
 from closekit.pipeline.validate import validate
 from closekit.review import runner as review
@@ -135,6 +135,8 @@ def write_close(
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
         if "consolidated_trial_balance" in run.tables:
             sheets.append(consolidation.sheet(run.tables["consolidated_trial_balance"], ccy))
+        if book.consolidation and io.folder() is not None:
+            sheets.append(close_status.group_sheet(book, io.folder(), now.date()))
         cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
         strong, weak = result.signoff_cells
         cells = {**weak, **cells, **strong}

@@ -45,6 +45,7 @@ CLOSEKIT_SHEETS = (
     "ConsolidatedTrialBalance",
     "GroupBalanceSheet",
     "GroupIncomeStatement",
+    "GroupStatus",
     "Upload",
 )
 #: How alike (difflib's ratio) a sheet name must be to a missing input sheet's to be called a misspelling.
