@@ -70,8 +70,8 @@ app = typer.Typer(
     "\b\nExit status (every command):\n"
     "  0  done (warnings allowed)\n"
     "  1  findings of severity Error (see the Findings sheet)\n"
-    "  2  bad usage, or input that could not be read at all (one paragraph, no traceback)\n"
-    "  3  an internal error: a bug in closekit (CLOSEKIT_DEBUG=1 shows the details)",
+    "  2  bad usage, or input that could not be read at all\n"
+    "  3  an internal error: a bug in closekit (CLOSEKIT_DEBUG=1 shows it)",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
