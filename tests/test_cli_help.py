@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from closekit import cli, exporters, excelapp
+from closekit import cli, excelapp, exporters
 from closekit.closing import runner as closing
 from closekit.core import findings as fnd
 from closekit.core.plural import plural
@@ -128,7 +128,8 @@ def test_the_sample_close_prints_one_voucher_one_warning_one_open_item(tmp_path,
 
 
 def test_a_blocked_task_counts_the_other_errors_in_the_singular():
-    one = fnd.frame([fnd.finding("bad-setting", "Settings", f"problem {i}", severity=fnd.Severity.ERROR) for i in (1, 2)])
+    error = fnd.Severity.ERROR
+    one = fnd.frame([fnd.finding("bad-setting", "Settings", f"problem {i}", severity=error) for i in (1, 2)])
     assert close_pipeline._reason(one).endswith("(and 1 more error)")
 
 
