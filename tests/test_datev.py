@@ -379,7 +379,7 @@ def test_vouchers_that_cannot_be_booked_are_refused():
         ("accrual", "ACR-1", 3, "1000", "", "", "0", ""),
     ]
     export = datev_export.write(adjustments(lonely), context())
-    assert export.findings.empty and any("of 0.00 are not written" in n for n in export.notes)
+    assert export.findings.empty and any("1 line of 0.00 is not written" in n for n in export.notes)
     two_dates = adjustments(limit_rows())
     two_dates.loc[1, "date"] = pd.Timestamp("2026-10-30")
     found = datev_export.write(two_dates, context()).findings

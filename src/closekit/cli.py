@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
+import shlex
 import sys
 import tempfile
 import traceback
@@ -18,43 +20,103 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperCommand
 
-from closekit import api, progress
+from closekit import api, exporters, progress
 from closekit.closing import runner as closing
-from closekit.core import money
+from closekit.core import cell_text, money
+from closekit.core.plural import plural
 from closekit.core.version import VERSION
 from closekit.errors import CloseKitError, UsageError
+from closekit.review import period_status, signoffs
 from closekit.samples import company as sample
 from closekit.samples import group as sample_group
+from closekit.sources import importers
 from closekit.workbook import outputs, template
 
+
+class Command(TyperCommand):
+    """A command's help as people know it from other tools: ``Usage: closekit close [OPTIONS]
+    WORKBOOK``, each argument by its metavar (no ``{workbook}``, no ``<path>`` after it)."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(_argument_name(param) if param.required else f"[{_argument_name(param)}]")
+        return pieces
+
+    def format_options(self, ctx, formatter) -> None:
+        params = self.get_params(ctx)
+        arguments = [(_argument_name(p), p.help or "") for p in params if p.param_type_name == "argument"]
+        options = [r for p in params if p.param_type_name == "option" and (r := p.get_help_record(ctx))]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(param) -> str:
+    return param.metavar or param.name.upper() + ("..." if param.nargs != 1 else "")
+
+
+HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     name="closekit",
-    help="Run the general-ledger period-end close from a close workbook.",
+    help="Run the general-ledger period-end close from a close workbook.\n\n"
+    "Each command reads the close workbook (.xlsx or .xlsm) and the ledger exports its Sources sheet "
+    "names. Run closekit COMMAND -h for a command's options.\n\n"
+    "\b\nExit status (every command):\n"
+    "  0  done (warnings allowed)\n"
+    "  1  findings of severity Error (see the Findings sheet)\n"
+    "  2  bad usage, or input that could not be read at all\n"
+    "  3  an internal error: a bug in closekit (CLOSEKIT_DEBUG=1 shows it)",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+command = functools.partial(app.command, cls=Command)
+# markup off: paths, journal names and messages come from the user's files and print as they are
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 _SEVERITY_STYLE = {"Error": "bold red", "Warning": "yellow", "Info": "cyan"}
 
+#: The values the help lists, from the registries the commands use (never a copy typed here).
+SOURCE_FORMATS = ", ".join(importers.FORMATS)
+EXPORT_FORMATS = ", ".join(exporters.available())
+CLOSE_STEPS = ", ".join(closing.AVAILABLE)
+ON_REQUEST_STEPS = ", ".join(closing.ON_REQUEST[:-1]) + " and " + closing.ON_REQUEST[-1]
+PERIOD_STATUSES = ", ".join(period_status.CLI_NAMES)
+SIGNOFF_ROLES = " or ".join(signoffs.ROLES)
 
 SourceOption = Annotated[
-    list[Path] | None, typer.Option("--source", help="Add a ledger export (Kind ledger); repeatable.")
+    list[Path] | None,
+    typer.Option("--source", metavar="FILE", help="Add a posted-ledger export (Kind ledger); repeatable."),
 ]
 JournalOption = Annotated[
-    list[Path] | None, typer.Option("--journal", help="Add a journal to be posted (Kind journal); repeatable.")
+    list[Path] | None,
+    typer.Option("--journal", metavar="FILE", help="Add a journal still to be posted (Kind journal); repeatable."),
 ]
-FormatOption = Annotated[str | None, typer.Option("--format", help="Format of the files named here (default auto).")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help=f"Layout of the files named with --source and --journal: {SOURCE_FORMATS} (default auto: "
+        "recognised by their header).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Write nothing into the workbook.")]
-WorkbookArgument = Annotated[Path, typer.Argument(help="The close workbook (.xlsx or .xlsm).")]
+WorkbookArgument = Annotated[
+    Path, typer.Argument(metavar="WORKBOOK", help="The close workbook (.xlsx or .xlsm).", show_default=False)
+]
 
 
 def _version(value: bool) -> None:
@@ -72,9 +134,11 @@ def main_options(
     """closekit: import ERP exports, validate posting, close the period."""
 
 
-@app.command()
+@command()
 def new(
-    workbook: Annotated[Path, typer.Argument(help="The file to create: .xlsx (.xlsm with --classic).")],
+    workbook: Annotated[
+        Path, typer.Argument(metavar="WORKBOOK", help="The file to create: .xlsx (.xlsm with --classic).")
+    ],
     with_sample: Annotated[
         bool, typer.Option("--sample", help="Fill it with the sample company and write its journal files beside it.")
     ] = False,
@@ -92,7 +156,22 @@ def new(
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
-    """Create a close workbook (with --sample: the bundled sample company; --lite or --classic: ready for Excel)."""
+    """Create a close workbook.
+
+    Writes WORKBOOK from closekit's template: the input sheets (Settings, Sources, Accounts,
+    Dimensions, Rates, Periods, AllocationRules, Checklist, Consolidation, LedgerImport,
+    JournalImport) with their headers and drop-downs, the Close sheet, the Dashboard and Help. It
+    reads nothing, and never replaces an existing file unless --force is given. With --sample the
+    workbook holds the sample company and its two journal files are written beside it (for
+    close.xlsx also the sample group's workbooks); with --lite or --classic it is ready for Excel
+    with xlwings. It prints the commands to run next.
+
+    \b
+    Exit status:
+      0  created
+      2  bad usage, or the file exists (without --force)
+      3  an internal error (a bug in closekit)
+    """
     if lite and classic:
         raise UsageError("Choose one of --lite and --classic: a workbook is for xlwings Lite or the classic add-in.")
     if with_sample and (lite or classic):
@@ -130,15 +209,38 @@ def new(
             else "."
         )
     )
+    group = None
     if with_sample and path.name == "close.xlsx":  # the group's Consolidation sheet names close.xlsx
         group = sample_group.write(path.parent, force=force)
         out.print(
-            f"Created {group} ({sample_group.GROUP}) and {sample_group.US_WORKBOOK} ({sample_group.US}) beside it: "
-            f"close the group with closekit close {group.name} --steps consolidation."
+            f"Created {group} ({sample_group.GROUP}) and {sample_group.US_WORKBOOK} ({sample_group.US}) beside it."
         )
+    _print_next_steps(workbook, with_sample=with_sample, group=workbook.with_name(group.name) if group else None)
 
 
-@app.command()
+def _print_next_steps(workbook: Path, *, with_sample: bool, group: Path | None) -> None:
+    """What to do after ``closekit new``: the commands to run next, with the file name as it was given."""
+    name = shlex.quote(str(workbook))
+    commands = [
+        (f"closekit validate {name}", "check the ledger against the workbook"),
+        (f"closekit close {name}", "run the period's close"),
+    ]
+    if group is not None:
+        commands.append((f"closekit close {shlex.quote(str(group))} --steps consolidation", "close the group"))
+    if with_sample:
+        out.print(f"Next, close the sample's period {sample.PERIOD}:")
+    else:
+        out.print(
+            f"Next: fill in {workbook.name}: Settings (Company, AccountingCurrency, Period), Accounts and "
+            "Periods, and name your ERP's general-ledger export in Sources (or paste it into LedgerImport); "
+            "then run:"
+        )
+    width = max(len(c) for c, _ in commands)
+    for line, what in commands:
+        out.print(f"  {line:<{width}}   {what}")
+
+
+@command()
 def validate(
     workbook: WorkbookArgument,
     source: SourceOption = None,
@@ -147,7 +249,21 @@ def validate(
     as_json: JsonOption = False,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Check the ledger and journals against the workbook; write Findings and a RunLog row."""
+    """Check the ledger and journals against the workbook.
+
+    Reads the workbook's input sheets, the files its Sources sheet names, those given with --source
+    and --journal, and the exports pasted into LedgerImport and JournalImport; checks every line
+    (dates, amounts, accounts, dimensions, open periods, balanced vouchers). Prints the findings and
+    a summary; writes the Findings sheet and appends a RunLog row (nothing with --dry-run). Input
+    sheets are never changed.
+
+    \b
+    Exit status:
+      0  no Error findings (warnings allowed)
+      1  findings of severity Error
+      2  bad usage, or input that could not be read at all
+      3  an internal error (a bug in closekit)
+    """
     with contextlib.nullcontext() if dry_run else api.locked(workbook):
         result = api.validate(workbook, sources=source or [], journals=journal or [], format=format)
         written = [] if dry_run else api.write_validation(result, command=_command_line())
@@ -159,14 +275,20 @@ def validate(
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
-@app.command("close")
+@command("close")
 def close_command(
     workbook: WorkbookArgument,
     steps: Annotated[
-        str | None, typer.Option("--steps", help="Comma list of steps to run (always in the close's order).")
+        str | None,
+        typer.Option(
+            "--steps",
+            metavar="STEP,...",
+            help=f"Comma list of steps to run, always in the close's order: {CLOSE_STEPS}. Default: all "
+            f"but {ON_REQUEST_STEPS}, which run only when named.",
+        ),
     ] = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="Close this period instead of Settings Period.")
+        str | None, typer.Option("--period", metavar="PERIOD", help="Close this period instead of Settings Period.")
     ] = None,
     by_dimensions: Annotated[
         bool, typer.Option("--by-dimensions", help="Trial balance per account and dimension values.")
@@ -177,7 +299,25 @@ def close_command(
     as_json: JsonOption = False,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Run the period's close and write Adjustments, Settlements, TrialBalance, statements, Findings."""
+    """Run the period's close.
+
+    Reads what validate reads, checks it, then runs the close's steps for Settings Period (or
+    --period): settlement, revaluation and allocation vouchers, trial balance, statements, flux;
+    consolidation of the subsidiaries' workbooks, year-end and period-hold when named with --steps.
+    Writes Adjustments, Settlements, OpenItems, TrialBalance, BalanceSheet, IncomeStatement,
+    GeneralJournal, Flux, Findings and a RunLog row, ticks the Checklist and fills the Dashboard
+    (with consolidation: ConsolidatedTrialBalance, GroupBalanceSheet, GroupIncomeStatement; with
+    year-end: OpeningBalances). Input sheets are never changed; the outputs are replaced in one
+    atomic write; --dry-run writes nothing.
+
+    \b
+    Exit status:
+      0  done (warnings allowed)
+      1  findings of severity Error (outputs still written where they mean
+         something; the period is never put on hold over errors)
+      2  bad usage, or input that could not be read at all
+      3  an internal error (a bug in closekit)
+    """
     chosen = [s.strip() for s in steps.split(",") if s.strip()] if steps else None
     with contextlib.nullcontext() if dry_run else api.locked(workbook), progress.bar(not as_json) as shown:
         result = api.close(
@@ -215,7 +355,7 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
             debit = int(group["amount_accounting"].clip(lower=0).sum())
             verb = "posted" if set(group["voucher"]) <= posted_vouchers else "computed, NOT posted (period not open)"
             out.print(
-                f"{journal}: {group['voucher'].nunique()} vouchers, {len(group)} lines, "
+                f"{journal}: {plural(group['voucher'].nunique(), 'voucher')}, {plural(len(group), 'line')}, "
                 f"{money.display(debit, ccy)} {ccy} {verb}."
             )
     elif any(s in run.steps for s in ("revaluation", "allocation")):
@@ -224,8 +364,8 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
     if settled is not None:
         open_items = run.tables.get("open_items")
         out.print(
-            f"settlement: {settled['SettlementId'].nunique() if len(settled) else 0} settlements, "
-            f"{0 if open_items is None else len(open_items)} open items."
+            f"settlement: {plural(settled['SettlementId'].nunique() if len(settled) else 0, 'settlement')}, "
+            f"{plural(0 if open_items is None else len(open_items), 'open item')}."
         )
     table = run.tables.get("consolidated_trial_balance")
     if table is not None:
@@ -237,13 +377,13 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
         cta_rows = kept["Kind"].isin(["CTA", "NCI"]) & kept["Account"].isin(cta_accounts)
         cta = int(kept.loc[cta_rows, "AmountGroup"].sum())
         out.print(
-            f"consolidation: {companies} companies, {len(table)} lines in {ccy}; intercompany "
-            f"{money.display(eliminated, ccy)} eliminated; translation adjustment (CTA) "
+            f"consolidation: {plural(companies, 'company', 'companies')}, {plural(len(table), 'line')} in {ccy}; "
+            f"intercompany {money.display(eliminated, ccy)} eliminated; translation adjustment (CTA) "
             f"{'credit' if cta < 0 else 'debit'} {money.display(abs(cta), ccy)}; the group balances."
         )
     opening = run.tables.get("opening_balances")
     if opening is not None:
-        out.print(f"year-end: {len(opening)} opening balances for the next fiscal year (OpeningBalances).")
+        out.print(f"year-end: {plural(len(opening), 'opening balance')} for the next fiscal year (OpeningBalances).")
     hold = result.outcomes.get("period-hold")
     if hold is not None:
         change = result.hold
@@ -257,31 +397,65 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
         out.print("export: the upload journal is its own command: closekit export WORKBOOK --format F --out FILE.")
 
 
-@app.command("export")
+@command("export")
 def export_command(
-    workbook: Annotated[Path, typer.Argument(help="The close workbook whose Adjustments to export.")],
-    out_path: Annotated[Path, typer.Option("--out", help="The upload file to write (split files get -1, -2...).")],
-    format: Annotated[str | None, typer.Option("--format", help="ERP layout (default Settings ExportFormat).")] = None,
+    workbook: Annotated[
+        Path, typer.Argument(metavar="WORKBOOK", help="The close workbook whose Adjustments to export.")
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out", metavar="FILE", help="The upload file to write (split files get -1, -2, ... before the suffix)."
+        ),
+    ],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help=f"The ERP's import layout: {EXPORT_FORMATS} (default Settings ExportFormat, else generic).",
+        ),
+    ] = None,
 ) -> None:
-    """Write the Adjustments as an upload-ready journal in an ERP's own import layout."""
+    """Write the Adjustments as an ERP's upload file.
+
+    Reads the Adjustments sheet the last close wrote and the workbook's Settings, and writes FILE in
+    the import layout of the ERP (FILE-1, FILE-2, ... when the ERP limits the lines of a file; each
+    file written beside its target and swapped in when complete). An upload the ERP would refuse
+    (an Error finding: a voucher too long, a text over the ERP's limit) is not written. The
+    workbook is not changed.
+
+    \b
+    Exit status:
+      0  written (warnings allowed)
+      1  findings of severity Error: nothing written
+      2  bad usage, no Adjustments sheet, or input that could not be read
+      3  an internal error (a bug in closekit)
+    """
     result = api.export(workbook, format=format)
     _print_findings(result.findings)
     for note in result.export.notes:
         out.print(note)
     written = api.write_export(result, out_path)
     if written:
-        out.print(f"Wrote {result.lines} lines in the {result.format} layout: {', '.join(map(str, written))}.")
+        out.print(
+            f"Wrote {plural(result.lines, 'line')} in the {result.format} layout: {', '.join(map(str, written))}."
+        )
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
-@app.command("period")
+@command("period")
 def period_command(
     targets: Annotated[
-        list[str], typer.Argument(help="WORKBOOK PERIOD, or with --all: WORKBOOK... PERIOD (the period comes last).")
+        list[str],
+        typer.Argument(
+            metavar="WORKBOOK... PERIOD",
+            help="WORKBOOK PERIOD, or with --all: WORKBOOK... PERIOD (the period comes last).",
+        ),
     ],
-    status: Annotated[str, typer.Option("--status", help="open, on-hold or permanently-closed.")],
+    status: Annotated[str, typer.Option("--status", metavar="STATUS", help=f"The new status: {PERIOD_STATUSES}.")],
     all_workbooks: Annotated[
         bool, typer.Option("--all", help="Change the period in every workbook named (one per company).")
     ] = False,
@@ -291,13 +465,23 @@ def period_command(
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Set a period's status: Open <-> On hold; Permanently closed (with confirmation) is never reopened."""
-    from closekit.review import period_status
+    """Set a period's status in the Periods sheet.
 
+    Open and On hold go both ways; Permanently closed (asked for confirmation, or --yes) is never
+    reopened. Reads the workbook's Periods sheet and writes the period's Status there, with a
+    RunLog row (nothing with --dry-run). With --all, the same period in each workbook named (a
+    group's companies); a workbook that refuses leaves the others changed.
+
+    \b
+    Exit status:
+      0  changed, or already in that status
+      2  bad usage, or a change refused (the reason is printed)
+      3  an internal error (a bug in closekit)
+    """
     if len(targets) < 2 or (len(targets) > 2 and not all_workbooks):
         raise UsageError(
             "closekit period takes WORKBOOK PERIOD --status S, or --all WORKBOOK... PERIOD --status S for many "
-            f"workbooks (got {len(targets)} arguments: {' '.join(targets)})."
+            f"workbooks (got {plural(len(targets), 'argument')}: {' '.join(targets)})."
         )
     try:
         new = period_status.CLI_NAMES.get(status.strip().lower()) or period_status.parse_status(status)
@@ -322,104 +506,142 @@ def period_command(
     raise typer.Exit(EXIT_BAD_INPUT if any(c.refused for c in changes) else EXIT_OK)
 
 
+_OUTCOME_STYLE = {"changed": "green", "unchanged": "", "refused": "bold red"}
+
+
 def _print_period_changes(changes, *, dry_run: bool) -> None:
     if len(changes) == 1 and changes[0].refused:
         change = changes[0]
-        err.print(
-            f"closekit: {change.workbook}: period {change.period} was not changed: {change.reason}.", markup=False
-        )
+        err.print(f"closekit: {change.workbook}: period {change.period} was not changed: {change.reason}.")
         return
-    table = Table(header_style="bold", title=f"Period status{' (dry run: nothing written)' if dry_run else ''}")
-    for column in ("Workbook", "Company", "Period", "Old", "New", "Result"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for change in changes:
-        result = {"changed": "[green]changed[/]", "unchanged": "unchanged", "refused": "[bold red]refused[/]"}[
-            change.outcome
-        ]
-        detail = f": {escape(change.reason)}" if change.reason else ""
-        table.add_row(
-            escape(change.workbook),
-            escape(change.company),
-            escape(change.period),
-            change.old or "?",
-            change.new,
-            result + detail,
-        )
-    out.print(table)
-
-
-@app.command("signoff")
-def signoff_command(
-    workbook: WorkbookArgument,
-    task: Annotated[str, typer.Argument(help="The Checklist task, as its Task cell reads.")],
-    role: Annotated[str, typer.Option("--as", help="preparer or reviewer.")],
-    name: Annotated[str | None, typer.Option("--name", help="Who signs (default: the user logged in).")] = None,
-) -> None:
-    """Sign a Checklist task's figures as preparer or reviewer (a later change suspends the sign-off)."""
-    done = api.signoff(workbook, task, role.strip().lower(), name=name, command=_command_line())
-    out.print(
-        f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}.", markup=False
+        result = Text(change.outcome, style=_OUTCOME_STYLE[change.outcome])
+        if change.reason:
+            result.append(f": {change.reason}")
+        rows.append([change.workbook, change.company, change.period, change.old or "?", change.new, result])
+    _print_table(
+        ["Workbook", "Company", "Period", "Old", "New", "Result"],
+        rows,
+        title=f"Period status{' (dry run: nothing written)' if dry_run else ''}",
     )
 
 
-@app.command("verify-log")
+@command("signoff")
+def signoff_command(
+    workbook: WorkbookArgument,
+    task: Annotated[str, typer.Argument(metavar="TASK", help="The Checklist task, as its Task cell reads.")],
+    role: Annotated[str, typer.Option("--as", metavar="ROLE", help=f"Sign as the {SIGNOFF_ROLES}.")],
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="Who signs (default: the user logged in).")
+    ] = None,
+) -> None:
+    """Sign a Checklist task's figures as preparer or reviewer.
+
+    Reads the Checklist and the figures of the task's step (the hash of what the last close wrote),
+    and writes the signer, the time and the figures' hash into the task's row, with a RunLog row. A
+    later change to those figures suspends the sign-off (Status Sign-off suspended); preparer and
+    reviewer must be two people.
+
+    \b
+    Exit status:
+      0  signed
+      2  bad usage, an unknown task, or a sign-off refused (the reason is printed)
+      3  an internal error (a bug in closekit)
+    """
+    done = api.signoff(workbook, task, role.strip().lower(), name=name, command=_command_line())
+    out.print(f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}.")
+
+
+@command("verify-log")
 def verify_log(workbook: WorkbookArgument) -> None:
-    """Check the RunLog's hash chain: exit 0 when intact, 1 naming the first broken row."""
+    """Check the RunLog's hash chain.
+
+    Reads the workbook's RunLog sheet, where each row carries the hash of the row before it, and
+    recomputes the chain; writes nothing. A row edited, inserted or deleted by hand breaks it.
+
+    \b
+    Exit status:
+      0  the chain is intact
+      1  the chain is broken (the first broken row is named)
+      2  the workbook or its RunLog could not be read
+      3  an internal error (a bug in closekit)
+    """
     io = api.open_workbook(workbook)
     check = outputs.verify_runlog(outputs.read_runlog(io), io.where)
-    (out if check.ok else err).print(check.message[:1].upper() + check.message[1:], markup=False)
+    (out if check.ok else err).print(check.message[:1].upper() + check.message[1:])
     raise typer.Exit(EXIT_OK if check.ok else EXIT_ERRORS)
 
 
-_STATUS_COLUMNS = (
-    *("Company", "Period", "Status", "Tasks done", "Past due", "Due today", "Blocked", "Errors", "Last run (UTC)"),
-)
+_STATUS_COLUMNS = ["Company", "Period", "Status", "Tasks done", "Past due", "Due today", "Blocked", "Errors"]
+_STATUS_COLUMNS.append("Last run (UTC)")
 
 
-@app.command("status")
+@command("status")
 def status_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="Close workbooks; a group workbook brings its subsidiaries.")],
+    workbooks: Annotated[
+        list[Path],
+        typer.Argument(metavar="WORKBOOK...", help="Close workbooks; a group workbook brings its subsidiaries."),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Show each company's close at a glance: period status, checklist, past-due tasks, last run.
 
     Reads the workbooks without closing or writing them. A group workbook's Consolidation sheet
-    adds its subsidiaries' workbooks. Exit 0 when every workbook was read, 2 when one could not be.
+    adds its subsidiaries' workbooks; a workbook met twice is shown once.
+
+    Exit status: 0 every workbook was read; 2 one could not be read (its row says why).
     """
     rows = api.status(list(workbooks), dt.date.today())
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
-    else:
-        table = Table(header_style="bold")
-        for column in _STATUS_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for r in rows:
-            if r.problem:
-                table.add_row(escape(r.company or r.workbook), "", f"[bold red]cannot be read[/]: {escape(r.problem)}")
-                continue
-            table.add_row(
-                escape(r.company),
-                escape(r.period),
-                escape(r.period_status),
+        raise typer.Exit(EXIT_BAD_INPUT if any(r.problem for r in rows) else EXIT_OK)
+    red = "bold red"
+    table = []
+    for r in rows:
+        if r.problem:
+            table.append([r.company or r.workbook, "", Text(f"cannot be read: {r.problem}", style=red)] + [""] * 6)
+            continue
+        last = Text(f"{r.last_run} {r.last_command}".strip() or "never")
+        if r.log == "broken":
+            last.append(" (RunLog broken)", style=red)
+        errors = "" if r.errors is None else Text(str(r.errors), style=red if r.errors else "")
+        table.append(
+            [
+                r.company,
+                r.period,
+                r.period_status,
                 f"{r.done}/{r.tasks}",
-                f"[bold red]{r.past_due}[/]" if r.past_due else "0",
+                Text(str(r.past_due), style=red if r.past_due else ""),
                 str(r.due_today),
                 str(r.blocked),
-                "" if r.errors is None else (f"[bold red]{r.errors}[/]" if r.errors else "0"),
-                escape(f"{r.last_run} {r.last_command}".strip() or "never")
-                + ("" if r.log != "broken" else " [bold red](RunLog broken)[/]"),
-            )
-        out.print(table)
+                errors,
+                last,
+            ]
+        )
+    _print_table(_STATUS_COLUMNS, table, title="Close status")
     raise typer.Exit(EXIT_BAD_INPUT if any(r.problem for r in rows) else EXIT_OK)
 
 
-@app.command()
+@command()
 def demo(
     folder: Annotated[
-        Path | None, typer.Option("--dir", help="Where to put the sample (default: a new temporary folder).")
+        Path | None,
+        typer.Option("--dir", metavar="DIR", help="Where to put the sample (default: a new temporary folder)."),
     ] = None,
 ) -> None:
-    """The bundled sample close, end to end: create the sample workbook and close October."""
+    """The bundled sample close, end to end.
+
+    Writes the sample company's workbook and journal files into DIR (replacing those of an earlier
+    demo), closes October 2026 and prints what was posted; then writes the sample group's
+    workbooks beside them and closes the group (consolidation). Reads nothing else.
+
+    \b
+    Exit status:
+      0  both closes done (warnings allowed)
+      1  findings of severity Error in either close
+      3  an internal error (a bug in closekit)
+    """
     folder = folder or Path(tempfile.mkdtemp(prefix="closekit-demo-"))
     workbook = folder / "close.xlsx"
     sample.write(workbook, force=True)
@@ -433,7 +655,7 @@ def demo(
     credit = int(-lines["amount_accounting"].clip(upper=0).sum())
     ccy = result.validation.book.accounting_currency or "EUR"
     out.print(
-        f"{lines['voucher'].nunique()} vouchers on {lines['account'].nunique()} accounts; "
+        f"{plural(lines['voucher'].nunique(), 'voucher')} on {plural(lines['account'].nunique(), 'account')}; "
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     _print_close(result)
@@ -452,28 +674,51 @@ def demo(
     raise typer.Exit(EXIT_OK if result.ok and group_result.ok else EXIT_ERRORS)
 
 
+FINDING_COLUMNS = ("Severity", "Code", "Where", "Row", "Column", "Voucher", "Message")
+#: Findings printed; the rest are in the Findings sheet and in --json.
+SHOWN_FINDINGS = 50
+
+
 def _print_findings(findings) -> None:
     if findings.empty:
         return
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("Severity", "Code", "Where", "Row", "Column", "Voucher", "Message"):
-        table.add_column(column, overflow="fold")
-    shown = findings.head(50)
+    shown = findings.head(SHOWN_FINDINGS)
+    rows = []
     for rec in shown.to_dict("records"):
-        style = _SEVERITY_STYLE.get(rec["Severity"], "")
         row = "" if rec["Row"] is None or rec["Row"] != rec["Row"] else str(rec["Row"])
-        table.add_row(
-            f"[{style}]{rec['Severity']}[/]",
-            rec["Code"],
-            rec["Where"],
-            row,
-            rec["Column"] or "",
-            rec["Voucher"] or "",
-            rec["Message"],
-        )
-    out.print(table)
+        severity = Text(str(rec["Severity"]), style=_SEVERITY_STYLE.get(rec["Severity"], ""))
+        rows.append([severity, rec["Code"], rec["Where"], row, rec["Column"], rec["Voucher"], rec["Message"]])
+    _print_table(FINDING_COLUMNS, rows)
     if len(findings) > len(shown):
-        out.print(f"... and {len(findings) - len(shown)} more (all of them are in the Findings sheet, or use --json).")
+        more = len(findings) - len(shown)
+        out.print(f"... and {more} more (all of them are in the Findings sheet, or use --json).")
+
+
+def _print_table(columns, rows, *, title: str | None = None) -> None:
+    """A table: drawn to the terminal's width on a terminal; piped or redirected (not a terminal),
+    one line per row with the cells separated by tabs, so that no cell is cut or folded to 80
+    columns and ``cut -f``, ``grep`` or a spreadsheet read it. Cells are shown as text, never as
+    markup, without control characters (a cell of an export cannot move the cursor)."""
+    cells = [[_shown(value) for value in row] for row in rows]
+    if not out.is_terminal:
+        if title:
+            out.file.write(title + "\n")
+        for line in [[Text(c) for c in columns], *cells]:
+            out.file.write("\t".join(" ".join(c.plain.split()) for c in line) + "\n")
+        out.file.flush()
+        return
+    table = Table(header_style="bold", title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for line in cells:
+        table.add_row(*line)
+    out.print(table)
+
+
+def _shown(value) -> Text:
+    if isinstance(value, Text):
+        return Text(cell_text.clean(value.plain), style=value.style, spans=value.spans)
+    return Text(cell_text.clean("" if value is None or value != value else str(value)))
 
 
 def _skipped(source) -> str:
@@ -481,29 +726,42 @@ def _skipped(source) -> str:
     if not source.rows_skipped:
         return ""
     reasons = ", ".join(f"{count} {reason}" for reason, count in source.skipped.items())
-    plural = "s" if source.rows_skipped != 1 else ""
-    return f"; {source.rows_skipped} row{plural} skipped by layout: {reasons}"
+    return f"; {plural(source.rows_skipped, 'row')} skipped by layout: {reasons}"
+
+
+_VERDICT = {"clean": "bold green", "warnings only": "yellow", "errors to fix": "bold red"}
 
 
 def _print_summary(result: api.ValidationResult, written: list[str], counts: dict[str, int] | None = None) -> None:
     counts = counts or result.counts
-    sources = ", ".join(f"{s.where} ({s.format}, {s.rows_read} rows{_skipped(s)})" for s in result.ledger.sources)
-    sources = sources or "none"
-    out.print(f"Read {result.lines} lines from {sources}.")
-    verdict = (
-        "[bold green]clean[/]"
-        if not counts["Error"] and not counts["Warning"]
-        else ("[yellow]warnings only[/]" if not counts["Error"] else "[bold red]errors to fix[/]")
+    sources = ", ".join(
+        f"{s.where} ({s.format}, {plural(s.rows_read, 'row')}{_skipped(s)})" for s in result.ledger.sources
     )
-    out.print(f"Findings: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} info: {verdict}.")
+    sources = sources or "none"
+    out.print(f"Read {plural(result.lines, 'line')} from {sources}.")
+    verdict = (
+        "clean"
+        if not counts["Error"] and not counts["Warning"]
+        else ("warnings only" if not counts["Error"] else "errors to fix")
+    )
+    line = Text(f"Findings: {severity_counts(counts)}: ")
+    line.append(verdict, style=_VERDICT[verdict])
+    out.print(line + ".")
     if written:
         out.print(f"Wrote {', '.join(written)} in {result.io.where}.")
         for name, target in getattr(result.io, "placed_beside", []):
             out.print(
                 f"The sheet {name!r} is yours, not closekit's: it was left as it is, and closekit's {name} "
-                f"went into {target!r} (a sheet-not-closekits warning in Findings).",
-                markup=False,
+                f"went into {target!r} (a sheet-not-closekits warning in Findings)."
             )
+
+
+def severity_counts(counts: dict[str, int]) -> str:
+    """``0 errors, 1 warning, 2 info``: the findings by severity, as the summary prints them."""
+    return (
+        f"{plural(counts['Error'], 'error')}, {plural(counts['Warning'], 'warning')}, "
+        f"{plural(counts['Info'], 'info', 'info')}"
+    )
 
 
 def _command_line() -> str:
@@ -513,7 +771,7 @@ def _command_line() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning closekit's errors into exit 2 with a clear message."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="closekit", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
     except CloseKitError as problem:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from closekit import api
+from closekit.core.plural import plural
 from closekit.errors import CloseKitError
 from closekit.sheetio.base import OutputSheet
 from closekit.sheetio.excel import ExcelBook, cell_value, link_findings
@@ -127,8 +128,8 @@ def _unique(names: list[str]) -> list[str]:
 
 def _summary(command: str, counts: dict[str, int]) -> str:
     return (
-        f"{command}: {counts['Error']} errors, {counts['Warning']} warnings, {counts['Info']} infos"
-        + (" (see Findings)" if counts["Error"] else "")
+        f"{command}: {plural(counts['Error'], 'error')}, {plural(counts['Warning'], 'warning')}, "
+        f"{plural(counts['Info'], 'info', 'info')}" + (" (see Findings)" if counts["Error"] else "")
     )
 
 

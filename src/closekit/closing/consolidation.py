@@ -73,6 +73,7 @@ from closekit.closing import statements as stm
 from closekit.closing import trial_balance as tbm
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
+from closekit.core.plural import plural
 from closekit.core.rates import Rates, convert
 from closekit.core.steps import CloseContext
 from closekit.workbook import schema
@@ -402,7 +403,8 @@ def _missing_rate(company: Company, rate_type: str, count: int, ctx: CloseContex
             if rate_type == "Average"
             else f"in force on {ctx.end:%Y-%m-%d}"
         )
-        + f": {count} line(s) of {company.name} ({company.where}) are not translated; the CTA line holds them",
+        + f": {plural(count, 'line')} of {company.name} ({company.where}) {'is' if count == 1 else 'are'} not "
+        + f"translated; the CTA line holds {'it' if count == 1 else 'them'}",
         column="Rate",
     )
 

@@ -19,6 +19,7 @@ import pandas as pd
 from closekit.closing import validation
 from closekit.core import findings as fnd
 from closekit.core import ledger, parsing
+from closekit.core.plural import plural
 from closekit.errors import InputError
 from closekit.sheetio.base import SheetIO
 from closekit.sources import importers, parquet, tables
@@ -284,7 +285,7 @@ def _restore_leading_zeros(lines: pd.DataFrame, book: CloseBook, where: str) -> 
     note = fnd.finding(
         "account-zeros-restored",
         where,
-        f"{len(matches)} line(s) had accounts without their leading zeros; read {shown}",
+        f"{plural(len(matches), 'line')} had accounts without their leading zeros; read {shown}",
         row=int(first.min()),
         column="",
     )

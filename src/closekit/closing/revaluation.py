@@ -46,6 +46,7 @@ import pandas as pd
 
 from closekit.core import findings as fnd
 from closekit.core import money
+from closekit.core.plural import plural
 from closekit.core.rates import convert
 from closekit.core.steps import CloseContext, StepResult, adjustment_frame
 
@@ -79,7 +80,8 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
             "missing-rate",
             "Rates",
             f"no {rate_type} rate from {currency} to {ctx.accounting_currency} (or back) in force on "
-            f"{ctx.end:%Y-%m-%d}; {len(keys)} revaluation key(s) in {currency} are not revalued",
+            f"{ctx.end:%Y-%m-%d}; {plural(len(keys), 'revaluation key')} in {currency} "
+            f"{'is' if len(keys) == 1 else 'are'} not revalued",
             column="Rate",
         )
         for currency, keys in balances[missing_rate].groupby("currency", sort=True)
@@ -98,7 +100,8 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
         fnd.finding(
             "bad-setting",
             "Settings",
-            f"the setting {offsets[side][0]} is empty; {count} key(s) with a revaluation {side} post nothing",
+            f"the setting {offsets[side][0]} is empty; {plural(count, 'key')} with a revaluation {side} "
+            f"post{'s' if count == 1 else ''} nothing",
             column="Value",
             fix=f"Add {offsets[side][0]} to Settings (an account of the Accounts sheet).",
         )

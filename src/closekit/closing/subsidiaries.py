@@ -32,6 +32,7 @@ from closekit.closing import consolidation
 from closekit.closing.runner import CloseRun
 from closekit.core import findings as fnd
 from closekit.core import money
+from closekit.core.plural import plural
 from closekit.core.steps import CloseContext
 from closekit.errors import CloseKitError
 from closekit.sheetio.base import SheetIO
@@ -132,7 +133,7 @@ def read(book: CloseBook, io: SheetIO, ctx: CloseContext, close_one: CloseOne) -
             problem(
                 "subsidiary-not-clean",
                 row,
-                f"{item.workbook} ({name}): its own close has {len(errors)} error(s), the first: "
+                f"{item.workbook} ({name}): its own close has {plural(len(errors), 'error')}, the first: "
                 f"{errors['Code'].iloc[0]}: {errors['Message'].iloc[0]}; it is consolidated as it stands",
             )
         run = result.run

@@ -47,6 +47,7 @@ import pandas as pd
 
 from closekit.core import findings as fnd
 from closekit.core import money
+from closekit.core.plural import plural
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, refuse, safe_text, unencodable
 from closekit.sources.importers.datev import kost_dimensions
 
@@ -171,7 +172,8 @@ def write(lines: pd.DataFrame, ctx: ExportContext) -> Export:
         notes.append(f"DATEV: the adjustments span {len(files)} fiscal years, one file each.")
     skipped = int((amount == 0).sum())
     if skipped:
-        notes.append(f"DATEV: {skipped} line(s) of 0.00 are not written (DATEV refuses an Umsatz of 0).")
+        verb = "is" if skipped == 1 else "are"
+        notes.append(f"DATEV: {plural(skipped, 'line')} of 0.00 {verb} not written (DATEV refuses an Umsatz of 0).")
     if ccy != "EUR":
         notes.append(f"DATEV: the bookings are in {ccy}; a DATEV client keeps its books in EUR.")
     return Export(files, ".csv", fnd.combine(found), notes)

@@ -62,6 +62,7 @@ import pandas as pd
 
 from closekit.core import cell_text, money
 from closekit.core import findings as fnd
+from closekit.core.plural import plural
 from closekit.core.version import VERSION
 from closekit.exporters.base import Export, ExportContext, Exporter, amount_text, refuse
 
@@ -199,7 +200,10 @@ def write(lines: pd.DataFrame, ctx: ExportContext) -> Export:
     body = ET.tostring(root, encoding="unicode", default_namespace=NAMESPACE)
     data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
     if removed:
-        notes.append(f"{removed} text(s) held characters XML 1.0 cannot hold (control characters); they were removed.")
+        it = "it was" if removed == 1 else "they were"
+        notes.append(
+            f"{plural(removed, 'text')} held characters XML 1.0 cannot hold (control characters); {it} removed."
+        )
     renamed = [f"{code} = {name}" for name, code in codes.items() if code != name]
     if renamed:
         notes.append(

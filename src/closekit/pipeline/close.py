@@ -11,6 +11,7 @@ import pandas as pd
 
 from closekit.closing import consolidation, subsidiaries
 from closekit.closing import runner as closing
+from closekit.core.plural import plural
 from closekit.errors import UsageError
 from closekit.pipeline import close_status, runlog
 from closekit.pipeline.results import CloseResult
@@ -102,7 +103,7 @@ def _reason(found: pd.DataFrame | None) -> str:
     if errors.empty:
         return ""
     first = errors.iloc[0]
-    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    more = f" (and {plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
     return f"{first['Code']}: {first['Message']}{more}"
 
 

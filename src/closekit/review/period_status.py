@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from closekit.core import parsing
 from closekit.core.periods import ON_HOLD, OPEN, PERMANENTLY_CLOSED
+from closekit.core.plural import plural
 from closekit.sheetio.base import a1
 from closekit.sources.tables import RawTable
 from closekit.workbook import schema
@@ -82,7 +83,7 @@ def plan(periods: RawTable | None, period: str, new: str, *, where: str, confirm
         return refused("the Periods sheet has no Status column in row 1")
     hits = [(row, item) for row, item in rows if item.period == period]
     if not hits:
-        detail = f" (the sheet has {len(problems)} invalid rows: run closekit validate)" if problems else ""
+        detail = f" (the sheet has {plural(len(problems), 'invalid row')}: run closekit validate)" if problems else ""
         return refused(f"period {period} is not in the Periods sheet{detail}")
     if len(hits) > 1:
         return refused(f"period {period} is listed twice in the Periods sheet (rows {hits[0][0]} and {hits[1][0]})")

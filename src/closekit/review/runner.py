@@ -22,6 +22,7 @@ from closekit.closing.runner import CloseRun
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
 from closekit.core.periods import ON_HOLD
+from closekit.core.plural import plural
 from closekit.review import period_status, signoffs
 from closekit.sheetio.base import SheetIO, a1, claim, marked
 from closekit.sources.tables import cell_text
@@ -199,7 +200,7 @@ def hold_period(
     if len(errors):
         first = errors.iloc[0]
         reason = (
-            f"not run: the close has {len(errors)} error{'s' if len(errors) > 1 else ''} (first: {first['Code']}: "
+            f"not run: the close has {plural(len(errors), 'error')} (first: {first['Code']}: "
             f"{first['Message']}), and a period is never put on hold over errors"
         )
         found = fnd.frame(
