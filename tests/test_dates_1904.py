@@ -175,7 +175,9 @@ def _with_flag(path: Path, flag: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("flag", ['date1904="True"', 'date1904=" 1"', 'date1904="&#49;"', 'date1904="1" r:date1904="0"'])
+@pytest.mark.parametrize(
+    "flag", ['date1904="True"', 'date1904=" 1"', 'date1904="&#49;"', 'date1904="1" r:date1904="0"']
+)
 def test_a_date_system_the_readers_take_differently_is_refused(tmp_path, flag):
     # python-calamine reads these as the 1900 system, openpyxl as 1904: dates four years apart
     ledger_xlsx(tmp_path / "ledger.xlsx")

@@ -277,7 +277,9 @@ class Package:
             return False
         name, value = flags[-1]
         if len(tags) > 1 or len(flags) > 1 or name != b"date1904" or value not in (b"1", b"true", b"0", b"false"):
-            shown = " and ".join(f"{k.decode('utf-8', 'replace')}={v.decode('utf-8', 'replace')[:20]!r}" for k, v in flags)
+            shown = " and ".join(
+                f"{k.decode('utf-8', 'replace')}={v.decode('utf-8', 'replace')[:20]!r}" for k, v in flags
+            )
             raise self.fail(
                 f"was not read: its workbook part sets the date system as {shown}, which the readers closekit "
                 f"uses take differently (one reads the dates of the 1900 system, the other of 1904: four years "
