@@ -218,6 +218,7 @@ def import_table(
         date_format=date_format or mapped.date_format,
         decimal=decimal,
         delimiter=table.meta.get("delimiter"),
+        date1904=bool(table.meta.get("date1904")),
     )
     if book.account_map:  # accounts named differently in the export (AccountMap sheet)
         lines["account"] = lines["account"].replace(book.account_map)

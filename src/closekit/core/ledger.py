@@ -174,8 +174,10 @@ def canonical_lines(
     date_format: str | None = None,
     decimal: str | None = None,
     delimiter: str | None = None,
+    date1904: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse a mapped table into canonical lines and the findings of its cells."""
+    """Parse a mapped table into canonical lines and the findings of its cells; ``date1904``: the
+    source is a workbook of the 1904 date system (its serial numbers count from 1904-01-01)."""
     raw = mapped.frame.reset_index(drop=True)
     n = len(raw)
     found: list[pd.DataFrame] = [mapped.findings]
@@ -317,7 +319,7 @@ def canonical_lines(
     need = ~given & ~same & known & out["amount"].notna().to_numpy()
 
     dates, date_bad, _ = (
-        parsing.parse_dates(raw["date"], date_format)
+        parsing.parse_dates(raw["date"], date_format, date1904=date1904)
         if "date" in raw
         else (pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]"), pd.Series(False, index=out.index), None)
     )
@@ -362,7 +364,7 @@ def canonical_lines(
     else:
         out["posted"] = pd.NA
     if "document_date" in raw:
-        doc, doc_bad, _ = parsing.parse_dates(raw["document_date"], date_format)
+        doc, doc_bad, _ = parsing.parse_dates(raw["document_date"], date_format, date1904=date1904)
         bad(
             "bad-date",
             doc_bad,

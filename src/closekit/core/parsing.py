@@ -369,8 +369,12 @@ _DETECT_ORDER = [
 ]
 _TIME_SUFFIX = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Day 0 of a workbook in the 1904 date system (``<workbookPr date1904="1"/>``, old Mac Excel):
+#: its serial numbers are 1,462 days less than the same day's in the 1900 system.
+_EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")
 _FIRST_DAY, _LAST_DAY = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
 _LAST_SERIAL = (_LAST_DAY - _EXCEL_EPOCH).days  # serial numbers beyond are bad dates too
+_LAST_SERIAL_1904 = (_LAST_DAY - _EXCEL_EPOCH_1904).days
 
 
 def normalise_date_format(name: str) -> str | None:
@@ -379,12 +383,16 @@ def normalise_date_format(name: str) -> str | None:
     return key if key in DATE_FORMATS else None
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series, str | None]:
+def parse_dates(
+    values: pd.Series, date_format: str | None = None, *, date1904: bool = False
+) -> tuple[pd.Series, pd.Series, str | None]:
     """Parse a date column; return (dates as datetime64 at midnight, bad mask, format used).
 
-    Date cells (from XLSX) are taken as they are; numbers in an XLSX column are Excel serial days;
+    Date cells (from XLSX) are taken as they are; numbers in an XLSX column are Excel serial days,
+    counted from 1904-01-01 when ``date1904`` (the workbook's date system), else from 1899-12-30;
     texts are read with ``date_format`` when given, else with the format that reads the most cells.
-    A time of day after the date is ignored.
+    A time of day after the date is ignored. A serial or date the ledger cannot hold (before
+    1677-09-22, after 2262-04-11, not a whole day's number) is bad, like an unreadable text.
     """
     index = values.index
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
@@ -397,7 +405,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     if whole is not None:  # date cells only (an XLSX date column): converted at once
         return whole, pd.Series(False, index=index), date_format
     if is_object:
-        typed = values.map(_date_cell, na_action="ignore")
+        typed = values.map(_date_cell_1904 if date1904 else _date_cell, na_action="ignore")
         got = mask(typed.map(lambda v: isinstance(v, pd.Timestamp), na_action="ignore"))
         if got.any():
             result[got] = pd.to_datetime(typed[got].tolist()).normalize()
@@ -474,6 +482,13 @@ def _date_cell(value: object) -> object:
     if isinstance(value, float | int) and not isinstance(value, bool) and 1 <= value < _LAST_SERIAL:
         return _EXCEL_EPOCH + pd.Timedelta(days=int(value))
     return value
+
+
+def _date_cell_1904(value: object) -> object:
+    """:func:`_date_cell` in a workbook of the 1904 date system: serial 0 is 1904-01-01."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return _EXCEL_EPOCH_1904 + pd.Timedelta(days=int(value)) if 0 <= value < _LAST_SERIAL_1904 else value
+    return _date_cell(value)
 
 
 def _detect_format(texts: pd.Series, counts=None) -> str:

@@ -105,8 +105,19 @@ class ExcelBook:
             if not any(any(tables.is_filled(c) for c in row) for row in cells):
                 self._cache[sheet.name] = tables.empty_table(sheet.name)
             else:
-                self._cache[sheet.name] = tables.from_rows(sheet.name, cells)
+                meta = {"date1904": True} if self.date1904() else {}
+                self._cache[sheet.name] = tables.from_rows(sheet.name, cells, **meta)
         return self._cache[sheet.name]
+
+    def date1904(self) -> bool:
+        """Whether the workbook uses the 1904 date system (Excel's ``Workbook.Date1904``, through
+        the classic add-in's COM object); False where the client does not say (xlwings Lite)."""
+        if not hasattr(self, "_date1904"):
+            try:
+                self._date1904 = getattr(self.book.api, "Date1904", False) is True  # type: ignore[attr-defined]
+            except Exception:  # no .api (xlwings Lite, Server), or Excel refuses the call
+                self._date1904 = False
+        return self._date1904
 
     @staticmethod
     def cells(sheet) -> list[list[object]]:

@@ -209,7 +209,8 @@ class FileWorkbook:
             if not any(any(tables.is_filled(c) for c in row) for row in cells):
                 self._cache[actual] = tables.empty_table(actual)
             else:
-                self._cache[actual] = tables.with_sheet_findings(tables.from_rows(actual, cells), self._book, actual)
+                table = tables.from_rows(actual, cells, **self._book.meta)
+                self._cache[actual] = tables.with_sheet_findings(table, self._book, actual)
         return self._cache[actual]
 
     def folder(self) -> Path:

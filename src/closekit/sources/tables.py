@@ -549,7 +549,7 @@ def read_xlsx(source: object, where: str, sheet: str | None = None) -> RawTable:
             raise InputError(f"{where} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
         name = match[0]
     cells = book.read(name)
-    table = from_rows(f"{where}" if sheet is None and len(names) == 1 else f"{where} [{name}]", cells)
+    table = from_rows(f"{where}" if sheet is None and len(names) == 1 else f"{where} [{name}]", cells, **book.meta)
     return with_sheet_findings(table, book, name)
 
 
@@ -558,6 +558,14 @@ class _Book:
     sheet_names: list[str]
     read: object
     scans: dict[str, xlsx_scan.SheetScan] = field(default_factory=dict)
+    #: The workbook counts serial numbers from 1904 (:attr:`closekit.sources.xlsx_scan.Package.date1904`).
+    date1904: bool = False
+
+    @property
+    def meta(self) -> dict:
+        """What a raw table of this workbook carries in its ``meta``: ``date1904`` when set (the
+        date parser reads a serial number in a General cell with it)."""
+        return {"date1904": True} if self.date1904 else {}
 
 
 def open_workbook(source: object, where: str) -> _Book:
@@ -604,12 +612,23 @@ def open_workbook(source: object, where: str) -> _Book:
             f"damaged or not really .xlsx. Open and save it in Excel, or export again."
         ) from None
 
+    fallback: list = []
+
     def cells_of(name: str) -> list[list[object]]:
         try:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except BaseException as exc:  # calamine's errors, and a Rust panic (pyo3's PanicException)
             if not _reportable(exc):
                 raise
+            # calamine panics on a whole sheet for one cell it cannot convert (a date cell holding
+            # -1e308: "TimeDelta::milliseconds out of bounds"). openpyxl reads the sheet, so that the
+            # cell becomes a finding on its row and column instead; only this sheet pays for it.
+            try:
+                if not fallback:
+                    fallback.append(_openpyxl_cells(source, where, package))
+                return fallback[0](name)
+            except InputError:
+                pass
             raise InputError(f"{where}: sheet {name!r} cannot be read ({_short(exc)}).") from None
 
     return _guarded(list(book.sheet_names), cells_of, package, where)
@@ -623,7 +642,7 @@ def _reportable(exc: BaseException) -> bool:
 
 
 def _guarded(names: list[str], cells_of, package: xlsx_scan.Package, where: str) -> _Book:
-    book = _Book(names, None)
+    book = _Book(names, None, date1904=package.date1904)
 
     def read(name: str) -> list[list[object]]:
         scan = package.scan(name)
@@ -727,6 +746,13 @@ def _spans(numbers: list[int], most: int = 10) -> str:
 
 
 def _open_openpyxl(source: object, where: str, package: xlsx_scan.Package) -> _Book:
+    cells_of = _openpyxl_cells(source, where, package)
+    return _guarded(list(cells_of.sheet_names), cells_of, package, where)
+
+
+def _openpyxl_cells(source: object, where: str, package: xlsx_scan.Package):
+    """A function reading one sheet's cells with openpyxl (read-only, values only); its
+    ``sheet_names`` attribute lists the sheets."""
     import zipfile
 
     import openpyxl
@@ -742,13 +768,40 @@ def _open_openpyxl(source: object, where: str, package: xlsx_scan.Package) -> _B
 
     def cells_of(name: str) -> list[list[object]]:
         try:
-            rows = [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
+            with warnings.catch_warnings():  # "Cell A3 is marked as a date but the serial value ...": put back below
+                warnings.simplefilter("ignore")
+                rows = [["" if v is None else v for v in row] for row in wb[name].iter_rows(values_only=True)]
         except Exception as exc:  # openpyxl's own errors for a damaged sheet part
             raise InputError(f"{where}: sheet {name!r} cannot be read ({_short(exc)}).") from None
         width = max((len(r) for r in rows), default=0)
-        return [r + [""] * (width - len(r)) for r in rows]
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        _restore_undated(rows, package, name)
+        return rows
 
-    return _guarded(list(wb.sheetnames), cells_of, package, where)
+    cells_of.sheet_names = list(wb.sheetnames)
+    return cells_of
+
+
+def _restore_undated(rows: list[list[object]], package: xlsx_scan.Package, name: str) -> None:
+    """openpyxl reads a date-formatted number outside its dates (-1e308, 1e9) as ``#VALUE!``, an
+    error the cell does not hold: put back the number the cell holds, so that a date column reports
+    it as a ``bad-date`` (and an amount column reads it as the number it is)."""
+    suspects = {
+        (r, c)
+        for r, row in enumerate(rows, start=1)
+        if "#VALUE!" in row
+        for c, v in enumerate(row, start=1)
+        if v == "#VALUE!"
+    }
+    if not suspects:
+        return
+    scan = package.scan(name)
+    errors = scan.errors if scan is not None else {}
+    for (r, c), raw in package.cell_values(name, suspects - set(errors)).items():
+        try:
+            rows[r - 1][c - 1] = float(raw)
+        except ValueError:
+            rows[r - 1][c - 1] = raw
 
 
 def _head(source: object) -> bytes:

@@ -116,6 +116,9 @@ class Package:
         self._workbook_rels: list[dict[str, str]] = []
         self.parts = self._sheet_parts(workbook)
         self._check_read_parts(workbook)
+        #: The workbook counts dates from 1904-01-01 (``<workbookPr date1904="1"/>``): serial
+        #: numbers mean other days than in the usual 1900 system (docs/workbook.md "Dates").
+        self.date1904 = self._date_system(workbook)
 
     def member(self, part: str | None) -> zipfile.ZipInfo | None:
         """The zip member of a part name, found as every reader finds it (:mod:`.xlsx_parts`)."""
@@ -263,6 +266,27 @@ class Package:
             parts[name] = part
         return parts
 
+    def _date_system(self, workbook: str) -> bool:
+        """Whether the workbook uses the 1904 date system, read from the raw ``workbookPr`` tag as
+        python-calamine reads it (``"1"`` or ``"true"``, as written). A value the readers take
+        differently (``True``, `` 1``, an entity: openpyxl says 1904, calamine 1900) or two
+        ``workbookPr`` tags are refused: typed date cells and serial numbers would disagree."""
+        tags = xlsx_parts.raw_tags(self._raw(workbook), b"workbookPr")
+        flags = [(k, v) for tag in tags for k, v in tag if xlsx_parts.local_name(k) == b"date1904"]
+        if not flags:
+            return False
+        name, value = flags[-1]
+        if len(tags) > 1 or len(flags) > 1 or name != b"date1904" or value not in (b"1", b"true", b"0", b"false"):
+            shown = " and ".join(
+                f"{k.decode('utf-8', 'replace')}={v.decode('utf-8', 'replace')[:20]!r}" for k, v in flags
+            )
+            raise self.fail(
+                f"was not read: its workbook part sets the date system as {shown}, which the readers closekit "
+                f"uses take differently (one reads the dates of the 1900 system, the other of 1904: four years "
+                f"apart). Excel writes date1904=\"1\"; open the file in Excel and save it again."
+            )
+        return value in (b"1", b"true")
+
     def _check_read_parts(self, workbook: str) -> None:
         """Every part a reader loads when it opens the file, whoever's rule names it: calamine's
         ``sharedStrings.xml`` and ``styles.xml`` beside the workbook, openpyxl's shared strings from
@@ -384,6 +408,28 @@ class Package:
             ref = _REF.match(attrs.get("r", "").encode())
             if ref and attrs.get("s", "").encode() in wanted:
                 found.add((int(ref.group(2)), column_number(ref.group(1).decode())))
+        return found
+
+    def cell_values(self, name: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The raw ``<v>`` text of the given cells (row, column; 1-based) of sheet ``name``, for the
+        few cells a reader could not convert (a date cell holding -1e308). Reads the sheet's XML
+        once, cell by cell: for the failing path only. Cells without a reference are not found."""
+        info = self.member(self.parts.get(name))
+        if info is None or not cells:
+            return {}
+        self.check_part(info)
+        wanted = {f"{column_letters(c)}{r}".encode(): (r, c) for r, c in cells}
+        found: dict[tuple[int, int], str] = {}
+        with self.zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+        for match in _CELL_VALUE.finditer(data):
+            ref = _attrs(match.group(1)).get("r", "").upper().encode()
+            if ref in wanted:
+                value = _VALUE.search(match.group(0))
+                if value:
+                    found[wanted[ref]] = _text(value.group(1))
+                if len(found) == len(wanted):
+                    break
         return found
 
     # ------------------------------------------------------------------------ one sheet
@@ -623,6 +669,7 @@ def _scan_tail(block: bytes, scan: SheetScan, *, with_rows: bool) -> None:
         at = block.find(b"mergeCell ", at + 10)
 
 
+_CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?c(\s[^>]*[^/])>.*?</(?:[\w.-]+:)?c>", re.S)
 _CELL_STYLE = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*\bs\s*=[^>]*>")
 
 

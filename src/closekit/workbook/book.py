@@ -131,7 +131,7 @@ def read_rows(
     for number, record in zip(table.rows.tolist(), records, strict=True):
         data = {alias: record[c] for c, alias in used}
         try:
-            item = model.model_validate(data, context={"decimal": decimal})
+            item = model.model_validate(data, context={"decimal": decimal, "date1904": table.meta.get("date1904")})
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""

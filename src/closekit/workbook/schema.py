@@ -32,10 +32,14 @@ def _optional_text(value: Any) -> str | None:
     return _text(value) or None
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: Any, info: ValidationInfo) -> dt.date | None:
+    """A date cell; a serial number counts from 1904 when the sheet's workbook uses that date
+    system (context ``date1904``, from the raw table's meta)."""
     if value is None or _text(value) == "":
         return None
-    dates, bad, _ = parsing.parse_dates(pd.Series([value], dtype=object))
+    context = info.context if info is not None else None
+    date1904 = bool(context.get("date1904")) if isinstance(context, dict) else False
+    dates, bad, _ = parsing.parse_dates(pd.Series([value], dtype=object), date1904=date1904)
     if bad.iloc[0]:
         raise PydanticCustomError(
             "bad-date", "'{value}' is not a date (expected e.g. 2026-10-31)", {"value": _text(value)}
