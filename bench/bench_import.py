@@ -476,7 +476,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--scale", action="store_true", help="run 100k, 1M and 10M lines")
     parser.add_argument("--sources", default="csv,parquet,xlsx", help="comma list of csv, parquet, xlsx")
-    parser.add_argument("--stages", default=",".join(STAGES + EXTERNAL), help="comma list of " + ", ".join(STAGES + EXTERNAL))
+    every = STAGES + EXTERNAL
+    parser.add_argument("--stages", default=",".join(every), help="comma list of " + ", ".join(every))
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
