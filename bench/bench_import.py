@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 SOURCES = ("csv", "parquet", "xlsx")
 STAGES = ("plain", "import", "validate", "close", "write")
+EXTERNAL = ("hledger", "bean-check")
 XLSX_MAX_LINES = 1_048_575
 EXTERNAL_MAX_LINES = 1_000_000  # hledger needs ~4 GB per million postings: 10M would not fit the machine
 SCALE = (100_000, 1_000_000, 10_000_000)
@@ -74,7 +75,24 @@ def workbook_rows(source_name: str, source: str) -> dict:
         + [["Department", d, f"Department {d}", "Yes"] for d in DEPARTMENTS]
         + [["CostCenter", c, f"Cost centre {c}", "Yes"] for c in COST_CENTRES]
     )
+    rows["AllocationRules"] = rows["AllocationRules"] + STEP_DOWN_RULES
     return rows
+
+
+#: Like the hold-out's: step-down allocation over the two dimensions. Administration's costs go to
+#: the operating departments first (Order 1, by percent); then the shared-services department D01,
+#: which received a share, is spread equally (Order 2, sees rule 1's lines); then the cost centres'
+#: IT costs by the departments' revenue (Order 3, Basis); the sample's IT rule (Order 10) runs last.
+STEP_DOWN_RULES = [
+    ["Admin overhead", "Percent", "65*", "6900", 1, "Department=ADMIN", "", f"Department={d}", share, "", "Admin"]
+    for d, share in (("SALES", 50), ("PROD", 30), ("D01", 20))
+] + [
+    ["Shared services", "Equal", "6900", "6900", 2, "Department=D01", "", f"Department={d}", "", "", "Shared"]
+    for d in ("SALES", "PROD", "D02")
+] + [
+    ["IT by revenue", "Basis", "6600..6689", "6900", 3, "CostCenter=CC100", "", f"Department={d}", "", "4000", "IT"]
+    for d in ("SALES", "PROD")
+]
 
 
 def generate_csv(lines: int, path: Path) -> None:
@@ -85,6 +103,14 @@ def generate_csv(lines: int, path: Path) -> None:
     vouchers = -(-lines // 2)
     usd = rng.random(vouchers) < 0.2
     cents = rng.integers(100, 5_000_000, vouchers)
+    # Payments in transit (settle account 1590): one voucher in ten of a pair, debit 1590 against the
+    # bank, then its clearing (credit 1590) of the same amount, three pairs in four; the fourth stays open.
+    index = np.arange(vouchers)
+    transit = (index // 2) % 10 == 0
+    clearing = transit & (index % 2 == 1)
+    matched = clearing & ((index // 20) % 4 != 3)
+    cents[matched] = cents[index[matched] - 1]
+    usd = usd & ~transit
     days = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 303, vouchers), unit="D")
     accounts = np.array(["6200", "6300", "6400", "4000", *EXTRA_ACCOUNTS])
     expense = rng.choice(accounts, vouchers)
@@ -93,7 +119,10 @@ def generate_csv(lines: int, path: Path) -> None:
     centre = rng.choice(np.array(["", "CC100", "CC200", *COST_CENTRES]), vouchers)
     amount = pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2)
     number = pd.Series(np.arange(vouchers)).astype(str).str.zfill(8)
-    revenue = expense == "4000"
+    expense = np.where(transit, "1590", expense)
+    department = np.where(transit, "", department)
+    centre = np.where(transit, "", centre)
+    revenue = (expense == "4000") | clearing  # credit on the first line
     first = pd.DataFrame(
         {
             "Journal": np.where(revenue, "SAL", "GEN"),
@@ -111,7 +140,7 @@ def generate_csv(lines: int, path: Path) -> None:
     )
     second = first.assign(
         Line=2,
-        Account=np.where(revenue & ~usd, "1200", "2000"),
+        Account=np.where(transit, "1100", np.where(revenue & ~usd, "1200", "2000")),
         Department="",
         CostCenter="",
         Debit=first["Credit"],
@@ -190,15 +219,16 @@ def plain_read(source: str, data: Path) -> int:
 
 
 def measure(stage: str, source: str, lines: int) -> dict:
-    from closekit.errors import CloseKitError
-
     data, workbook = paths(lines, source)
     start = time.perf_counter()
+    if stage == "plain":  # nothing of closekit imported: the baseline is pyarrow (or calamine) alone
+        rows = plain_read(source, data)
+        return {"stage": stage, "source": source, "seconds": time.perf_counter() - start, "rows": rows}
+    from closekit.errors import CloseKitError
+
     extra: dict = {}
     try:
-        if stage == "plain":
-            extra["rows"] = plain_read(source, data)
-        elif stage == "import":
+        if stage == "import":
             from closekit import api
             from closekit.closing.importing import load_ledger
 
@@ -266,19 +296,20 @@ def measure_write(workbook: Path) -> dict:
 
 
 def measure_external(tool: str, lines: int) -> dict:
-    """hledger's balance report or beancount's load (bean-check) of the same ledger."""
+    """hledger's balance report or beancount's load (bean-check) of the same ledger, from
+    :data:`LAUNCHER` like the stages."""
     csv_path, _ = paths(lines, "csv")
     journal = DATA / f"gl_{lines}.{'journal' if tool == 'hledger' else 'beancount'}"
     if not journal.exists():
         write_plain_text_journal(csv_path, journal, beancount=tool != "hledger")
-    command = ["hledger", "-f", str(journal), "balance"] if tool == "hledger" else ["bean-check", str(journal)]
-    start = time.perf_counter()
+    executable = shutil.which(tool) or tool
+    command = [executable, "-f", str(journal), "balance"] if tool == "hledger" else [executable, str(journal)]
     # beancount keeps a pickle of the parsed file beside it: without this every run after the first is a cache hit
-    env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
-    seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"stage": tool, "source": "csv", "seconds": seconds, "peak_mb": peak_mb}
+    os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
+    code, seconds, peak, err = launch(command, subprocess.DEVNULL)
+    if code != 0:
+        return {"stage": tool, "source": "csv", "failed": err.strip().splitlines()[-1:] or [f"exit {code}"]}
+    return {"stage": tool, "source": "csv", "seconds": seconds, "peak_mb": peak}
 
 
 def write_plain_text_journal(csv_path: Path, out: Path, beancount: bool) -> None:
@@ -301,18 +332,73 @@ def write_plain_text_journal(csv_path: Path, out: Path, beancount: bool) -> None
 # -------------------------------------------------------------------------------------- running
 
 
-def run_stage(stage: str, source: str, lines: int) -> dict:
+#: Runs the command after the report file as a child of a fresh, small Python and writes
+#: "exit-status peak-KiB wall-seconds" to the report file: the child's own wall time, interpreter
+#: start-up included, and its own peak memory (wait4's ru_maxrss: Linux hands a forked child the
+#: high-water mark of its parent, so a child forked from this grown bench would report the bench's).
+LAUNCHER = """
+import os, sys, time
+report, args = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(args[0], args)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    fh.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {time.perf_counter() - started}")
+"""
+
+
+def launch(command: list[str], stdout) -> tuple[int, float, float, str]:
+    """(exit status, wall seconds, peak MB, stderr) of ``command`` run from :data:`LAUNCHER`."""
+    report = DATA / "launch.report"
+    report.unlink(missing_ok=True)
     done = subprocess.run(
-        [sys.executable, __file__, "--lines", str(lines), "--measure", f"{stage}:{source}"],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", LAUNCHER, str(report), *command], stdout=stdout, stderr=subprocess.PIPE, text=True
     )
-    if done.returncode != 0:
-        return {"stage": stage, "source": source, "failed": done.stderr.strip().splitlines()[-1:] or ["?"]}
-    return json.loads(done.stdout)
+    code, kib, seconds = report.read_text().split() if report.exists() else (str(done.returncode), "0", "nan")
+    return int(code), float(seconds), int(kib) / 1024, done.stderr
 
 
-def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
+def json_path(stage: str, source: str, lines: int) -> Path:
+    return DATA / f"{stage}_{source}_{lines}.json"
+
+
+def run_stage(stage: str, source: str, lines: int) -> dict:
+    """One stage in a fresh process. ``validate`` and ``close`` are the command a user runs
+    (``closekit validate --json``, ``closekit close --dry-run --json``; the JSON is kept in
+    bench/data to compare runs); the others run :func:`measure`."""
+    if stage in ("validate", "close"):
+        workbook = paths(lines, source)[1]
+        command = [sys.executable, "-m", "closekit.cli", stage, str(workbook), "--json"]
+        if stage == "close":
+            command.append("--dry-run")
+        out = json_path(stage, source, lines)
+        with open(out, "w") as handle:
+            code, seconds, peak, err = launch(command, handle)
+        if code not in (0, 1):
+            return {"stage": stage, "source": source, "failed": err.strip().splitlines()[-1:] or [f"exit {code}"]}
+        payload = json.loads(out.read_text())
+        counts: dict[str, int] = {}
+        for finding in payload.get("findings", []):
+            counts[finding["severity"]] = counts.get(finding["severity"], 0) + 1
+        row = {"stage": stage, "source": source, "seconds": seconds, "peak_mb": peak, "counts": counts}
+        if stage == "close":
+            row["adjustments"] = len(payload.get("adjustments", []))
+        return row
+    command = [sys.executable, __file__, "--lines", str(lines), "--measure", f"{stage}:{source}"]
+    out = DATA / "launch.out"
+    with open(out, "w") as handle:
+        code, seconds, peak, err = launch(command, handle)
+    if code != 0:
+        return {"stage": stage, "source": source, "failed": err.strip().splitlines()[-1:] or ["?"]}
+    row = json.loads(out.read_text())
+    if stage != "write":  # the child's wall time (interpreter start-up included) and own peak
+        row.update(seconds=seconds, peak_mb=peak)
+    return row
+
+
+def bench(lines: int, sources: tuple[str, ...], only: tuple[str, ...] = STAGES) -> list[dict]:
     started = time.perf_counter()
     if lines > XLSX_MAX_LINES:
         sources = tuple(s for s in sources if s != "xlsx")
@@ -323,6 +409,8 @@ def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
     for source in sources:
         stages = ("plain", "import") if source == "xlsx" else STAGES
         for stage in stages:
+            if stage not in only:
+                continue
             if source == "csv" and stage == "write" and "parquet" in sources:
                 continue  # the outputs are the same whatever the source: written once, from Parquet
             row = run_stage(stage, source, lines)
@@ -332,21 +420,16 @@ def bench(lines: int, sources: tuple[str, ...]) -> list[dict]:
                 row = runs[1]
             results.append(row)
             print_row(row, results, lines)
-    for tool in ("hledger", "bean-check"):
+    for tool in EXTERNAL:
+        if tool not in only:
+            continue
         if shutil.which(tool) is None:
             print(f"{'':>12}  {tool:<11}{'':<8}skipped: {tool} is not on PATH")
             continue
         if lines > EXTERNAL_MAX_LINES:
             print(f"{'':>12}  {tool:<11}{'':<8}skipped: above {EXTERNAL_MAX_LINES:,} lines (about 4 GB per million)")
             continue
-        row = json.loads(
-            subprocess.run(
-                [sys.executable, __file__, "--lines", str(lines), "--measure", f"{tool}:csv"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+        row = measure_external(tool, lines)
         results.append(row)
         print_row(row, results, lines)
     return results
@@ -393,11 +476,13 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--scale", action="store_true", help="run 100k, 1M and 10M lines")
     parser.add_argument("--sources", default="csv,parquet,xlsx", help="comma list of csv, parquet, xlsx")
+    every = STAGES + EXTERNAL
+    parser.add_argument("--stages", default=",".join(every), help="comma list of " + ", ".join(every))
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         stage, source = args.measure.split(":")
-        if stage in ("hledger", "bean-check"):
+        if stage in EXTERNAL:
             print(json.dumps(measure_external(stage, args.lines)))
         else:
             print(json.dumps(measure(stage, source, args.lines)))
@@ -406,7 +491,7 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"closekit bench on {os.cpu_count()} cores; load average {load:.2f} at the start")
     for lines in SCALE if args.scale else (args.lines,):
-        bench(lines, sources)
+        bench(lines, sources, tuple(s.strip() for s in args.stages.split(",")))
 
 
 if __name__ == "__main__":
