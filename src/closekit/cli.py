@@ -261,15 +261,29 @@ def export_command(
     workbook: Annotated[Path, typer.Argument(help="The close workbook whose Adjustments to export.")],
     out_path: Annotated[Path, typer.Option("--out", help="The upload file to write (split files get -1, -2...).")],
     format: Annotated[str | None, typer.Option("--format", help="ERP layout (default Settings ExportFormat).")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Export although the last close ended with errors or the workbook changed since (the RunLog "
+            "records it).",
+        ),
+    ] = False,
 ) -> None:
     """Write the Adjustments as an upload-ready journal in an ERP's own import layout."""
-    result = api.export(workbook, format=format)
-    _print_findings(result.findings)
-    for note in result.export.notes:
-        out.print(note)
-    written = api.write_export(result, out_path)
+    with api.locked(workbook) if force else contextlib.nullcontext():  # a forced export writes its RunLog row
+        result = api.export(workbook, format=format, force=force)
+        _print_findings(result.findings)
+        for note in result.export.notes:
+            out.print(note)
+        written = api.write_export(result, out_path, command=_command_line())
     if written:
-        out.print(f"Wrote {result.lines} lines in the {result.format} layout: {', '.join(map(str, written))}.")
+        forced = " (forced: recorded in the RunLog)" if result.forced else ""
+        out.print(f"Wrote {result.lines} lines in the {result.format} layout{forced}: {', '.join(map(str, written))}.")
+    elif len(result.gate):
+        out.print(
+            f"Nothing written: {result.gate.iloc[0]['Message']} Run closekit close again, or export with --force."
+        )
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
     raise typer.Exit(EXIT_OK if result.ok else EXIT_ERRORS)
@@ -463,12 +477,17 @@ def _print_summary(result: api.ValidationResult, written: list[str], counts: dic
             )
 
 
+_ARGV: list[str] | None = None  # the arguments main() was given (None: the process's own)
+
+
 def _command_line() -> str:
-    return "closekit " + " ".join(sys.argv[1:])
+    return "closekit " + " ".join(sys.argv[1:] if _ARGV is None else _ARGV)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning closekit's errors into exit 2 with a clear message."""
+    global _ARGV
+    _ARGV = argv
     try:
         code = app(args=argv, standalone_mode=False)
     except typer.Exit as done:
