@@ -416,6 +416,14 @@ def export_command(
             help=f"The ERP's import layout: {EXPORT_FORMATS} (default Settings ExportFormat, else generic).",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Export although the last close ended with errors or the workbook changed since (the RunLog "
+            "records it).",
+        ),
+    ] = False,
 ) -> None:
     """Write the Adjustments as an ERP's upload file.
 
@@ -428,18 +436,24 @@ def export_command(
     \b
     Exit status:
       0  written (warnings allowed)
-      1  findings of severity Error: nothing written
+      1  findings of severity Error, or the last close ended with errors or the workbook
+         changed since (without --force): nothing written
       2  bad usage, no Adjustments sheet, or input that could not be read
       3  an internal error (a bug in closekit)
     """
-    result = api.export(workbook, format=format)
-    _print_findings(result.findings)
-    for note in result.export.notes:
-        out.print(note)
-    written = api.write_export(result, out_path)
+    with api.locked(workbook) if force else contextlib.nullcontext():  # a forced export writes its RunLog row
+        result = api.export(workbook, format=format, force=force)
+        _print_findings(result.findings)
+        for note in result.export.notes:
+            out.print(note)
+        written = api.write_export(result, out_path, command=_command_line())
     if written:
+        forced = " (forced: recorded in the RunLog)" if result.forced else ""
+        files = ", ".join(map(str, written))
+        out.print(f"Wrote {plural(result.lines, 'line')} in the {result.format} layout{forced}: {files}.")
+    elif len(result.gate):
         out.print(
-            f"Wrote {plural(result.lines, 'line')} in the {result.format} layout: {', '.join(map(str, written))}."
+            f"Nothing written: {result.gate.iloc[0]['Message']} Run closekit close again, or export with --force."
         )
     else:
         out.print(f"Nothing written: the {result.format} upload would be refused (see the findings).")
@@ -764,12 +778,17 @@ def severity_counts(counts: dict[str, int]) -> str:
     )
 
 
+_ARGV: list[str] | None = None  # the arguments main() was given (None: the process's own)
+
+
 def _command_line() -> str:
-    return "closekit " + " ".join(sys.argv[1:])
+    return "closekit " + " ".join(sys.argv[1:] if _ARGV is None else _ARGV)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning closekit's errors into exit 2 with a clear message."""
+    global _ARGV
+    _ARGV = argv
     try:
         code = app(args=argv, prog_name="closekit", standalone_mode=False)
     except typer.Exit as done:

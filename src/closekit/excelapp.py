@@ -24,6 +24,7 @@ import pandas as pd
 from closekit import api
 from closekit.core.plural import plural
 from closekit.errors import CloseKitError
+from closekit.pipeline import export as export_pipeline
 from closekit.sheetio.base import OutputSheet
 from closekit.sheetio.excel import ExcelBook, cell_value, link_findings
 from closekit.workbook import closesheet, outputs
@@ -64,21 +65,38 @@ def hold_period(book: object, *, folder: str | Path | None = None, now: dt.datet
     return _guarded(book, folder, run)
 
 
-def export_upload(book: object, *, folder: str | Path | None = None, now: dt.datetime | None = None) -> str:
+def export_upload(
+    book: object, *, folder: str | Path | None = None, now: dt.datetime | None = None, force: bool = False
+) -> str:
     """The upload journal as the sheet ``Upload`` (Lite has no file system); with a folder (the
-    classic add-in) also the file ``upload-<format><suffix>`` beside the workbook."""
+    classic add-in) also the file ``upload-<format><suffix>`` beside the workbook. Refused like
+    ``closekit export`` when the close does not allow it; the buttons never pass ``force`` (a
+    forced export writes its RunLog row, as on the command line)."""
 
     def run(io: ExcelBook) -> tuple[str, pd.DataFrame]:
-        result = api.export(io)
+        result = api.export(io, force=force)
         now_ = now or dt.datetime.now(dt.UTC)
         sheets = [outputs.findings_sheet(result.findings)]
         text = f"export {result.format}: errors, nothing exported (see Findings)"
+        if len(result.gate) and not result.forced:
+            text = f"export {result.format} refused, nothing exported: {result.gate.iloc[0]['Message']}"
         if result.ok:
             sheets += upload_sheets(result.export.files)
             text = f"export {result.format}: {result.lines} lines in sheet {UPLOAD_SHEET}"
             if io.folder() is not None:
-                written = api.write_export(result, io.folder() / f"upload-{result.format}")
+                written = api.write_export(
+                    result, io.folder() / f"upload-{result.format}", command="export --force (Excel)", now=now_,
+                    user=_USER,
+                )
                 text += " and " + ", ".join(p.name for p in written)
+            elif result.forced:
+                sheets.append(
+                    export_pipeline.forced_runlog(
+                        result, [UPLOAD_SHEET], command="export --force (Excel)", now=now_, user=_USER
+                    )
+                )
+            if result.forced:
+                text += " (forced over the close's findings: recorded in the RunLog)"
         front = closesheet.updates(
             io, command="export", period="", counts=result.counts, now=now_, status=text
         )

@@ -352,6 +352,25 @@ _CODES = [
     ),
 ]
 
+# issue 16 items 7-9 (h/checklist): the export gated by the close, the checklist's truth, the period's group
+_CODES += [
+    Code(
+        "export-unclosed",
+        Severity.ERROR,
+        "closekit export refused: no intact RunLog row of a close that wrote the Adjustments, or the last such "
+        "close ended with errors (a Warning when exported with --force, which the RunLog records)",
+        "Correct the close's errors, run closekit close again and export; or export with --force.",
+    ),
+    Code(
+        "export-stale",
+        Severity.ERROR,
+        "closekit export refused: an input sheet changed since the close that wrote the Adjustments (its "
+        "fingerprint in the RunLog's InputHashes differs), so they may not be what the workbook gives now "
+        "(a Warning with --force)",
+        "Run closekit close again (it recomputes the Adjustments) and export; or export with --force.",
+    ),
+]
+
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 
 #: Columns of the Findings sheet, in order (workbook.md "Output sheets").

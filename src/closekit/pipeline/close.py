@@ -18,7 +18,7 @@ from closekit.pipeline.results import CloseResult
 from closekit.pipeline.validate import validate
 from closekit.review import runner as review
 from closekit.sheetio.base import SheetIO
-from closekit.workbook import checklist, closesheet, outputs
+from closekit.workbook import checklist, closesheet, fingerprint, outputs
 from closekit.workbook.checklist import StepOutcome
 
 
@@ -167,7 +167,7 @@ def write_close(
         command=command,
         period=result.period,
         user_name=user,
-        hashes=result.validation.input_hashes(),
+        hashes={**result.validation.input_hashes(), **fingerprint.sheet_hashes(io)},  # export's gate
         counts=result.counts,
         written=written,
         result="ok" if result.ok else "errors",

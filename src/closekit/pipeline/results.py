@@ -104,10 +104,16 @@ class ExportResult(Counted):
     format: str
     export: Export
     lines: int
+    #: Issue 16 item 9: why the close does not allow the export (export-unclosed, export-stale;
+    #: Warnings when forced), the workbook it was read from, its period, and whether it was forced.
+    gate: pd.DataFrame = field(default_factory=fnd.frame)
+    io: SheetIO | None = None
+    period: str = ""
+    forced: bool = False
 
     @property
     def findings(self) -> pd.DataFrame:
-        return self.export.findings
+        return fnd.combine([self.gate, self.export.findings]) if len(self.gate) else self.export.findings
 
 
 @dataclass
