@@ -276,7 +276,19 @@ def _read_settings(
     if empty:
         return None, row_of, problems, dims
     problems += _check_dimension_names(settings, row_of.get("Dimensions"))
+    unique = _unique_dimensions(settings.dimensions)
+    if len(unique) < len(settings.dimensions):  # reported above; a ledger cannot have a column twice
+        settings = settings.model_copy(update={"dimensions": unique})
+        dims = tuple(unique)
     return settings, row_of, problems, dims
+
+
+def _unique_dimensions(names: Iterable[str]) -> list[str]:
+    """The dimension names without repeats (``Department, department``: the first one)."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(parsing.header_key(name), name)
+    return list(first.values())
 
 
 def _validate_settings(
