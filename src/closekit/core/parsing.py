@@ -74,7 +74,7 @@ def looks_like_formula(text: pd.Series) -> pd.Series:
     starts = mask(text.str.startswith(_FORMULA_START))
     if not starts.any():
         return starts
-    return starts & ~mask(text.str.fullmatch(r"[-+]?\d[\d.,\s']*"))
+    return starts & ~mask(text.str.fullmatch(r"[-+]?[0-9][0-9.,\s']*"))
 
 
 # --------------------------------------------------------------------------------------- numbers
@@ -113,8 +113,8 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
             last_dot = both.str.rfind(".")
             both_comma += int((last_comma > last_dot).sum())
             both_dot += int((last_dot > last_comma).sum())
-        comma_decimal += int(text.str.contains(r",(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
-        dot_decimal += int(text.str.contains(r"\.(?:\d{1,2}|\d{4,})-?\)?$", regex=True).sum())
+        comma_decimal += int(text.str.contains(r",(?:[0-9]{1,2}|[0-9]{4,})-?\)?$", regex=True).sum())
+        dot_decimal += int(text.str.contains(r"\.(?:[0-9]{1,2}|[0-9]{4,})-?\)?$", regex=True).sum())
         commas += int(has_comma.sum())
         dots += int((has_dot & ~has_comma).sum())
     if both_comma or both_dot:
@@ -151,11 +151,11 @@ def separator_conflicts(values: pd.Series, decimal: str) -> pd.Series:
     has_other = mask(text.str.contains(other, regex=False))
     if not has_other.any():
         return none
-    wrong = has_other & mask(text.str.contains(re.escape(other) + r"(?!\d{3}(?:\D|$))", regex=True))
+    wrong = has_other & mask(text.str.contains(re.escape(other) + r"(?![0-9]{3}(?:[^0-9]|$))", regex=True))
     if not wrong.any():
         return none
     mark = re.escape(decimal)
-    sure = mask(text.str.fullmatch(rf"[^{mark}]*{mark}(?!\d{{3}}(?:\D|$))[^{mark}]*"))
+    sure = mask(text.str.fullmatch(rf"[^{mark}]*{mark}(?![0-9]{{3}}(?:[^0-9]|$))[^{mark}]*"))
     if sure.any():
         return wrong
     return mask(text.str.contains(r"[.,]", regex=True))
@@ -177,7 +177,7 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
         values = values.map(_number_cell_text, na_action="ignore")
     text = values.astype("string").fillna("").str.strip()
     blank = mask(text == "")
-    plain = mask(text.str.fullmatch(rf"-?\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d{{1,{SCALE}}})?"))
+    plain = mask(text.str.fullmatch(rf"-?[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{SCALE}}})?"))
     if decimal == "." and (plain | blank).all():  # the common case: no normalising
         fast = _arrow_units(text, blank)
         if fast is not None:
@@ -186,7 +186,7 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> ParsedNumbers:
         text = text.str.lstrip("-")
     else:
         text, negative = _normalise(text, decimal)
-    shape_ok = mask(text.str.fullmatch(rf"\d{{1,{MAX_INTEGER_DIGITS}}}(?:\.\d*)?|\.\d+")) & ~blank
+    shape_ok = mask(text.str.fullmatch(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\.[0-9]*)?|\.[0-9]+")) & ~blank
     integer = text.str.replace(r"\..*$", "", regex=True)
     fraction = text.str.replace(r"^[^.]*\.?", "", regex=True).str.rstrip("0")
     good = shape_ok & mask(fraction.str.len() <= SCALE)
@@ -222,7 +222,7 @@ def parse_whole_numbers(values: pd.Series) -> pd.Series | None:
         parsed = parse_whole_numbers(pd.Series(distinct))
         return None if parsed is None else pd.Series(parsed.array.take(codes), index=values.index)
     text = values.astype("string").fillna("").str.strip()
-    digits = mask(text.str.fullmatch(r"\d{1,15}"))
+    digits = mask(text.str.fullmatch(r"[0-9]{1,15}"))
     blank = mask(text == "")
     if not (digits | blank).all():
         return None
@@ -318,10 +318,10 @@ def parse_number_text(text: str, decimal: str | None = None) -> Decimal:
     negative = core.startswith("-") or core.endswith("-") or (core.startswith("(") and core.endswith(")"))
     core = re.sub(r"^[-+(]+|[-)]+$", "", core) if core.count("(") <= 1 and core.count("-") <= 1 else "x"
     whole, point, fraction = core.partition(mark)
-    if thousands in whole and not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+", whole):
+    if thousands in whole and not re.fullmatch(r"[0-9]{1,3}(?:" + re.escape(thousands) + r"[0-9]{3})+", whole):
         raise ValueError(text)  # 12.34.567: not a grouping anyone writes
     digits = whole.replace(thousands, "") + ("." + fraction if point else "")
-    if not re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", digits):
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", digits):
         raise ValueError(text)
     number = Decimal(digits)
     return -number if negative else number

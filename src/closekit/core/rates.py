@@ -9,12 +9,41 @@ the target currency's minor units, with integer arithmetic (no floats, no per-li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from closekit.core import money
+
+
+#: Bounds of one exchange rate (docs/workbook.md "Rates"): above zero, from 10**-9 to 10**9 (the
+#: strongest and weakest currencies are some 10**6 apart), at most 15 significant digits (what an
+#: Excel number cell holds). Outside them a rate is a typing error, and amounts times it could not
+#: be held exactly: the Rates row is a finding instead.
+SMALLEST_RATE = Decimal("1e-9")
+LARGEST_RATE = Decimal("1e9")
+RATE_DIGITS = 15
+
+
+def rate_problem(rate: Decimal) -> str | None:
+    """Why ``rate`` cannot be an exchange rate (:data:`SMALLEST_RATE`, :data:`LARGEST_RATE`,
+    :data:`RATE_DIGITS`), or None when it can."""
+    if not rate.is_finite():
+        return f"rate {rate} is not a number"
+    if rate <= 0:
+        return f"rate {rate} must be above zero"
+    shown = f"{rate.normalize():f}" if rate.adjusted() < 30 else f"{rate:.3e}"
+    if not SMALLEST_RATE <= rate <= LARGEST_RATE:
+        return (
+            f"rate {shown} is outside the range closekit takes ({SMALLEST_RATE:f} to {LARGEST_RATE:,f} units "
+            "per unit): check the cell"
+        )
+    digits = len(rate.normalize().as_tuple().digits)
+    if digits > RATE_DIGITS:
+        return f"rate {shown} has {digits} significant digits; round it to at most {RATE_DIGITS}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from closekit.core import findings as fnd
 from closekit.core import ledger, parsing
 from closekit.core.periods import Calendar
-from closekit.core.rates import Rates
+from closekit.core.rates import Rates, rate_problem
 from closekit.sources import importers
 from closekit.sources.tables import RawTable
 from closekit.workbook import schema
@@ -277,7 +277,23 @@ def _read_settings(
     if empty:
         return None, row_of, problems, dims
     problems += _check_dimension_names(settings, row_of.get("Dimensions"))
+    unique = _unique_dimensions(settings.dimensions)
+    if len(unique) < len(settings.dimensions):  # reported above; a ledger cannot have a column twice
+        # (a name listed twice, or the name of a ledger column such as Account): left out
+        settings = settings.model_copy(update={"dimensions": unique})
+        dims = tuple(unique)
     return settings, row_of, problems, dims
+
+
+def _unique_dimensions(names: Iterable[str]) -> list[str]:
+    """The dimension names without repeats (``Department, department``: the first one) and
+    without the names of ledger columns (``Account``)."""
+    reserved = {parsing.header_key(c) for c in ledger.RESERVED}
+    first: dict[str, str] = {}
+    for name in names:
+        if parsing.header_key(name) not in reserved:
+            first.setdefault(parsing.header_key(name), name)
+    return list(first.values())
 
 
 def _validate_settings(
@@ -608,10 +624,9 @@ def _dimension_frame(rows, dims: tuple[str, ...] | None, problems: list[dict]) -
 def _rates(rows, problems: list[dict]) -> Rates:
     records, seen = [], {}
     for row, item in rows:
-        if item.rate is not None and item.rate <= 0:
-            problems.append(
-                fnd.finding("bad-setting", "Rates", f"rate {item.rate} must be above zero", row=row, column="Rate")
-            )
+        problem = rate_problem(item.rate) if item.rate is not None else None
+        if problem is not None:
+            problems.append(fnd.finding("bad-setting", "Rates", problem, row=row, column="Rate"))
             continue
         if item.from_currency == item.to_currency:
             problems.append(

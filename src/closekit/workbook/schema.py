@@ -161,7 +161,44 @@ def _choice(*allowed: str, default: str | None = None):
     return validate
 
 
+def _path(value: Any) -> str:
+    """A file path cell: no control character (a NUL, typed as ``_x0000_`` in the cell's XML,
+    is no path any file system opens; none of the others is a path anyone means)."""
+    text = _text(value)
+    bad = next((c for c in text if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise PydanticCustomError(
+            "bad-value",
+            "{value} holds the control character U+{code} (a NUL or line break copied in): type the file's path",
+            {"value": repr(text), "code": f"{ord(bad):04X}"},
+        )
+    return text
+
+
+def _bounded(read, what: str):
+    """A Settings amount or percentage: 0 or more and below 10**MAX_INTEGER_DIGITS (what a ledger
+    amount can hold: docs/workbook.md "Numbers"); a negative, huge or infinite value is a finding
+    on its cell, never taken as its absolute value or a crash."""
+    limit = Decimal(10) ** parsing.MAX_INTEGER_DIGITS
+
+    def validate(value: Any, info: ValidationInfo) -> Decimal | None:
+        result = read(value, info)
+        if result is not None and not 0 <= result < limit:
+            raise PydanticCustomError(
+                "bad-value",
+                "'{value}' is not {what} from 0 to {top} (it must not be negative)",
+                {"value": _text(value), "what": what, "top": f"{limit - 1:,}"},
+            )
+        return result
+
+    return validate
+
+
 Text = Annotated[str, BeforeValidator(_text)]
+PathText = Annotated[str, BeforeValidator(_path)]
+#: MaterialityAmount, MaterialityPercent: 0 or more, at most 14 digits before the decimal point.
+MaterialityAmountCell = Annotated[Decimal | None, BeforeValidator(_bounded(_decimal, "an amount")), NUMBER_COLUMN]
+MaterialityPercentCell = Annotated[Decimal | None, BeforeValidator(_bounded(_percent, "a percentage")), NUMBER_COLUMN]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 DateCell = Annotated[dt.date | None, BeforeValidator(_date)]
 DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal), NUMBER_COLUMN]
@@ -211,7 +248,7 @@ class SheetRow(BaseModel):
 
 
 class SourceRow(SheetRow):
-    path: Text = col("Path", "Journal export file (CSV, XLSX, XML); relative to the workbook's folder.", width=40)
+    path: PathText = col("Path", "Journal export file (CSV, XLSX, XML); relative to the workbook's folder.", width=40)
     kind: Annotated[str, BeforeValidator(_choice(*KINDS, default="ledger"))] = col(
         "Kind", "ledger (posted transactions, the default) or journal (lines still to be posted).", default="ledger"
     )
@@ -321,7 +358,7 @@ class ChecklistRow(SheetRow):
 
 class ConsolidationRow(SheetRow):
     company: Text = col("Company", "Subsidiary name.")
-    workbook: Text = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
+    workbook: PathText = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
     ownership: DecimalCell = col("Ownership", "Share owned (default 100%).", excel="number", default=None)
     currency: CurrencyCell = col("Currency", "The subsidiary's accounting currency.", default=None)
     # IAS 21 / IFRS 3 (docs/close.md "Consolidation"): all optional
@@ -396,7 +433,7 @@ class Settings(SheetRow):
     )
     export_format: OptionalText = col("ExportFormat", "Default format of closekit export.", default=None)
     journal_name: OptionalText = col("JournalName", "ERP journal name for uploads (e.g. GenJrn).", default=None)
-    materiality_amount: DecimalCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
+    materiality_amount: MaterialityAmountCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
     dimension_delimiter: Annotated[str, BeforeValidator(lambda v: _text(v) or "-")] = col(
         "DimensionDelimiter", "Segment delimiter of D365 account display values (default -).", default="-"
     )
@@ -445,7 +482,7 @@ class Settings(SheetRow):
     bargain_purchase_account: OptionalText = col(
         "BargainPurchaseGainAccount", "Consolidation: gain on a bargain purchase (year of acquisition).", default=None
     )
-    materiality_percent: PercentCell = col(
+    materiality_percent: MaterialityPercentCell = col(
         "MaterialityPercent",
         "Flux: variances above this percentage need a note (10 or 10% = ten percent).",
         default=None,
