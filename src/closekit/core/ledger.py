@@ -277,8 +277,8 @@ def canonical_lines(
             lambda: "'"
             + text()
             + "' in a ;-delimited file whose amounts never show their decimal mark: one thousand (. as the thousands "
-            "separator) or one (. as the decimal mark)? Nothing is read from it: set DecimalSeparator in Sources (, for "
-            "one thousand, . for one)",
+            "separator) or one (. as the decimal mark)? Nothing is read from it: set DecimalSeparator in Sources "
+            "(, for one thousand, . for one)",
         )
         minor = minor.where(~ambiguous.to_numpy(), pd.NA)
         return minor, parsed.bad | too_precise | conflict | ambiguous
