@@ -238,6 +238,9 @@ def canonical_lines(
         if c in raw
     ]
     decimal = decimal or mapped.decimal or parsing.detect_decimal_separator(amount_columns, delimiter)
+    unsure = decimal == parsing.AMBIGUOUS_MARK  # a ; file of 1.000s: such a cell is read by no mark
+    if unsure:
+        decimal = "."
 
     def amount_of(name: str, exps: pd.Series, currency_text: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = parsing.parse_numbers(raw[name], decimal)
@@ -267,7 +270,20 @@ def canonical_lines(
             text,
         )
         minor = minor.where(~conflict.to_numpy(), pd.NA)
-        return minor, parsed.bad | too_precise | conflict
+        ambiguous = parsing.ambiguous_cells(raw[name]) & ~parsed.bad if unsure else conflict & False
+        bad(
+            "bad-number",
+            ambiguous,
+            name,
+            "{value}",
+            lambda: "'"
+            + text()
+            + "' in a ;-delimited file whose amounts never show their decimal mark: one thousand (. as the thousands "
+            "separator) or one (. as the decimal mark)? Nothing is read from it: set DecimalSeparator in Sources "
+            "(, for one thousand, . for one)",
+        )
+        minor = minor.where(~ambiguous.to_numpy(), pd.NA)
+        return minor, parsed.bad | too_precise | conflict | ambiguous
 
     amount_fields = [n for n in ("debit", "credit") if n in raw] or [n for n in ("amount",) if n in raw]
     if "debit" in raw or "credit" in raw:

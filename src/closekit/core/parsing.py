@@ -88,16 +88,25 @@ class ParsedNumbers:
     bad: pd.Series
 
 
+#: What :func:`detect_decimal_separator` returns when a source's numbers do not tell the mark.
+AMBIGUOUS_MARK = "?"
+
+
 def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = None) -> str:
     """Decide between ``.`` and ``,`` for the number columns of one source [CK].
 
     Evidence, in order: values carrying both marks (the last one is the decimal mark); a mark
     followed by one, two or more than three digits at the end (more such commas than dots: ``,``);
     otherwise ``.``, unless the file is semicolon-delimited (a European Excel export) and values
-    have commas but no dots. The cells that contradict the mark chosen are named by
+    have commas but no dots. A semicolon-delimited file whose marks are all dots followed by three
+    digits (``1.000``: one thousand in Germany, one in England) is decided by what its numbers
+    show (:func:`number_mark`: ``1.000.000`` says ``,``, ``0.500`` or ``1234.567`` say ``.``), and
+    is :data:`AMBIGUOUS_MARK` when none does: its cells such as ``1.000`` are then read by no mark
+    (:func:`ambiguous_cells`). The cells that contradict the mark chosen are named by
     :func:`separator_conflicts`.
     """
     both_dot = both_comma = comma_decimal = dot_decimal = commas = dots = 0
+    dotted: set[str] = set()
     for col in columns:
         text = as_text(col.head(50_000))  # the first 5000 filled cells, without converting a whole column
         if (text != "").sum() < 5000 and len(col) > 50_000:
@@ -117,13 +126,29 @@ def detect_decimal_separator(columns: list[pd.Series], delimiter: str | None = N
         dot_decimal += int(text.str.contains(r"\.(?:[0-9]{1,2}|[0-9]{4,})-?\)?$", regex=True).sum())
         commas += int(has_comma.sum())
         dots += int((has_dot & ~has_comma).sum())
+        if delimiter == ";":
+            dotted.update(text[has_dot & ~has_comma].head(1000).tolist())
     if both_comma or both_dot:
         return "," if both_comma > both_dot else "."
     if comma_decimal > dot_decimal:
         return ","
     if commas and not dots and delimiter == ";":
         return ","
+    if dots and not commas and not dot_decimal and delimiter == ";":
+        marks = {number_mark(t) for t in dotted}
+        if "." in marks:
+            return "."
+        return "," if "," in marks else AMBIGUOUS_MARK
     return "."
+
+
+def ambiguous_cells(values: pd.Series) -> pd.Series:
+    """The cells of a column whose text reads as two numbers (``1.000``, ``2,500``: :func:`number_mark`)."""
+    text = as_text(values)
+    candidates = mask(text.str.contains(r"[.,]", regex=True))
+    if not candidates.any():
+        return candidates
+    return candidates & mask(text.map(number_mark) == "?")
 
 
 def separator_conflicts(values: pd.Series, decimal: str) -> pd.Series:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from closekit.core import money
 
-
 #: Bounds of one exchange rate (docs/workbook.md "Rates"): above zero, from 10**-9 to 10**9 (the
 #: strongest and weakest currencies are some 10**6 apart), at most 15 significant digits (what an
 #: Excel number cell holds). Outside them a rate is a typing error, and amounts times it could not

@@ -433,7 +433,9 @@ class Settings(SheetRow):
     )
     export_format: OptionalText = col("ExportFormat", "Default format of closekit export.", default=None)
     journal_name: OptionalText = col("JournalName", "ERP journal name for uploads (e.g. GenJrn).", default=None)
-    materiality_amount: MaterialityAmountCell = col("MaterialityAmount", "Variances above this need a note.", default=None)
+    materiality_amount: MaterialityAmountCell = col(
+        "MaterialityAmount", "Variances above this need a note.", default=None
+    )
     dimension_delimiter: Annotated[str, BeforeValidator(lambda v: _text(v) or "-")] = col(
         "DimensionDelimiter", "Segment delimiter of D365 account display values (default -).", default="-"
     )
