@@ -22,7 +22,8 @@ def closed(tmp_path: Path, *, errors: bool = False) -> Path:
     path = sample.write(tmp_path / "close.xlsx")
     if errors:
         journal = tmp_path / sample.JOURNAL_FILE
-        rows = sample.journal_rows() + [
+        rows = [
+            *sample.journal_rows(),
             ["ADJ", "ADJ-2026-10-02", 1, "2026-10-31", "9999", "", "", "EUR", "10.00", "", "10.00", "Typo", "No"],
             ["ADJ", "ADJ-2026-10-02", 2, "2026-10-31", "2900", "", "", "EUR", "", "10.00", "-10.00", "Typo", "No"],
         ]

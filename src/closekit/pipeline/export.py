@@ -16,8 +16,8 @@ from pathlib import Path
 from closekit import exporters
 from closekit.closing import runner as closing
 from closekit.closing.importing import SourceSpec, import_table
-from closekit.errors import UsageError, WriteError
 from closekit.core import findings as fnd
+from closekit.errors import UsageError, WriteError
 from closekit.exporters import ExportContext
 from closekit.pipeline import runlog
 from closekit.pipeline.reading import open_workbook, read_close_book
