@@ -182,11 +182,14 @@ def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path, case):
     closed, _ = through_lite(lite, "run_close", path, tmp_path)
     excel, _ = through_lite(lite, "export_upload", closed, tmp_path)
     upload = tmp_path / "upload.csv"
-    run = subprocess.run(
-        [sys.executable, "-m", "closekit.cli", "export", str(closed), "--format", "generic", "--out", str(upload)],
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, "-m", "closekit.cli", "export", str(closed), "--format", "generic", "--out", str(upload)]
+    if case == "findings":  # issue 16 item 9: a close that ended with errors is not exported, in Excel either
+        assert "Upload" not in cells(excel) and "refused" in cells(excel)["Close"][3][1]
+        assert subprocess.run(command, capture_output=True).returncode == 1 and not upload.exists()
+        assert subprocess.run([*command, "--force"], capture_output=True).returncode == 0
+        assert len(excelapp.parse_upload(upload.read_bytes())) == 6  # forced: the revaluation and allocation lines
+        return
+    run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     want = excelapp.parse_upload(upload.read_bytes())
     got = cells(excel)["Upload"]
