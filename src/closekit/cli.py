@@ -599,12 +599,19 @@ def status_command(
     ],
     as_json: JsonOption = False,
 ) -> None:
-    """Show each company's close at a glance: period status, checklist, past-due tasks, last run.
+    """Show each company's close at a glance.
 
-    Reads the workbooks without closing or writing them. A group workbook's Consolidation sheet
-    adds its subsidiaries' workbooks; a workbook met twice is shown once.
+    Reads each close workbook without closing or writing it and shows one row per company: the
+    status of its Settings period in Periods, checklist progress, tasks past due and due today
+    (by their Due date against today), Blocked tasks, the errors and time of its last run, and
+    whether its RunLog's hash chain holds. A group workbook's Consolidation sheet adds its
+    subsidiaries' workbooks; a workbook met twice is shown once.
 
-    Exit status: 0 every workbook was read; 2 one could not be read (its row says why).
+    \b
+    Exit status:
+      0  every workbook was read
+      2  a workbook could not be read (its row says why; the others are still shown)
+      3  an internal error (a bug in closekit)
     """
     rows = api.status(list(workbooks), dt.date.today())
     if as_json:
