@@ -18,7 +18,7 @@ from decimal import Decimal
 import pandas as pd
 
 from closekit.closing import flux
-from closekit.closing.runner import CloseRun
+from closekit.closing.runner import PREFIXES, CloseRun
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
 from closekit.core.periods import ON_HOLD
@@ -60,14 +60,18 @@ def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | No
                 return None
             adj = run.adjustments
             mine = adj[adj["journal"] == step] if len(adj) else adj
-            return [mine.reindex(columns=["voucher", "date", "account", *dims, "amount_accounting", "text"])]
+            posted = signoffs.own_posted_lines(lines, PREFIXES[step], run.ctx.period)
+            return [signoffs.net_per_account([mine, posted], dims)]
         if step == "statements":
             return [tables[k] for k in ("balance_sheet", "income_statement") if k in tables] or None
         if step == "flux":
             if "flux" not in tables:
                 return None
             return [tables["flux"].drop(columns=[c for c in flux.NOT_FIGURES if c in tables["flux"]])]
-        return [tables["trial_balance"]] if "trial_balance" in tables else None
+        if "trial_balance" not in tables:
+            return None
+        tb = tables["trial_balance"]
+        return [tb.drop(columns=[c for c in signoffs.TB_MOVEMENTS if c in tb.columns])]
 
     def figures(step: str) -> str | None:
         if step in ("import", "validate"):  # the ledger lines read, in the order read
