@@ -93,7 +93,7 @@ def test_a_sign_off_is_kept_when_nothing_changed(sample_workbook):
     assert suspended(result).empty
     row = task(sample_workbook)
     assert (row["Status"], row["Preparer"], row["PreparedAt"], row["PreparedHash"]) == (
-        "Done",
+        "In progress",  # a review task: Done once reviewed too
         "anna",
         "2026-11-03 10:00:00Z",
         signed.figures,
@@ -135,19 +135,22 @@ def test_a_sign_off_is_suspended_when_its_figures_change_and_until_signed_again(
 def test_a_typed_sign_off_is_stamped_with_the_figures_the_signer_saw(sample_workbook):
     close(sample_workbook)
     seen = task(sample_workbook)["FiguresHash"]
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     FileWorkbook(sample_workbook).write_sheets(
         [],
         {
             "Checklist": {
                 cell_of(sample_workbook, TB_TASK, "Reviewer"): "ben",
-                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): "2026-11-04",
+                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): today,
             }
         },
     )
     result = close(sample_workbook)
     assert suspended(result).empty
     row = task(sample_workbook)
-    assert (row["Reviewer"], row["ReviewedAt"], row["ReviewedHash"]) == ("ben", "2026-11-04", seen)
+    assert (row["Reviewer"], row["ReviewedAt"], row["ReviewedHash"]) == ("ben", today, seen)
+    assert row["Status"] == "Done"  # prepared and reviewed
 
 
 def test_a_typed_sign_off_on_figures_that_moved_since_is_suspended_at_once(sample_workbook):
@@ -246,7 +249,8 @@ def test_posting_exactly_the_signed_adjustments_suspends_nothing(sample_workbook
     assert suspended(result).empty
     for name, figures in signed.items():
         row = task(sample_workbook, name)
-        assert (row["Status"], row["PreparedHash"], row["FiguresHash"]) == ("Done", figures, figures), name
+        assert (row["PreparedHash"], row["FiguresHash"]) == (figures, figures), name
+        assert row["Status"] == "In progress", name  # not suspended; Done once reviewed too
 
 
 def test_after_posting_a_real_change_still_suspends_and_says_what_moved(sample_workbook, tmp_path):
@@ -267,7 +271,7 @@ def test_after_posting_a_real_change_still_suspends_and_says_what_moved(sample_w
     assert "2900 Accrued expenses ClosingAfter -4,500.00 -> -4,600.00" in messages
     # the revaluation of USD is still 33.00 in all (32.00 posted, 1.00 more generated): it did not move
     assert REVALUATION_TASK not in messages
-    assert task(sample_workbook, REVALUATION_TASK)["Status"] == "Done"
+    assert task(sample_workbook, REVALUATION_TASK)["Status"] == "In progress"  # not suspended
 
 
 def test_a_moved_rate_suspends_the_posted_revaluation(sample_workbook, tmp_path):
