@@ -93,7 +93,7 @@ def test_a_sign_off_is_kept_when_nothing_changed(sample_workbook):
     assert suspended(result).empty
     row = task(sample_workbook)
     assert (row["Status"], row["Preparer"], row["PreparedAt"], row["PreparedHash"]) == (
-        "Done",
+        "In progress",  # a review task: Done once reviewed too
         "anna",
         "2026-11-03 10:00:00Z",
         signed.figures,
@@ -135,19 +135,22 @@ def test_a_sign_off_is_suspended_when_its_figures_change_and_until_signed_again(
 def test_a_typed_sign_off_is_stamped_with_the_figures_the_signer_saw(sample_workbook):
     close(sample_workbook)
     seen = task(sample_workbook)["FiguresHash"]
+    closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     FileWorkbook(sample_workbook).write_sheets(
         [],
         {
             "Checklist": {
                 cell_of(sample_workbook, TB_TASK, "Reviewer"): "ben",
-                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): "2026-11-04",
+                cell_of(sample_workbook, TB_TASK, "ReviewedAt"): today,
             }
         },
     )
     result = close(sample_workbook)
     assert suspended(result).empty
     row = task(sample_workbook)
-    assert (row["Reviewer"], row["ReviewedAt"], row["ReviewedHash"]) == ("ben", "2026-11-04", seen)
+    assert (row["Reviewer"], row["ReviewedAt"], row["ReviewedHash"]) == ("ben", today, seen)
+    assert row["Status"] == "Done"  # prepared and reviewed
 
 
 def test_a_typed_sign_off_on_figures_that_moved_since_is_suspended_at_once(sample_workbook):
@@ -217,3 +220,74 @@ def test_an_edited_old_trial_balance_only_loses_the_detail(sample_workbook):
     move_the_figures(sample_workbook)
     message = suspended(close(sample_workbook))["Message"].iloc[0]
     assert "the TrialBalance changed since" in message and "ClosingAfter" not in message
+
+
+REVALUATION_TASK = "Run foreign-currency revaluation"
+ALLOCATION_TASK = "Process allocations"
+
+
+def post_the_adjustments(workbook, tmp_path) -> None:
+    """What the ERP does with the upload: ``closekit export`` writes it, the ERP posts it, and the
+    next ledger export holds the generated vouchers as posted lines."""
+    upload = tmp_path / "upload.csv"
+    assert cli.main(["export", str(workbook), "--out", str(upload), "--format", "generic"]) == 0
+    rows = upload.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert any(r.startswith("revaluation,REV-2026-10-USD") for r in rows)
+    ledger = workbook.parent / sample.LEDGER_FILE
+    ledger.write_text(ledger.read_text(encoding="utf-8") + "".join(f"{r},Yes\n" for r in rows), encoding="utf-8")
+
+
+def test_posting_exactly_the_signed_adjustments_suspends_nothing(sample_workbook, tmp_path, capsys):
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    for name in (TB_TASK, REVALUATION_TASK, ALLOCATION_TASK, "Produce the financial statements"):
+        assert cli.main(["signoff", str(sample_workbook), name, "--as", "preparer", "--name", "anna"]) == 0
+    signed = {n: task(sample_workbook, n)["PreparedHash"] for n in (TB_TASK, REVALUATION_TASK, ALLOCATION_TASK)}
+    post_the_adjustments(sample_workbook, tmp_path)
+
+    result = close(sample_workbook)
+    assert len(result.run.adjustments) == 0  # nothing left to revalue or allocate: it is all posted
+    assert suspended(result).empty
+    for name, figures in signed.items():
+        row = task(sample_workbook, name)
+        assert (row["PreparedHash"], row["FiguresHash"]) == (figures, figures), name
+        assert row["Status"] == "In progress", name  # not suspended; Done once reviewed too
+
+
+def test_after_posting_a_real_change_still_suspends_and_says_what_moved(sample_workbook, tmp_path):
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    for name in (TB_TASK, REVALUATION_TASK):
+        assert cli.main(["signoff", str(sample_workbook), name, "--as", "preparer", "--name", "anna"]) == 0
+    post_the_adjustments(sample_workbook, tmp_path)
+    move_the_figures(sample_workbook)  # the accrual: 4,500.00 -> 4,600.00
+    ledger = sample_workbook.parent / sample.LEDGER_FILE  # and the posted revaluation is 1.00 short of the rate
+    ledger.write_text(
+        ledger.read_text(encoding="utf-8").replace(",33.00,", ",32.00,").replace(",-33.00,", ",-32.00,"),
+        encoding="utf-8",
+    )
+
+    found = suspended(close(sample_workbook)).set_index("Message")
+    messages = " | ".join(found.index)
+    assert "task 'Review the ledger journal report and trial balance'" in messages
+    assert "2900 Accrued expenses ClosingAfter -4,500.00 -> -4,600.00" in messages
+    # the revaluation of USD is still 33.00 in all (32.00 posted, 1.00 more generated): it did not move
+    assert REVALUATION_TASK not in messages
+    assert task(sample_workbook, REVALUATION_TASK)["Status"] == "In progress"  # not suspended
+
+
+def test_a_moved_rate_suspends_the_posted_revaluation(sample_workbook, tmp_path):
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    assert cli.main(["signoff", str(sample_workbook), REVALUATION_TASK, "--as", "preparer", "--name", "anna"]) == 0
+    post_the_adjustments(sample_workbook, tmp_path)
+    rates = FileWorkbook(sample_workbook).read_sheet("Rates")
+    frame = rates.frame
+    hit = frame.index[
+        (frame["FromCurrency"] == "USD")
+        & frame["Date"].astype(str).str.startswith("2026-10-31")
+        & (frame["RateType"] == "Closing")
+    ]
+    row = int(rates.rows[hit[0]])
+    FileWorkbook(sample_workbook).write_sheets([], {"Rates": {a1(row, rates.meta["column_numbers"]["Rate"]): 0.92}})
+
+    message = suspended(close(sample_workbook))["Message"].iloc[0]
+    assert message.startswith(f"task {REVALUATION_TASK!r}: the preparer sign-off signed by anna")
+    assert "the revaluation adjustments changed since" in message

@@ -350,6 +350,47 @@ _CODES = [
         "a sign-off that does not count: the flux task signed while a material variance is unexplained",
         "Explain each material variance in the Flux sheet, run the close, then sign again.",
     ),
+    # issue 16 item 3: the sign-off rules (closekit.review.signoff_rules)
+    Code(
+        "signoff-same-person",
+        Severity.ERROR,
+        "a Checklist task whose reviewer is its preparer (typed into the sheet; closekit signoff refuses it):"
+        " the reviewer's sign-off does not count",
+        "Have another person review the task and sign as reviewer.",
+    ),
+    Code(
+        "signoff-out-of-order",
+        Severity.ERROR,
+        "a reviewer's sign-off without the preparer's, or dated before it: the reviewer signs after the "
+        "preparer; the reviewer's sign-off does not count",
+        "The preparer signs first; then the reviewer signs again.",
+    ),
+    Code(
+        "signoff-bad-date",
+        Severity.ERROR,
+        "a typed sign-off whose PreparedAt or ReviewedAt is not a date; it does not count",
+        "Type the date you signed (e.g. 2026-11-04), or run closekit signoff.",
+    ),
+    Code(
+        "signoff-future-date",
+        Severity.ERROR,
+        "a typed sign-off dated after today; it does not count",
+        "Type the date you signed (today), or run closekit signoff.",
+    ),
+    Code(
+        "signoff-backdated",
+        Severity.ERROR,
+        "a typed sign-off dated before the period's figures were first produced (the first close of the "
+        "period in the RunLog): nobody can have signed them then; it does not count",
+        "Review the figures as they are now and sign with today's date, or run closekit signoff.",
+    ),
+    Code(
+        "signoff-pending",
+        Severity.INFO,
+        "a review task (Step trial-balance or flux, or a task with a Preparer or Reviewer named) whose step "
+        "ran clean but that lacks a sign-off: it stays In progress until prepared and reviewed",
+        "The preparer, then a reviewer (another person) signs: closekit signoff WORKBOOK TASK --as preparer|reviewer.",
+    ),
 ]
 
 # issue 16 items 7-9 (h/checklist): the export gated by the close, the checklist's truth, the period's group

@@ -17,6 +17,7 @@ from closekit.pipeline import close_status, runlog
 from closekit.pipeline.results import CloseResult
 from closekit.pipeline.validate import validate
 from closekit.review import runner as review
+from closekit.review import signoff_rules
 from closekit.sheetio.base import SheetIO
 from closekit.workbook import checklist, closesheet, fingerprint, outputs
 from closekit.workbook.checklist import StepOutcome
@@ -83,7 +84,11 @@ def close(
             continue
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
     closed = CloseResult(checked, result, outcomes)
-    *cells, result.findings_by_step["signoffs"] = review.check_signoffs(checked.io, book, result, checked.ledger.lines)
+    facts = signoff_rules.RunFacts(dt.datetime.now(dt.UTC).date(), runlog.user())  # issue 16: sign-off rules
+    clean = {step for step, outcome in outcomes.items() if outcome.ran and outcome.clean}
+    *cells, result.findings_by_step["signoffs"] = review.check_signoffs(
+        checked.io, book, result, checked.ledger.lines, facts, clean
+    )
     closed.signoff_cells = tuple(cells)
     if review.PERIOD_HOLD in chosen:
         outcomes[review.PERIOD_HOLD], closed.hold, result.findings_by_step[review.PERIOD_HOLD] = review.hold_period(
@@ -141,6 +146,7 @@ def write_close(
         cells, _, _ = checklist.tick(book, io.read_sheet("Checklist"), result.outcomes, now)
         strong, weak = result.signoff_cells
         cells = {**weak, **cells, **strong}
+        cells = signoff_rules.hold_done(book.checklist, io.read_sheet("Checklist"), cells)  # Done: both signed
         if cells:
             updates["Checklist"] = cells
         if result.hold is not None:

@@ -11,7 +11,7 @@ from closekit.errors import UsageError
 from closekit.pipeline import runlog
 from closekit.pipeline.reading import locked, open_workbook
 from closekit.pipeline.results import SignOff
-from closekit.review import signoffs
+from closekit.review import signoff_rules, signoffs
 from closekit.sheetio.base import SheetIO
 from closekit.workbook import outputs, schema
 from closekit.workbook.book import read_rows, read_settings
@@ -44,6 +44,11 @@ def signoff(
             found, cells = signoffs.signed_cells(rows, sheet, task, role, who, runlog.stamp(now))
         except ValueError as problem:
             raise UsageError(f"{io.where}: {problem}.") from None
+        refused = signoff_rules.refusal(found, role, who)  # the rules a typed sign-off is held to too
+        if refused:
+            raise UsageError(f"{io.where}: {refused}.")
+        cells |= signoff_rules.command_cells(rows, sheet, found, role, runlog.user())
+        cells = signoff_rules.hold_done(rows, sheet, cells)  # a review task is Done only once both signed
         if found.step == "flux":  # docs/close.md "Flux review": never signed over unexplained variances
             flux_sheet = io.read_sheet(flux.SHEET)
             unexplained = flux.unexplained_reason(flux_sheet.frame if flux_sheet is not None else None)

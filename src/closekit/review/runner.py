@@ -12,21 +12,23 @@ run), never the pipeline's result types, which sit above this layer.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
 
 from closekit.closing import flux
-from closekit.closing.runner import CloseRun
+from closekit.closing.runner import PREFIXES, CloseRun
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
 from closekit.core.periods import ON_HOLD
 from closekit.core.plural import plural
-from closekit.review import period_status, signoffs
+from closekit.review import period_status, signoff_rules, signoffs
 from closekit.sheetio.base import SheetIO, a1, claim, marked
 from closekit.sources.tables import cell_text
-from closekit.workbook import dashboard
+from closekit.workbook import dashboard, outputs
 from closekit.workbook.book import CloseBook
 from closekit.workbook.checklist import StepOutcome
 
@@ -61,14 +63,18 @@ def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | No
                 return None
             adj = run.adjustments
             mine = adj[adj["journal"] == step] if len(adj) else adj
-            return [mine.reindex(columns=["voucher", "date", "account", *dims, "amount_accounting", "text"])]
+            posted = signoffs.own_posted_lines(lines, PREFIXES[step], run.ctx.period)
+            return [signoffs.net_per_account([mine, posted], dims)]
         if step == "statements":
             return [tables[k] for k in ("balance_sheet", "income_statement") if k in tables] or None
         if step == "flux":
             if "flux" not in tables:
                 return None
             return [tables["flux"].drop(columns=[c for c in flux.NOT_FIGURES if c in tables["flux"]])]
-        return [tables["trial_balance"]] if "trial_balance" in tables else None
+        if "trial_balance" not in tables:
+            return None
+        tb = tables["trial_balance"]
+        return [tb.drop(columns=[c for c in signoffs.TB_MOVEMENTS if c in tb.columns])]
 
     def figures(step: str) -> str | None:
         if step in ("import", "validate"):  # the ledger lines read, in the order read
@@ -85,9 +91,16 @@ def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | No
 
 
 def check_signoffs(
-    io: SheetIO, book: CloseBook, run: CloseRun | None, lines: pd.DataFrame
+    io: SheetIO,
+    book: CloseBook,
+    run: CloseRun | None,
+    lines: pd.DataFrame,
+    facts: signoff_rules.RunFacts | None = None,
+    clean_steps: set[str] = frozenset(),
 ) -> tuple[dict[str, object], dict[str, object], pd.DataFrame]:
-    """(Checklist updates, weak updates, signoff-suspended findings) of this run."""
+    """(Checklist updates, weak updates, findings of the sign-offs) of this run: suspensions, the
+    sign-off rules (:mod:`closekit.review.signoff_rules`, given the run's ``facts``) and the
+    review tasks of ``clean_steps`` still waiting for a sign-off."""
     if run is None or not book.checklist:
         return {}, {}, fnd.frame()
     sheet = io.read_sheet("Checklist")
@@ -95,7 +108,29 @@ def check_signoffs(
         book.checklist, sheet, step_figures(run, lines), lambda step: moved(io, run, step)
     )
     found += refuse_flux_signoffs(book, sheet, run, updates)
+    if facts is not None:
+        facts = dataclasses.replace(facts, produced=first_produced(io, run.ctx.period))
+        found += signoff_rules.check(book.checklist, sheet, updates, facts)
+        found += signoff_rules.pending(book.checklist, sheet, updates, clean_steps)
     return updates, weak, fnd.frame(found)
+
+
+#: Output sheets of a run that produced figures (a RunLog row's Outputs naming one).
+_FIGURES_OUTPUTS = r"\b(?:TrialBalance|Adjustments|Flux|Settlements|BalanceSheet)\b"
+
+
+def first_produced(io: SheetIO, period: str) -> dt.date | None:
+    """The day of the first run in the RunLog that produced figures of ``period``, or None."""
+    log = outputs.read_runlog(io)
+    if log is None or not len(log.frame) or not {"TimeUTC", "Period", "Outputs"} <= set(log.columns):
+        return None
+    frame = log.frame
+    mine = frame[
+        (frame["Period"].map(cell_text) == period)
+        & frame["Outputs"].map(cell_text).str.contains(_FIGURES_OUTPUTS, regex=True)
+    ]
+    days = [m.date() for m in map(signoff_rules.moment, mine["TimeUTC"].map(cell_text)) if m is not None]
+    return min(days) if days else None
 
 
 def refuse_flux_signoffs(

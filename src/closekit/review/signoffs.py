@@ -21,6 +21,7 @@ Pure: the Checklist rows and the run's fingerprints in, cell updates and finding
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -51,6 +52,9 @@ FIGURES = {
     "flux": "the Flux amounts",
 }
 DEFAULT_FIGURES = "the TrialBalance"
+#: TrialBalance columns left out of its figures: they shift from Debit/Credit to the Adjustment
+#: columns when the generated adjustments come back posted, while the balances signed do not move.
+TB_MOVEMENTS = ("Debit", "Credit", "Closing", "AdjustmentDebit", "AdjustmentCredit")
 
 
 def fingerprint(*frames: pd.DataFrame) -> str:
@@ -84,6 +88,32 @@ def fingerprint_columns(frame: pd.DataFrame) -> str:
         else:
             digest.update("\x1f".join(values.astype("string").fillna("\x00").tolist()).encode("utf-8"))
     return digest.hexdigest()
+
+
+def own_posted_lines(lines: pd.DataFrame, prefix: str, period: str) -> pd.DataFrame:
+    """The ledger lines read that are closekit's own vouchers of a step for ``period``, posted and
+    exported back (``REV-2026-10-USD``, ``ALC-2026-10-0001``, also as the first word of a longer
+    voucher, as an ERP may write it)."""
+    if not len(lines) or "voucher" not in lines:
+        return lines.iloc[0:0]
+    pattern = rf"^{re.escape(prefix)}-{re.escape(period)}-\S*(?:\s|$)"
+    own = lines["voucher"].astype("string").str.match(pattern, na=False).to_numpy(dtype=bool)
+    return lines[own]
+
+
+def net_per_account(parts: list[pd.DataFrame], dimensions: list[str]) -> pd.DataFrame:
+    """A step's adjustments as figures: the net accounting amount per account and dimension values
+    of its generated lines and of its own lines already posted, so that posting exactly the
+    adjustments signed (a rerun then generates none) leaves the figures as they were signed."""
+    keys = ["account", *dimensions]
+    frames = [p.reindex(columns=[*keys, "amount_accounting"]) for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame(columns=[*keys, "amount_accounting"])
+    both = pd.concat(frames, ignore_index=True)
+    both[keys] = both[keys].astype("string").fillna("")
+    both["amount_accounting"] = both["amount_accounting"].astype("Int64")
+    net = both.groupby(keys, sort=True, dropna=False)["amount_accounting"].sum(min_count=1).reset_index()
+    return net[net["amount_accounting"].fillna(1) != 0].reset_index(drop=True)
 
 
 def figures_of(step: str) -> str:

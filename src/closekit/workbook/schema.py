@@ -354,6 +354,21 @@ class ChecklistRow(SheetRow):
     reviewed_hash: OptionalText = col(
         "ReviewedHash", "closekit: SHA-256 of the figures the reviewer signed.", default=None
     )
+    # issue 16: who ran the run that saw a typed sign-off, and SSH signatures (closekit signoff --sign)
+    preparer_login: OptionalText = col(
+        "PreparerLogin", "closekit: the operating-system login that signed or first saw the preparer's name.",
+        default=None,
+    )
+    reviewer_login: OptionalText = col(
+        "ReviewerLogin", "closekit: the operating-system login that signed or first saw the reviewer's name.",
+        default=None,
+    )
+    preparer_signature: OptionalText = col(
+        "PreparerSignature", "closekit signoff --sign: the preparer's SSH signature of PreparedHash.", default=None
+    )
+    reviewer_signature: OptionalText = col(
+        "ReviewerSignature", "closekit signoff --sign: the reviewer's SSH signature of ReviewedHash.", default=None
+    )
 
 
 class ConsolidationRow(SheetRow):
