@@ -128,6 +128,10 @@ def test_a_sign_off_is_suspended_when_its_figures_change_and_until_signed_again(
     assert task(sample_workbook)["Status"] == "Sign-off suspended"
 
     closekit.signoff(sample_workbook, TB_TASK, "preparer", name="anna", now=NOW)
+    # signed again by its preparer: no longer suspended, but a review task is Done only with
+    # both sign-offs
+    assert task(sample_workbook)["Status"] == "In progress"
+    closekit.signoff(sample_workbook, TB_TASK, "reviewer", name="ben", now=NOW + dt.timedelta(hours=1))
     assert task(sample_workbook)["Status"] == "Done"
     assert suspended(close(sample_workbook)).empty
 

@@ -48,6 +48,8 @@ def signoff(
         if refused:
             raise UsageError(f"{io.where}: {refused}.")
         cells |= signoff_rules.command_cells(rows, sheet, found, role, runlog.user())
+        row = next(r for r, t in rows if t is found)
+        cells = signoff_rules.complete(sheet, row, found, role, cells, runlog.stamp(now))  # the second sign-off
         cells = signoff_rules.hold_done(rows, sheet, cells)  # a review task is Done only once both signed
         if found.step == "flux":  # docs/close.md "Flux review": never signed over unexplained variances
             flux_sheet = io.read_sheet(flux.SHEET)

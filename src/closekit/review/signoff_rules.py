@@ -196,6 +196,27 @@ def refusal(task: schema.ChecklistRow, role: str, name: str) -> str | None:
     return None
 
 
+def complete(
+    sheet: RawTable | None, row: int, task: schema.ChecklistRow, role: str, cells: dict[str, object], when: str
+) -> dict[str, object]:
+    """The cells of ``closekit signoff`` with the review task ``Done`` (and its Completed stamped)
+    when this sign-off is the second one a task held ``In progress`` by :func:`hold_done` waited
+    for: its step ran clean (it has figures and is not Blocked) and the other role has signed."""
+    columns = signoffs.columns_of(sheet)
+    status_ref = a1(row, columns["status"]) if "status" in columns else None
+    status = cells.get(status_ref, task.status) if status_ref else None
+    if not status_ref or not is_review(task) or not task.figures_hash or status != IN_PROGRESS:
+        return cells
+    other = "reviewer" if role == "preparer" else "preparer"
+    if not (getattr(task, other) and getattr(task, _AT[other])):
+        return cells
+    out = dict(cells)
+    out[status_ref] = "Done"
+    if "completed" in columns:
+        out[a1(row, columns["completed"])] = when
+    return out
+
+
 def _signed(values: dict[str, str], role: str) -> bool:
     name_col, at_col, _ = signoffs.ROLES[role]
     return bool(values.get(name_col) and values.get(at_col))
