@@ -180,3 +180,18 @@ def test_decimal_separator_comma_reads_the_semicolon_d_ddd_as_one_thousand(tmp_p
     mine = lines[lines["where"] == LEDGER].sort_values("row")
     assert list(mine["row"]) == [2, 3]
     assert list(mine["amount"]) == [100000, -100000]  # 1,000.00 in cents
+
+
+def test_a_nul_in_a_consolidation_workbook_path_is_a_bad_setting_on_its_cell(tmp_path):
+    from closekit.samples import group
+
+    sample.write(tmp_path / "close.xlsx")
+    path = group.write(tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Consolidation"]
+    assert sheet["B1"].value == "Workbook" and sheet["B2"].value == "close.xlsx"
+    sheet["B2"] = "close_x0000_.xlsx"
+    book.save(path)
+    assert _cli("close", str(path), "--steps", "consolidation") == 1
+    hit = _one(path, "bad-setting", "Consolidation", 2, "Workbook")
+    assert "U+0000" in hit["Message"]
