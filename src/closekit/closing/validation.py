@@ -305,7 +305,7 @@ def check_overflow(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     per_voucher = pd.Series(gross).groupby(group, sort=True).sum()
     first_of = pd.Series(group).drop_duplicates().index.to_numpy()
     records = []
-    limit = f"{2**63 - 1:,}"
+    limit = "92,233,720,368,547,758.07 in a currency with cents"  # 2**63 - 1 minor units
     for gid in per_voucher.index[(per_voucher >= SUM_LIMIT).to_numpy()]:
         at = first_of[gid]
         line = lines.iloc[at]
@@ -315,9 +315,8 @@ def check_overflow(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
             fnd.finding(
                 "amount-overflow",
                 where,
-                f"voucher {line['voucher']} has {count} lines whose amounts add up to about {per_voucher[gid]:.3g} "
-                f"minor units, more than closekit sums exactly ({limit}): its balance is not checked and it is not "
-                "closed",
+                f"voucher {line['voucher']} has {count} lines whose amounts add up to more than closekit sums "
+                f"exactly ({limit}): its balance is not checked and it is not closed",
                 row=int(line["row"]),
                 column=_columns(ledger, where).get("amount") or _columns(ledger, where).get("debit", "Debit"),
                 voucher=str(line["voucher"]),
@@ -328,8 +327,8 @@ def check_overflow(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
             fnd.finding(
                 "amount-overflow",
                 str(lines["where"].iat[0]),
-                f"the {len(lines)} ledger lines add up to about {float(gross.sum()):.3g} minor units, more than "
-                f"closekit sums exactly ({limit}): account and report totals would not be right",
+                f"the {len(lines)} ledger lines add up to more than closekit sums exactly ({limit}): account "
+                f"and report totals would not be right",
             )
         )
     return fnd.frame(records)

@@ -53,7 +53,7 @@ _CODES = [
         "amount-overflow",
         Severity.ERROR,
         "a voucher (or the whole ledger) whose amounts add up to more than closekit can sum exactly "
-        "(2^63 - 1 minor units); its balance would otherwise wrap and read as zero",
+        "(92,233,720,368,547,758.07 in a currency with cents); its balance would otherwise wrap and read as zero",
         "Check the amounts of the voucher named: such totals are a typing or export error.",
     ),
     Code(
