@@ -410,6 +410,26 @@ _CODES += [
         "(a Warning with --force)",
         "Run closekit close again (it recomputes the Adjustments) and export; or export with --force.",
     ),
+    Code(
+        "checklist-unknown-dependency",
+        Severity.WARNING,
+        "a Checklist task whose DependsOn names a task the Checklist does not have (a typo, a renamed or "
+        "deleted task): closekit cannot know whether it is done, so a task of a step waits and is not ticked",
+        "Type the Task of the dependency exactly as the Checklist names it (a comma list), or clear it.",
+    ),
+    Code(
+        "checklist-cycle",
+        Severity.WARNING,
+        "Checklist tasks whose DependsOn wait for each other (A waits for B, B for A; or a task for "
+        "itself): none of them can be done first, so closekit ticks none of them Done",
+        "Remove the DependsOn that closes the circle: a task depends only on tasks done before it.",
+    ),
+    Code(
+        "checklist-done-early",
+        Severity.WARNING,
+        "a manual Checklist task (no Step) typed Done while a task of its DependsOn is not Done",
+        "Finish the dependency first (or correct DependsOn), or set the task back to In progress.",
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -11,6 +11,7 @@ import pandas as pd
 
 from closekit.closing import consolidation, subsidiaries
 from closekit.closing import runner as closing
+from closekit.core import findings as fnd
 from closekit.core.plural import plural
 from closekit.errors import UsageError
 from closekit.pipeline import close_status, runlog
@@ -85,7 +86,8 @@ def close(
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
     closed = CloseResult(checked, result, outcomes)
     facts = signoff_rules.RunFacts(dt.datetime.now(dt.UTC).date(), runlog.user())  # issue 16: sign-off rules
-    clean = {step for step, outcome in outcomes.items() if outcome.ran and outcome.clean}
+    blocked = checklist.plan(book, outcomes).blocked_steps  # issue 16 item 7: downstream of a Blocked step
+    clean = {step for step, outcome in outcomes.items() if outcome.ran and outcome.clean} - blocked
     *cells, result.findings_by_step["signoffs"] = review.check_signoffs(
         checked.io, book, result, checked.ledger.lines, facts, clean
     )
@@ -94,6 +96,7 @@ def close(
         outcomes[review.PERIOD_HOLD], closed.hold, result.findings_by_step[review.PERIOD_HOLD] = review.hold_period(
             checked.io, closed.period, closed.findings, result
         )
+    result.findings_by_step["checklist"] = fnd.frame(checklist.plan(book, outcomes).findings)
     return closed
 
 
