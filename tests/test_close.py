@@ -161,7 +161,10 @@ def test_a_failed_step_blocks_its_task_with_the_reason(make):
     checklist = sheet(workbook, "Checklist").frame.set_index("Step")
     assert checklist.loc["revaluation", "Status"] == "Blocked"
     assert "UnrealizedLossAccount" in checklist.loc["revaluation", "Notes"]
-    assert checklist.loc["allocation", "Status"] == "Done"
+    # allocation runs after revaluation: Blocked behind it (issue 16 item 7; tests/test_checklist_truth.py)
+    assert checklist.loc["allocation", "Status"] == "Blocked"
+    assert checklist.loc["allocation", "Notes"] == "waiting for Run foreign-currency revaluation (Blocked)"
+    assert checklist.loc["settlement", "Status"] == "Done"  # settled before the revaluation
 
 
 def test_dependencies_hold_back_a_task(make):
