@@ -178,17 +178,14 @@ def plan(book: CloseBook, outcomes: dict[str, StepOutcome]) -> Plan:
     changed = True
     while changed:  # Blocked spreads down the step order and along DependsOn, until it stops
         changed = False
+        # the first Blocked task of the run in the step order: the one every later step waits for
+        first = min(((_ORDER[t.step], r, t.task) for r, t in running if r in blocked), default=None)
         for row, task in running:
             if row in blocked:
                 continue
             why = next((d for d in deps.get(task.task, ()) if _is(current.get(d), BLOCKED)), None)
-            if why is None:
-                upstream = [
-                    (_ORDER[other.step], r, other.task)
-                    for r, other in running
-                    if r in blocked and _ORDER[other.step] < _ORDER[task.step]
-                ]
-                why = min(upstream)[2] if upstream else None
+            if why is None and first is not None and first[0] < _ORDER[task.step]:
+                why = first[2]
             if why is not None:
                 blocked[row] = f"waiting for {why} (Blocked)"
                 current[task.task] = BLOCKED
