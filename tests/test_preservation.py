@@ -99,8 +99,12 @@ def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
     assert cli.main(["validate", str(workbook)]) == 0
     after = members(workbook)
     for name, data in before.items():
-        if name not in EDITED | {close_part}:
+        if name not in EDITED | {close_part, "_rels/.rels"}:
             assert after[name] == data, f"{name} changed"
+    # the package's relationships: every one kept, the log's head (docProps/custom.xml) added
+    rels = after["_rels/.rels"].decode()
+    assert rels.startswith(before["_rels/.rels"].decode().removesuffix("</Relationships>"))
+    assert "relationships/custom-properties" in rels and "closekit.RunLogHead" in after["docProps/custom.xml"].decode()
     workbook_xml = after["xl/workbook.xml"].decode()
     assert "ClosePeriod" in workbook_xml and 'name="Findings"' in workbook_xml and 'name="RunLog"' in workbook_xml
     reopened = openpyxl.load_workbook(workbook, keep_vba=macro)

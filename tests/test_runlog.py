@@ -61,7 +61,8 @@ def test_an_intact_log_of_three_runs_verifies(logged, capsys):
 
 def test_the_canonical_text_is_json_of_the_fields_in_column_order(logged):
     row = FileWorkbook(logged).read_sheet("RunLog").frame.to_dict("records")[1]
-    fields = [*outputs.RUNLOG_COLUMNS, "PreviousHash"]
+    fields = [*outputs.RUNLOG_COLUMNS, "PreviousHash", "Controls"]  # Controls last (the control cells)
+    assert row["Controls"].startswith('{"Checklist":')
     text = json.dumps([outputs.field_text(row[c]) for c in fields], ensure_ascii=False, separators=(",", ":"))
     assert text == outputs.canonical_text(row)
     assert json.loads(text)[6:9] == ["0", "0", "0"]  # Errors, Warnings, Infos: whole numbers as digits

@@ -36,6 +36,7 @@ from closekit.pipeline.export import export, write_export
 from closekit.pipeline.period import hold_period, set_period_status, set_period_statuses, write_hold
 from closekit.pipeline.reading import locked, open_workbook, read_close_book
 from closekit.pipeline.results import CloseResult, ExportResult, HoldResult, SignOff, ValidationResult
+from closekit.pipeline.runlog import verify as _verify
 from closekit.pipeline.signoff import signoff
 from closekit.pipeline.validate import validate, write_validation
 
@@ -58,8 +59,15 @@ __all__ = [
     "signoff",
     "status",
     "validate",
+    "verify_log",
     "write_close",
     "write_export",
     "write_hold",
     "write_validation",
 ]
+
+
+def verify_log(workbook) -> tuple[bool, list[str]]:
+    """``closekit verify-log``: (whether the RunLog, its head and the permanently closed periods
+    hold, the lines that say so). Writes nothing."""
+    return _verify(open_workbook(workbook))

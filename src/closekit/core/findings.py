@@ -432,6 +432,31 @@ _CODES += [
     ),
 ]
 
+# issue 16 items 1-2: the control cells between runs (closekit.review.controls)
+_CODES += [
+    Code(
+        "period-reopened",
+        Severity.ERROR,
+        "a period the RunLog (or the log's head) recorded as Permanently closed whose Status cell now says "
+        "something else: a permanently closed period is never reopened, so closekit treats it as closed",
+        "Type Permanently closed back into the cell; post into the period through the next open period.",
+    ),
+    Code(
+        "control-changed",
+        Severity.WARNING,
+        "a control cell (a Settings value, a Periods cell; as an Info: a Checklist sign-off cell) edited by "
+        "hand since the last run, as its RunLog row recorded it; the run records the new value",
+        "Nothing to do if the change is meant; closekit records it in this run's RunLog row.",
+    ),
+    Code(
+        "runlog-truncated",
+        Severity.ERROR,
+        "the RunLog holds fewer rows than its head (the document property closekit.RunLogHead) recorded, "
+        "or not the row the head sealed: rows of the run log were deleted or replaced",
+        "Restore the RunLog from a backup of the workbook; closekit verify-log says what holds.",
+    ),
+]
+
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 
 #: Columns of the Findings sheet, in order (workbook.md "Output sheets").

@@ -41,6 +41,12 @@ class Calendar:
         status = np.where(found, self.table["status"].to_numpy(dtype=object)[np.maximum(pos, 0)], "")
         return pd.Series(codes, index=dates.index), pd.Series(status, index=dates.index)
 
+    def with_status(self, periods: set[str], status: str) -> Calendar:
+        """This calendar with ``periods`` given ``status`` (a closed period whose cell was retyped)."""
+        table = self.table.copy()
+        table.loc[table["period"].isin(sorted(periods)), "status"] = status
+        return type(self)(table)
+
     def get(self, period: str) -> dict | None:
         hit = self.table[self.table["period"] == period]
         return None if hit.empty else hit.iloc[0].to_dict()

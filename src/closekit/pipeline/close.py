@@ -181,7 +181,7 @@ def write_close(
         written=written,
         result="ok" if result.ok else "errors",
     )
-    sheets.append(outputs.runlog_sheet(io, entry))
+    sheets.append(runlog.sheet(io, entry, updates))
     updates.update(
         closesheet.updates(
             io, command="close", period=result.period, counts=result.counts, now=now,

@@ -207,4 +207,4 @@ def forced_runlog(
         written=[f"upload {result.format}: {', '.join(written)}"],
         result="forced",
     )
-    return outputs.runlog_sheet(io, entry)
+    return runlog.sheet(io, entry)

@@ -84,7 +84,7 @@ def write_hold(
         written=written,
         result="ok" if result.held else "errors",
     )
-    io.write_sheets([outputs.findings_sheet(result.findings), outputs.runlog_sheet(io, entry)], updates or None)
+    io.write_sheets([outputs.findings_sheet(result.findings), runlog.sheet(io, entry, updates)], updates or None)
     return written
 
 
@@ -109,6 +109,15 @@ def set_period_status(
     with locked(workbook):
         io = open_workbook(workbook)
         change = period_status.plan(io.read_sheet("Periods"), period, new, where=io.where, confirmed=confirm)
+        recorded = runlog.history(io).closed.get(period)
+        if recorded and change.old != period_status.PERMANENTLY_CLOSED and change.outcome != period_status.REFUSED:
+            change = dataclasses.replace(
+                change,
+                outcome=period_status.REFUSED,
+                cell="",
+                reason=f"it is Permanently closed (recorded in {recorded}), although its Status cell now says "
+                f"{change.old!r}: a permanently closed period is never reopened",
+            )
         settings = read_settings(io.read_sheet("Settings"))[0]
         change = dataclasses.replace(change, company=settings.company if settings else "")
         if change.changed and not dry_run:
@@ -123,7 +132,8 @@ def set_period_status(
                 written=[f"Periods!{change.cell} (Status)", outputs.RUNLOG],
                 result=f"period {period}: {change.old} -> {change.new}",
             )
-            io.write_sheets([outputs.runlog_sheet(io, entry)], {"Periods": {change.cell: change.new}})
+            cells = {"Periods": {change.cell: change.new}}
+            io.write_sheets([runlog.sheet(io, entry, cells)], cells)
     return change
 
 

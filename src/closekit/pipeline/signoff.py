@@ -70,5 +70,5 @@ def signoff(
             written=[f"Checklist ({role} sign-off)", outputs.RUNLOG],
             result=f"task {found.task!r} signed by {who} as {role} (figures {found.figures_hash})",
         )
-        io.write_sheets([outputs.runlog_sheet(io, entry)], {"Checklist": cells})
+        io.write_sheets([runlog.sheet(io, entry, {"Checklist": cells})], {"Checklist": cells})
     return SignOff(found.task, role, who, runlog.stamp(now), found.figures_hash or "")

@@ -4,6 +4,7 @@ posting rules, and write the Findings sheet and a RunLog row."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from closekit.closing import posted_journals, validation
 from closekit.closing.importing import SourceSpec, load_ledger
 from closekit.core import findings as fnd
 from closekit.core.ledger import Ledger, empty_lines
+from closekit.core.periods import PERMANENTLY_CLOSED
 from closekit.pipeline import runlog
 from closekit.pipeline.reading import open_workbook, read_close_book
 from closekit.pipeline.results import ValidationResult
@@ -37,6 +39,11 @@ def validate(
     """
     io = open_workbook(workbook)
     book = read_close_book(io)
+    # the control cells against the RunLog's history: a period once Permanently closed stays closed
+    control_findings, reclosed = runlog.check_controls(io)
+    if reclosed:
+        book = dataclasses.replace(book, calendar=book.calendar.with_status(reclosed, PERMANENTLY_CLOSED))
+    book.findings = fnd.combine([book.findings, fnd.frame(control_findings)])
     if book.settings is None:  # without the accounting currency no amount can be read
         return ValidationResult(io, book, Ledger(empty_lines(()), [], ()), book.findings)
     here = str(Path.cwd())  # a file named by the caller: a relative path is relative to the current folder
@@ -77,6 +84,6 @@ def write_validation(
         outcomes={"validate": StepOutcome(True, result.ok)},
     )
     result.io.write_sheets(
-        [outputs.findings_sheet(result.findings), outputs.runlog_sheet(result.io, entry)], front or None
+        [outputs.findings_sheet(result.findings), runlog.sheet(result.io, entry, front)], front or None
     )
     return written

@@ -157,6 +157,7 @@ class FileWorkbook:
         self._first_rows: dict[str, list[str]] | None = None  # row 1 of every sheet, read once when asked
         self._targets: dict[str, str] = {}
         self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
+        self._properties: dict[str, str] = {}  # custom document properties to set on the next write
         #: (output name, the sheet it went to) of the last write where a sheet of the user's own had the name.
         self.placed_beside: list[tuple[str, str]] = []
         if self.path.suffix.lower() not in WORKBOOK_SUFFIXES:
@@ -274,6 +275,16 @@ class FileWorkbook:
             self._first_rows = _first_rows(self._data)
         return self._first_rows.get(name.lower())
 
+    def properties(self) -> dict[str, str]:
+        """The workbook's custom document properties as read (docProps/custom.xml)."""
+        from closekit.sheetio import xlsx_package
+
+        return xlsx_package.custom_properties(self._data, self.where)
+
+    def set_properties(self, values: dict[str, str]) -> None:
+        """Set these custom document properties in the next write (the others are kept)."""
+        self._properties.update(values)
+
     def claim(self, name: str) -> None:
         """Mark the existing sheet ``name`` as closekit's when the next write updates its cells (the
         Close sheet or Dashboard of a workbook made before the marker, recognised by its layout)."""
@@ -337,7 +348,9 @@ class FileWorkbook:
         sheets = self._place(sheets, updates)
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
-            xlsx_package.write_sheets_atomic(self.real, sheets, updates, marks, expect=state)
+            xlsx_package.write_sheets_atomic(
+                self.real, sheets, updates, marks, expect=state, properties=self._properties or None
+            )
         except xlsx_package.ChangedOnDisk as exc:
             raise WorkbookInUse(
                 f"{self.where} was saved by another program (Excel, a sync client) while closekit was writing, so "
@@ -364,6 +377,7 @@ class FileWorkbook:
         self._first_rows = None
         self._targets.clear()
         self._claimed.clear()
+        self._properties.clear()
 
     def _place(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None) -> list[OutputSheet]:
         """Each output into a sheet that is closekit's; a ``sheet-not-closekits`` finding in the

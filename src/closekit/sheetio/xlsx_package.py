@@ -34,6 +34,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 
 from closekit.sheetio import xlsx_cells as xc
+from closekit.sheetio import xlsx_properties as xp
 from closekit.sheetio import xlsx_styles as st
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
@@ -87,6 +88,7 @@ def replace_sheets(
     sheets: list[OutputSheet],
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
     (same position in the tab order, same sheetId and r:id) and appending the others at the end.
@@ -94,12 +96,13 @@ def replace_sheets(
     values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
     written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
     `marks` names existing worksheets to mark as closekit's (:data:`MARKER`; output sheets always are).
+    `properties`: custom document properties to set (:mod:`.xlsx_properties`); the others are kept.
     Nothing is created at `dst` when the request or the source is invalid; a partly written
     `dst` is removed if writing fails."""
     src, dst = os.fspath(src), os.fspath(dst)
     if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets, updates, marks) as job:
+    with _prepared(src, sheets, updates, marks, properties) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -155,6 +158,7 @@ def write_sheets_atomic(
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
     expect: DiskState | None = None,
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
@@ -170,7 +174,7 @@ def write_sheets_atomic(
     folder = os.path.dirname(path)
     tmp = None
     try:
-        with _prepared(path, sheets, updates, marks) as job:
+        with _prepared(path, sheets, updates, marks, properties) as job:
             fd, tmp = tempfile.mkstemp(
                 prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
             )
@@ -432,7 +436,11 @@ class _Job:
 
 @contextlib.contextmanager
 def _prepared(
-    src: str, sheets: list[OutputSheet], updates: CellUpdates | None = None, marks: Iterable[str] = ()
+    src: str,
+    sheets: list[OutputSheet],
+    updates: CellUpdates | None = None,
+    marks: Iterable[str] = (),
+    properties: Mapping[str, str] | None = None,
 ) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
@@ -443,7 +451,7 @@ def _prepared(
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered))
+        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered), properties)
         yield job
 
 
@@ -498,6 +506,7 @@ def _plan(
     outs: list[OutputSheet],
     updates: dict[str, tuple[str, dict[str, object]]] | None = None,
     marks: set[str] = frozenset(),
+    properties: Mapping[str, str] | None = None,
 ) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
     wb_part, wb_text, wb_codec, wb_root = _workbook_part(rd)
@@ -610,6 +619,7 @@ def _plan(
             ct_text, "Override", lambda a, part=part: a.get("PartName", "").lstrip("/").lower() == part
         )[0]
 
+    root_edit = _plan_properties(job, rd, properties, taken, ct_new) if properties else None
     new_wb = _edit_workbook(wb_text, sheet_tags, filters)
     if rel_new:
         p = st.start_tag(rel_text, "Relationships")["p"]
@@ -620,12 +630,67 @@ def _plan(
     for part, text, codec in (
         (wb_part, new_wb, wb_codec),
         (rels_part, rel_text, rel_codec),
+        *([root_edit] if root_edit else []),
         ("[Content_Types].xml", ct_text, ct_codec),
     ):
         data = text.encode(codec)
         if data != rd.raw(part):
             st.parse_xml(data)  # never write a part we made malformed
             job.edited[part.lower()] = data
+
+
+def _plan_properties(
+    job: _Job, rd: _Reader, properties: Mapping[str, str], taken: set[str], ct_new: list[str]
+) -> tuple[str, str, str] | None:
+    """Set custom document properties; the edited ``_rels/.rels`` (part, text, codec) when the
+    package gets a new ``custom.xml``. A package without ``_rels/.rels`` keeps no properties."""
+    root_rels = rd.xml("_rels/.rels", required=False)
+    if root_rels is None:
+        return None
+    rel_text, rel_codec, rel_root = root_rels
+    rels = _rels(rel_root)
+    known = next((r for r in rels if r.get("Type") == xp.REL_TYPE), None)
+    if known is not None:
+        part = _part(rd, "", known.get("Target", ""))
+        found = rd.xml(part, required=False)
+        if found is not None:
+            text, codec, root = found
+            data = xp.edited_part(text, root, properties).encode(codec)
+            st.parse_xml(data)  # never write a part we made malformed
+            job.edited[part.lower()] = data
+            return None
+        job.appended.append((part, xp.new_part(properties)))
+        ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{xp.CT}"/>')
+        return None
+    part, n = xp.PART, 1
+    while part.lower() in taken:
+        n += 1
+        part = f"docProps/custom{n}.xml"
+    taken.add(part.lower())
+    ids = {r.get("Id") for r in rels}
+    rid = next(f"rId{i}" for i in itertools.count(len(ids) + 1) if f"rId{i}" not in ids)
+    job.appended.append((part, xp.new_part(properties)))
+    ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{xp.CT}"/>')
+    p = st.start_tag(rel_text, "Relationships")["p"]
+    tag = f'<{p}Relationship Id="{rid}" Type="{xp.REL_TYPE}" Target="{st.attr(part)}"/>'
+    return "_rels/.rels", st.append_children(rel_text, "Relationships", tag), rel_codec
+
+
+def custom_properties(source: bytes, label: str = "the workbook") -> dict[str, str]:
+    """The custom document properties of a workbook's bytes ({} when it has none or they cannot be read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source)) as zin:
+            rd = _Reader(zin, label)
+            root_rels = rd.xml("_rels/.rels", required=False)
+            if root_rels is None:
+                return {}
+            known = next((r for r in _rels(root_rels[2]) if r.get("Type") == xp.REL_TYPE), None)
+            if known is None:
+                return {}
+            found = rd.xml(_part(rd, "", known.get("Target", "")), required=False)
+            return xp.read(found[2] if found else None)
+    except (zipfile.BadZipFile, EOFError, WorkbookPackageError, ValueError):
+        return {}
 
 
 def _plan_updates(

@@ -10,7 +10,8 @@ atomic write. RunLog keeps every earlier row and adds one per run.
   non-ASCII kept) of its values in the columns ``TimeUTC, Command, Period, User, Version,
   InputHashes, Errors, Warnings, Infos, Outputs, Result, PreviousHash``, in that order, each value
   as text (:func:`field_text`: an empty cell is ``""``, a whole number ``"3"`` however the cell
-  holds it, ``TRUE``/``FALSE``);
+  holds it, ``TRUE``/``FALSE``), and last the row's ``Controls`` when it has them (the control
+  cells after the run, :mod:`closekit.review.controls`; a row from before that column keeps its hash);
 * ``RowHash`` is the SHA-256 (lower-case hex) of the row's canonical text;
 * ``PreviousHash`` is the SHA-256 of the previous row's canonical text, i.e. its ``RowHash``;
   the first row's is :data:`GENESIS` (64 zeros).
@@ -18,8 +19,9 @@ atomic write. RunLog keeps every earlier row and adds one per run.
 A changed cell breaks its own row's ``RowHash``; a deleted or inserted row breaks the next row's
 ``PreviousHash``. :func:`verify_runlog` (``closekit verify-log``) names the first broken row.
 Columns a user adds after these are kept but not covered. The chain shows accidental and casual
-edits; whoever can recompute SHA-256 can forge it, and deleting the last rows leaves no trace
-inside the workbook (compare the last RowHash with the one closekit printed or a copy you keep).
+edits; whoever can recompute SHA-256 can forge it. Deleting the last rows is noticed through the
+log's head, kept in a document property (:mod:`closekit.review.controls`), which is no harder to
+edit: compare the last RowHash with the one closekit printed or a copy you keep.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ RUNLOG_COLUMNS = [
 ]
 #: The hash-chain columns, after :data:`RUNLOG_COLUMNS`.
 RUNLOG_HASH_COLUMNS = ["PreviousHash", "RowHash"]
+#: The control cells after the run (:mod:`closekit.review.controls`), after the hash columns; sealed
+#: into RowHash when present (a row written before it existed keeps its hash).
+CONTROLS = "Controls"
 #: ``PreviousHash`` of the first row.
 GENESIS = "0" * 64
 _CANONICAL_COLUMNS = [*RUNLOG_COLUMNS, "PreviousHash"]
@@ -77,7 +82,7 @@ def findings_sheet(findings: pd.DataFrame) -> OutputSheet:
 def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
     """The RunLog with ``entry`` appended below the rows already there, sealed into the hash chain:
     its ``PreviousHash`` is the hash of the last row as it stands now."""
-    standard = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS]
+    standard = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS]
     existing = read_runlog(io)
     rows = pd.DataFrame(columns=standard)
     if existing is not None and len(existing):
@@ -92,13 +97,13 @@ def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
         RUNLOG,
         frame,
         formats={"Errors": "integer", "Warnings": "integer", "Infos": "integer"},
-        widths={"InputHashes": 50, "Outputs": 30, "TimeUTC": 22, "PreviousHash": 20, "RowHash": 20},
+        widths={"InputHashes": 50, "Outputs": 30, "TimeUTC": 22, "PreviousHash": 20, "RowHash": 20, CONTROLS: 30},
     )
 
 
 def read_runlog(io: SheetIO):
     """closekit's RunLog sheet (``RunLog``, or ``RunLog (closekit)`` beside a RunLog of the user's own), or None."""
-    name = output_target(io, RUNLOG, [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS])
+    name = output_target(io, RUNLOG, [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS])
     return io.read_sheet(name)
 
 
@@ -136,7 +141,9 @@ def field_text(value: object) -> str:
 
 def canonical_text(row: dict) -> str:
     """The canonical text of a RunLog row (see the module docstring)."""
-    return json.dumps([field_text(row.get(c)) for c in _CANONICAL_COLUMNS], ensure_ascii=False, separators=(",", ":"))
+    fields = [field_text(row.get(c)) for c in _CANONICAL_COLUMNS]
+    controls = field_text(row.get(CONTROLS))
+    return json.dumps([*fields, controls] if controls else fields, ensure_ascii=False, separators=(",", ":"))
 
 
 def row_hash(row: dict) -> str:
