@@ -195,4 +195,3 @@ def verify_checklist(io: SheetIO) -> list[SignatureCheck]:
                     )
                 )
     return out
-

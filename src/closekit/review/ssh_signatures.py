@@ -29,14 +29,14 @@ def _line(value: str | None) -> str:
 def message(*, company: str, period: str, task: str, role: str, name: str, at: str, figures: str) -> bytes:
     """The exact text signed, UTF-8, one ``key: value`` line each, ending with a newline::
 
-        closekit sign-off v1
-        company: <Settings Company>
-        period: <Settings Period>
-        task: <Task>
-        role: preparer|reviewer
-        name: <Preparer or Reviewer>
-        time: <PreparedAt or ReviewedAt>
-        hash: <PreparedHash or ReviewedHash: the SHA-256 of the figures>
+    closekit sign-off v1
+    company: <Settings Company>
+    period: <Settings Period>
+    task: <Task>
+    role: preparer|reviewer
+    name: <Preparer or Reviewer>
+    time: <PreparedAt or ReviewedAt>
+    hash: <PreparedHash or ReviewedHash: the SHA-256 of the figures>
     """
     lines = [HEADER]
     for key, value in (
