@@ -562,7 +562,7 @@ def signoff_command(
         Path | None,
         typer.Option(
             "--key",
-            metavar="PATH",
+            metavar="KEYFILE",
             help="The SSH key of --sign (default: git's user.signingkey, else ~/.ssh/id_ed25519).",
         ),
     ] = None,
@@ -589,7 +589,7 @@ def signoff_command(
 
 @command("verify-log")
 def verify_log(workbook: WorkbookArgument) -> None:
-    """Check the RunLog's hash chain and the sign-offs' SSH signatures.
+    """Check the RunLog's hash chain and the SSH signatures.
 
     Reads the workbook's RunLog sheet, where each row carries the hash of the row before it, and
     recomputes the chain; writes nothing. A row edited, inserted or deleted by hand breaks it. Each

@@ -55,7 +55,7 @@ def public_key(keygen: str, key: Path) -> str:
     """The public key line of ``key`` (a private key, whose ``.pub`` lies beside it, or a ``.pub``)."""
     if not key.is_file():
         raise UsageError(
-            f"closekit signoff --sign: there is no SSH key {key}: name yours with --key PATH (or set git's "
+            f"closekit signoff --sign: there is no SSH key {key}: name yours with --key KEYFILE (or set git's "
             f"user.signingkey; make one with ssh-keygen -t ed25519)"
         )
     pub = key if key.suffix == ".pub" else key.with_name(key.name + ".pub")
@@ -137,7 +137,7 @@ def check_key(signers: list[ssh.Signer], name: str, key_line: str, day: dt.date)
         rows = ", ".join(str(s.row) for s in mine)
         return (
             f"the key {key_line} is not {name}'s in the AllowedSigners sheet (row {rows} holds another): sign with "
-            f"the key listed there (--key PATH), or add this one"
+            f"the key listed there (--key KEYFILE), or add this one"
         )
     if not any(s.valid_on(day) for s in matching):
         row = matching[0].row
