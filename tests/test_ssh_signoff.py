@@ -201,3 +201,17 @@ def test_the_message_escapes_line_breaks_so_no_value_forges_a_line():
         "hash: ff",
     ]
     assert ssh_signatures.principal_token("Berg, Anna*") == ssh_signatures.principal_token(" berg, anna* ")
+
+
+def test_verify_log_against_an_allowed_signers_file_kept_elsewhere(signed, tmp_path, capsys):
+    workbook, key = signed
+    kept = tmp_path / "allowed_signers"
+    kept.write_text(f'"Anna Berg" {(tmp_path / "anna.pub").read_text()}')
+    capsys.readouterr()
+    assert cli.main(["verify-log", str(workbook), "--allowed-signers", str(kept)]) == 0
+    assert f"preparer signed by Anna Berg (key {fingerprint(key)})" in capsys.readouterr().out
+    # someone edits the sheet's key to their own: the copy kept elsewhere still tells
+    keygen(tmp_path / "mallory", "mallory@example.com")
+    kept.write_text(f'"Anna Berg" {(tmp_path / "mallory.pub").read_text()}')
+    assert cli.main(["verify-log", str(workbook), "--allowed-signers", str(kept)]) == 1
+    assert "by Anna Berg does not verify" in capsys.readouterr().err

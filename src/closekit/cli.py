@@ -588,7 +588,18 @@ def signoff_command(
 
 
 @command("verify-log")
-def verify_log(workbook: WorkbookArgument) -> None:
+def verify_log(
+    workbook: WorkbookArgument,
+    allowed_signers: Annotated[
+        Path | None,
+        typer.Option(
+            "--allowed-signers",
+            metavar="FILE",
+            help="Verify the signatures against this ssh-keygen allowed_signers file (principals: the names "
+            "as signed), kept outside the workbook, instead of its AllowedSigners sheet.",
+        ),
+    ] = None,
+) -> None:
     """Check the RunLog's hash chain and the SSH signatures.
 
     Reads the workbook's RunLog sheet, where each row carries the hash of the row before it, and
@@ -606,7 +617,7 @@ def verify_log(workbook: WorkbookArgument) -> None:
     io = api.open_workbook(workbook)
     check = outputs.verify_runlog(outputs.read_runlog(io), io.where)
     (out if check.ok else err).print(check.message[:1].upper() + check.message[1:])
-    signatures = ssh_sign.verify_checklist(io)
+    signatures = ssh_sign.verify_checklist(io, allowed_signers)
     for signature in signatures:
         (out if signature.ok else err).print(signature.text[:1].upper() + signature.text[1:] + ".")
     ok = check.ok and all(s.ok for s in signatures)

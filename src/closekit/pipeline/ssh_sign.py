@@ -87,12 +87,15 @@ def sign(key: Path, text: bytes) -> str:
         return signature.read_text(encoding="ascii").strip()
 
 
-def verify(signers: list[ssh.Signer], name: str, text: bytes, signature: str, at: str) -> tuple[bool, str]:
+def verify(
+    signers: list[ssh.Signer], name: str, text: bytes, signature: str, at: str, allowed_file: Path | None = None
+) -> tuple[bool, str]:
     """(True, ``SHA256:...`` of the key) when ``signature`` is ``name``'s signature of ``text`` by
-    a key of theirs in AllowedSigners valid at ``at``; else (False, ssh-keygen's reason)."""
+    a key of theirs in AllowedSigners valid at ``at``; else (False, ssh-keygen's reason).
+    ``allowed_file``: an allowed_signers file kept elsewhere instead, its principals the names."""
     keygen = ssh_keygen()
     mine = ssh.keys_of(signers, name)
-    if not mine:
+    if allowed_file is None and not mine:
         return False, f"AllowedSigners has no key for {name}"
     when = moment(at)
     with tempfile.TemporaryDirectory(prefix="closekit-verify-") as folder:
@@ -100,7 +103,10 @@ def verify(signers: list[ssh.Signer], name: str, text: bytes, signature: str, at
         allowed.write_text(ssh.allowed_signers(mine), encoding="utf-8")
         sig = Path(folder) / "signoff.sig"
         sig.write_text(signature.strip() + "\n", encoding="ascii", errors="replace")
-        command = [keygen, "-Y", "verify", "-f", str(allowed), "-I", ssh.principal_token(name)]
+        if allowed_file is not None:
+            command = [keygen, "-Y", "verify", "-f", str(allowed_file), "-I", name]
+        else:
+            command = [keygen, "-Y", "verify", "-f", str(allowed), "-I", ssh.principal_token(name)]
         command += ["-n", ssh.NAMESPACE, "-s", str(sig)]
         if when is not None:
             command.append(f"-Overify-time={when:%Y%m%d%H%M%S}")
@@ -152,8 +158,11 @@ class SignatureCheck:
     text: str
 
 
-def verify_checklist(io: SheetIO) -> list[SignatureCheck]:
-    """Every signature of the Checklist, verified (one line each for ``closekit verify-log``)."""
+def verify_checklist(io: SheetIO, allowed_file: Path | None = None) -> list[SignatureCheck]:
+    """Every signature of the Checklist, verified (one line each for ``closekit verify-log``),
+    against the AllowedSigners sheet or ``allowed_file`` (an ssh-keygen allowed_signers file)."""
+    if allowed_file is not None and not allowed_file.is_file():
+        raise UsageError(f"closekit verify-log: there is no allowed-signers file {allowed_file}")
     sheet = io.read_sheet("Checklist")
     if sheet is None or not len(sheet):
         return []
@@ -171,6 +180,8 @@ def verify_checklist(io: SheetIO) -> list[SignatureCheck]:
             if not number or not signature:
                 continue
             cell = f"Checklist!{a1(row, number)}"
+            if signers is None and allowed_file is not None:
+                signers = []
             if signers is None:
                 signers, problems = read_signers(io)
                 if problems:
@@ -181,7 +192,7 @@ def verify_checklist(io: SheetIO) -> list[SignatureCheck]:
             text = ssh.message(
                 company=company, period=period, task=task.task, role=role, name=name, at=at, figures=figures
             )
-            ok, detail = verify(signers, name, text, signature, at)
+            ok, detail = verify(signers, name, text, signature, at, allowed_file)
             if ok:
                 out.append(SignatureCheck(True, cell, f"task {task.task!r} {role} signed by {name} (key {detail})"))
             else:
