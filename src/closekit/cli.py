@@ -30,6 +30,7 @@ from closekit.core import cell_text, money
 from closekit.core.plural import plural
 from closekit.core.version import VERSION
 from closekit.errors import CloseKitError, UsageError
+from closekit.pipeline import ssh_sign
 from closekit.review import period_status, signoffs
 from closekit.samples import company as sample
 from closekit.samples import group as sample_group
@@ -549,6 +550,22 @@ def signoff_command(
     name: Annotated[
         str | None, typer.Option("--name", metavar="NAME", help="Who signs (default: the user logged in).")
     ] = None,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign",
+            help="Also sign the figures' hash with your SSH key (ssh-keygen -Y sign, as git signs commits); "
+            "the key must be yours in the AllowedSigners sheet.",
+        ),
+    ] = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            metavar="KEYFILE",
+            help="The SSH key of --sign (default: git's user.signingkey, else ~/.ssh/id_ed25519).",
+        ),
+    ] = None,
 ) -> None:
     """Sign a Checklist task's figures as preparer or reviewer.
 
@@ -563,29 +580,51 @@ def signoff_command(
       2  bad usage, an unknown task, or a sign-off refused (the reason is printed)
       3  an internal error (a bug in closekit)
     """
-    done = api.signoff(workbook, task, role.strip().lower(), name=name, command=_command_line())
-    out.print(f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}.")
+    done = api.signoff(
+        workbook, task, role.strip().lower(), name=name, command=_command_line(), sign=sign or key is not None, key=key
+    )
+    signed = ", SSH-signed" if sign or key is not None else ""
+    out.print(f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}{signed}.")
 
 
 @command("verify-log")
-def verify_log(workbook: WorkbookArgument) -> None:
-    """Check the RunLog's hash chain.
+def verify_log(
+    workbook: WorkbookArgument,
+    allowed_signers: Annotated[
+        Path | None,
+        typer.Option(
+            "--allowed-signers",
+            metavar="FILE",
+            help="Verify the signatures against this ssh-keygen allowed_signers file (principals: the names "
+            "as signed), kept outside the workbook, instead of its AllowedSigners sheet.",
+        ),
+    ] = None,
+) -> None:
+    """Check the RunLog's hash chain and the SSH signatures.
 
     Reads the workbook's RunLog sheet, where each row carries the hash of the row before it, and
     recomputes the chain; writes nothing. A row edited, inserted or deleted by hand breaks it; so
     do rows cut from the end or the sheet deleted (the log's head, kept in a document property),
     and a Permanently closed period retyped. Control cells edited since the last run are listed.
+    Each SSH signature of the Checklist (closekit signoff --sign) is verified against the
+    AllowedSigners sheet with ssh-keygen -Y verify, and its signer named.
 
     \b
     Exit status:
-      0  the chain is intact
-      1  the chain is broken (the first broken row is named)
+      0  the chain is intact and every signature verifies
+      1  the chain is broken (the first broken row is named), rows are missing, a closed period
+         was retyped, or a signature does not verify
       2  the workbook or its RunLog could not be read
       3  an internal error (a bug in closekit)
     """
-    ok, lines = api.verify_log(workbook)
+    io = api.open_workbook(workbook)
+    ok, lines = api.verify_log(io)
     for line in lines:
         (out if ok else err).print(line)
+    signatures = ssh_sign.verify_checklist(io, allowed_signers)
+    for signature in signatures:
+        (out if signature.ok else err).print(signature.text[:1].upper() + signature.text[1:] + ".")
+    ok = ok and all(s.ok for s in signatures)
     raise typer.Exit(EXIT_OK if ok else EXIT_ERRORS)
 
 

@@ -41,7 +41,7 @@ from closekit.workbook import schema
 
 #: role -> the Checklist column of the login stamped beside the name, and of the SSH signature.
 LOGINS = {"preparer": "PreparerLogin", "reviewer": "ReviewerLogin"}
-SIGNATURES = {"preparer": "PreparerSignature", "reviewer": "ReviewerSignature"}
+SIGNATURES = signoffs.SIGNATURES
 #: Steps whose task is a review: Done only once prepared and reviewed.
 REVIEW_STEPS = ("trial-balance", "flux")
 IN_PROGRESS = "In progress"

@@ -39,6 +39,8 @@ ROLES = {
     "preparer": ("Preparer", "PreparedAt", "PreparedHash"),
     "reviewer": ("Reviewer", "ReviewedAt", "ReviewedHash"),
 }
+#: role -> the Checklist column of the SSH signature of the sign-off (closekit signoff --sign).
+SIGNATURES = {"preparer": "PreparerSignature", "reviewer": "ReviewerSignature"}
 FIGURES_COLUMN = "FiguresHash"
 #: step -> what its figures are (a task without a step, or of a step not listed, covers the trial balance).
 FIGURES = {
@@ -197,6 +199,7 @@ def review(
             notes.append(f"{role.title()} sign-off of {name}{when} suspended: {what} changed")
             put(row, at_col, None)
             put(row, hash_col, None)
+            put(row, SIGNATURES[role], None)  # it signed the figures that moved
         if suspended:
             put(row, "Status", SUSPENDED)
             if notes:

@@ -371,6 +371,15 @@ class ChecklistRow(SheetRow):
     )
 
 
+class AllowedSignerRow(SheetRow):
+    principal: Text = col("Principal", "Who signs: the name as typed in Preparer/Reviewer (or an e-mail).", width=24)
+    public_key: Text = col(
+        "PublicKey", "Their SSH public key, the line of the .pub file (ssh-ed25519 AAAA... comment).", width=60
+    )
+    valid_from: DateCell = col("ValidFrom", "The key signs from this day (optional).", excel="date", default=None)
+    valid_to: DateCell = col("ValidTo", "... up to and including this day (optional).", excel="date", default=None)
+
+
 class ConsolidationRow(SheetRow):
     company: Text = col("Company", "Subsidiary name.")
     workbook: PathText = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
@@ -568,6 +577,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("Checklist", ChecklistRow, "The close checklist."),
     SheetSpec("Consolidation", ConsolidationRow, "Subsidiaries to consolidate (optional)."),
     SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
+    SheetSpec("AllowedSigners", AllowedSignerRow, "SSH keys that sign sign-offs (optional; signoff --sign)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
