@@ -572,7 +572,6 @@ def _check_access_groups(calendar: Calendar, users: dict[str, UserEntry], have_s
                 f"nobody may post into the period while it is On hold",
                 row=int(item["row"]),
                 column="AccessGroup",
-                severity="Warning",
                 fix="Correct the AccessGroup, or add the group to the Groups of its members in the Users sheet "
                 "(User = their operating-system login).",
             )
