@@ -155,3 +155,12 @@ def test_the_lite_runlog_names_the_login_and_the_access_group_sees_it(lite, tmp_
     found = cells(excel)["Findings"]
     codes = [r[found[0].index("Code")] for r in found[1:]]
     assert "period-access-granted" in codes and "period-not-open" not in codes
+
+
+def test_the_close_passes_its_user_to_the_period_check(make):
+    workbook = make.workbook(Periods=periods(group="FIN-CLOSE"), Users=USERS)
+    journal = make.journal(GL)
+    member = closekit.close(workbook, journals=[journal], steps=["validate"], user="jdoe")
+    assert member.outcomes["validate"].clean
+    other = closekit.close(workbook, journals=[journal], steps=["validate"], user="bob")
+    assert not other.outcomes["validate"].clean
