@@ -30,13 +30,49 @@ from closekit.sheetio.excel import ExcelBook, cell_value, link_findings
 from closekit.workbook import closesheet, outputs
 
 UPLOAD_SHEET = "Upload"
-_USER = "Excel"
+UNKNOWN = "unknown"
+
+
+def office_user(book: object) -> str | None:
+    """The Office user name (File > Options > General) where the front end can read it: the
+    classic add-in's ``Application.UserName`` (Windows COM; ``user_name`` on macOS); None in
+    xlwings Lite, which exposes no user to Python."""
+    try:
+        api = book.app.api  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    for read in (lambda: api.UserName, lambda: api.user_name.get()):
+        try:
+            name = read()
+        except Exception:
+            continue
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None
+
+
+def login() -> str:
+    """The operating-system login of the run ("unknown" in a browser's Python, xlwings Lite's Pyodide,
+    where there is none): the login a period's AccessGroup is checked against."""
+    import sys
+
+    from closekit.pipeline import runlog
+
+    if sys.platform == "emscripten":
+        return UNKNOWN
+    return runlog.user() or UNKNOWN
+
+
+def runlog_user(book: object) -> str:
+    """The RunLog's User of an Excel run: ``jdoe (Excel: Jane Doe)``, the login and the Office user
+    name (``unknown`` where the front end cannot read it)."""
+    return f"{login()} (Excel: {office_user(book) or UNKNOWN})"
 
 
 def validate(book: object, *, folder: str | Path | None = None, now: dt.datetime | None = None) -> str:
     def run(io: ExcelBook) -> tuple[str, pd.DataFrame]:
-        result = api.validate(io)
-        api.write_validation(result, command="validate (Excel)", now=now, user=_USER)
+        result = api.validate(io, user=login())
+        api.write_validation(result, command="validate (Excel)", now=now, user=runlog_user(book))
         return _summary("validate", result.counts), result.findings
 
     return _guarded(book, folder, run)
@@ -48,8 +84,8 @@ def run_close(book: object, *, folder: str | Path | None = None, now: dt.datetim
     at the end of the script, so there the cell shows the finished steps only."""
 
     def run(io: ExcelBook) -> tuple[str, pd.DataFrame]:
-        result = api.close(io, progress=_progress_cell(io) if folder is not None else None)
-        api.write_close(result, command="close (Excel)", now=now, user=_USER)
+        result = api.close(io, progress=_progress_cell(io) if folder is not None else None, user=login())
+        api.write_close(result, command="close (Excel)", now=now, user=runlog_user(book))
         return _summary("close", result.counts), result.findings
 
     return _guarded(book, folder, run)
@@ -57,8 +93,8 @@ def run_close(book: object, *, folder: str | Path | None = None, now: dt.datetim
 
 def hold_period(book: object, *, folder: str | Path | None = None, now: dt.datetime | None = None) -> str:
     def run(io: ExcelBook) -> tuple[str, pd.DataFrame]:
-        result = api.hold_period(io)
-        api.write_hold(result, command="period-hold (Excel)", now=now, user=_USER)
+        result = api.hold_period(io, user=login())
+        api.write_hold(result, command="period-hold (Excel)", now=now, user=runlog_user(book))
         text = f"period {result.period} put on hold" if result.held else f"not put on hold: {result.reason}"
         return text, result.findings
 
@@ -86,13 +122,13 @@ def export_upload(
             if io.folder() is not None:
                 written = api.write_export(
                     result, io.folder() / f"upload-{result.format}", command="export --force (Excel)", now=now_,
-                    user=_USER,
+                    user=runlog_user(book),
                 )
                 text += " and " + ", ".join(p.name for p in written)
             elif result.forced:
                 sheets.append(
                     export_pipeline.forced_runlog(
-                        result, [UPLOAD_SHEET], command="export --force (Excel)", now=now_, user=_USER
+                        result, [UPLOAD_SHEET], command="export --force (Excel)", now=now_, user=runlog_user(book)
                     )
                 )
             if result.forced:

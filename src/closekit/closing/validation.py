@@ -11,6 +11,7 @@ these rules run (:mod:`closekit.closing.posted_journals`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +22,7 @@ from closekit.core import findings as fnd
 from closekit.core import money, parsing, periods
 from closekit.core.ledger import Ledger
 from closekit.core.periods import OPEN
+from closekit.core.plural import plural
 from closekit.workbook.book import CloseBook, sheet_hint
 
 Rule = Callable[[Ledger, CloseBook], pd.DataFrame]
@@ -460,19 +462,81 @@ def _columns(ledger: Ledger, where: str) -> dict[str, str]:
     return next((s.columns for s in ledger.sources if s.where == where), {})
 
 
-def check_periods(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
+def check_periods(ledger: Ledger, book: CloseBook, *, user: str = "") -> pd.DataFrame:
     """``period-unknown`` and ``period-not-open`` for lines still to be posted (Kind ``journal``).
 
-    Posted ledger lines in a period that is now On hold are normal and are not flagged.
+    Posted ledger lines in a period that is now On hold are normal and are not flagged. A line
+    meets its period's Status, or the status column of its journal's module (ReceivablesStatus,
+    PayablesStatus, InventoryStatus: :func:`closekit.core.periods.module_of`) where that is more
+    closed. While the status it meets is On hold, a line is accepted when ``user`` (the run's
+    login, passed in by the pipeline) is a member of the period's AccessGroup by the Users sheet:
+    one ``period-access-granted`` Info per period says so. Permanently closed is always refused.
     """
     lines = ledger.lines
     journal = parsing.mask(lines["kind"] == "journal") & lines["date"].notna().to_numpy()
     if not journal.any():
         return fnd.frame()
     todo = lines[journal]
-    period, status = book.calendar.locate(todo["date"])
+    calendar = book.calendar
+    pos = calendar.positions(todo["date"])
+    period = calendar.column_at(pos, "period", todo.index)
+    ledger_status = calendar.column_at(pos, "status", todo.index)
+    by_module = any(calendar.table[c].ne("").any() for c, _ in periods.MODULE_COLUMNS.values())
+    modules = periods.modules_of(todo["journal"]) if by_module else pd.Series(periods.LEDGER, index=todo.index)
+    status = calendar.module_status(pos, modules) if by_module else ledger_status
+    group = calendar.column_at(pos, "access_group", todo.index)
+    held = parsing.mask((period != "") & (status == periods.ON_HOLD) & (group != ""))
+    granted_groups = {g for g in set(group[held]) if book.member(user, g) is not None}
+    granted = held & parsing.mask(group.isin(granted_groups))
+    refused = parsing.mask((period != "") & (status != OPEN)) & ~granted
     column = ledger.source_column("date", todo)
     day = todo["date"].dt.strftime("%Y-%m-%d")
+
+    def refused_message() -> pd.Series:
+        text = "date " + day + " is in period " + period.astype(str) + ", which is " + status.astype(str)
+        from_module = (status != ledger_status) & (modules != periods.LEDGER)
+        if from_module.any():
+            header = modules.map({m: h for m, (_, h) in periods.MODULE_COLUMNS.items()}).fillna("")
+            note = (
+                " for "
+                + modules.astype(str)
+                + " journals ("
+                + header.astype(str)
+                + "; the journal "
+                + todo["journal"].astype(str).map(repr)
+                + " is one; its Status is "
+                + ledger_status.astype(str)
+                + ")"
+            )
+            text = text.where(~from_module, text + note)
+        if held.any():
+            who = f"the run's user {user!r} is not one" if user else "the run's user is not known"
+            note = (
+                "; while it is On hold only members of its AccessGroup "
+                + group.astype(str)
+                + " may post into it, and "
+                + who
+                + " (Users sheet)"
+            )
+            text = text.where(~held, text + note)
+        return text
+
+    granted_infos = []
+    if granted.any():
+        hits = pd.DataFrame({"period": period[granted], "group": group[granted]})
+        for (code, name), part in hits.groupby(["period", "group"], sort=True):
+            entry = book.member(user, name)
+            row = calendar.get(code)
+            granted_infos.append(
+                fnd.finding(
+                    "period-access-granted",
+                    "Periods",
+                    f"{plural(len(part), 'line')} into period {code} (On hold) accepted: {user} is in {name} "
+                    f"(Users row {entry.row if entry else '?'})",
+                    row=int(row["row"]) if row else None,
+                    column="AccessGroup",
+                )
+            )
     return fnd.combine(
         [
             fnd.from_mask(
@@ -482,13 +546,8 @@ def check_periods(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
                 column=column,
                 message="date " + day + " falls in no period of the Periods sheet",
             ),
-            fnd.from_mask(
-                "period-not-open",
-                todo,
-                parsing.mask((period != "") & (status != OPEN)),
-                column=column,
-                message="date " + day + " is in period " + period.astype(str) + ", which is " + status.astype(str),
-            ),
+            fnd.from_mask("period-not-open", todo, refused, column=column, message=refused_message),
+            fnd.frame(granted_infos),
         ]
     )
 
@@ -782,6 +841,8 @@ RULES: list[Rule] = [
 ]
 
 
-def validate(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
-    """All posting rules over the ledger; the findings of every rule in one frame."""
-    return fnd.combine(rule(ledger, book) for rule in RULES)
+def validate(ledger: Ledger, book: CloseBook, *, user: str = "") -> pd.DataFrame:
+    """All posting rules over the ledger; the findings of every rule in one frame. ``user`` is the
+    run's login (the pipeline passes it in): the period access of :func:`check_periods`."""
+    rules = [functools.partial(check_periods, user=user) if rule is check_periods else rule for rule in RULES]
+    return fnd.combine(rule(ledger, book) for rule in rules)

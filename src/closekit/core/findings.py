@@ -81,6 +81,19 @@ _CODES = [
         "Date the line in an open period, or reopen the period (On hold only).",
     ),
     Code(
+        "period-access-granted",
+        Severity.INFO,
+        "lines still to be posted into a period that is On hold, accepted because the run's user is a member "
+        "of the period's AccessGroup (Users sheet)",
+        "Nothing to do; put the period back without an AccessGroup once the close team is done.",
+    ),
+    Code(
+        "unknown-access-group",
+        Severity.WARNING,
+        "a period's AccessGroup that no row of the Users sheet lists: nobody may post into it while it is On hold",
+        "Correct the AccessGroup, or add the group to the Groups of its members in the Users sheet.",
+    ),
+    Code(
         "period-unknown",
         Severity.ERROR,
         "a date that falls in no period of the Periods sheet",

@@ -34,11 +34,13 @@ def close(
     journals: Iterable[str | Path] = (),
     format: str | None = None,
     progress: closing.Progress | None = None,
+    user: str | None = None,
 ) -> CloseResult:
     """Run the period's close: import, validate, settle, revalue, allocate, trial balance and
     statements (or the ``steps`` asked for, always in that order); ``by_dimensions`` splits the
     trial balance per dimension values; ``progress(step, done, total)`` is called as each step
-    starts and once as ``("done", total, total)`` (:data:`closekit.closing.runner.Progress`). Nothing
+    starts and once as ``("done", total, total)`` (:data:`closekit.closing.runner.Progress`); ``user``:
+    the login a period's AccessGroup is checked against (default: the operating-system login). Nothing
     is written: see :func:`write_close`."""
     chosen = closing.selected(list(steps) if steps is not None else None)
     unknown = sorted(set(steps or ()) - set(closing.ORDER))
@@ -47,7 +49,7 @@ def close(
     total = len(chosen)
     if progress is not None:  # reading the sources and the posting rules: one call, reported as "import"
         progress("import", 0, total)
-    checked = validate(workbook, sources=sources, journals=journals, format=format)
+    checked = validate(workbook, sources=sources, journals=journals, format=format, user=user)
     book = checked.book
     ctx = closing.context_for(book, period)
     if period and book.settings and ctx is None:

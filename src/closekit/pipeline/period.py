@@ -23,11 +23,11 @@ from closekit.workbook.book import read_settings
 from closekit.workbook.checklist import StepOutcome
 
 
-def hold_period(workbook: str | Path | SheetIO, *, period: str | None = None) -> HoldResult:
+def hold_period(workbook: str | Path | SheetIO, *, period: str | None = None, user: str | None = None) -> HoldResult:
     """Validate, and plan putting ``period`` (default Settings ``Period``) On hold by the rules of
     :mod:`closekit.review.period_status` (a Permanently closed period is never touched); never over
     errors. Nothing is written: see :func:`write_hold`."""
-    checked = validate(workbook)
+    checked = validate(workbook, user=user)
     code = period or (checked.book.settings.period if checked.book.settings else "")
     change = period_status.plan(
         checked.io.read_sheet("Periods"), code, period_status.ON_HOLD, where=checked.io.where

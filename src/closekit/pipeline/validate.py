@@ -29,18 +29,20 @@ def validate(
     sources: Iterable[str | Path] = (),
     journals: Iterable[str | Path] = (),
     format: str | None = None,
+    user: str | None = None,
 ) -> ValidationResult:
     """Read the close workbook and every journal source it names, and check the posting rules.
 
     ``sources`` adds files of Kind ``ledger``, ``journals`` files of Kind ``journal`` to those in
     the Sources sheet (a relative path is relative to the current folder, as on the command line;
-    Sources paths are relative to the workbook); ``format`` applies to them (default ``auto``). Nothing is written: see
-    :func:`write_validation`.
+    Sources paths are relative to the workbook); ``format`` applies to them (default ``auto``).
+    ``user`` is the login a period's AccessGroup is checked against (default: the operating-system
+    login). Nothing is written: see :func:`write_validation`.
     """
     io = open_workbook(workbook)
     book = read_close_book(io)
     # the control cells against the RunLog's history: a period once Permanently closed stays closed
-    control_findings, reclosed = runlog.check_controls(io)
+    control_findings, reclosed = runlog.check_controls(io, user)
     if reclosed:
         book = dataclasses.replace(book, calendar=book.calendar.with_status(reclosed, PERMANENTLY_CLOSED))
     book.findings = fnd.combine([book.findings, fnd.frame(control_findings)])
@@ -54,7 +56,8 @@ def validate(
     ledger, import_findings = load_ledger(book, io, extra)
     # journal vouchers the posted ledger already holds are read once, not twice
     ledger, posted_findings = posted_journals.split(ledger, book)
-    found = fnd.combine([book.findings, import_findings, posted_findings, validation.validate(ledger, book)])
+    rules = validation.validate(ledger, book, user=runlog.user() if user is None else user)
+    found = fnd.combine([book.findings, import_findings, posted_findings, rules])
     return ValidationResult(io, book, ledger, found)
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from closekit.core import findings as fnd
 from closekit.core import ledger, parsing
-from closekit.core.periods import Calendar
+from closekit.core.periods import MODULE_COLUMNS, Calendar
 from closekit.core.rates import Rates, rate_problem
 from closekit.sources import importers
 from closekit.sources.tables import RawTable
@@ -52,6 +52,16 @@ CLOSEKIT_SHEETS = (
 SIMILAR = 0.6
 
 
+@dataclass(frozen=True)
+class UserEntry:
+    """One row of the Users sheet: ``groups`` casefolded, for matching."""
+
+    row: int
+    user: str
+    name: str
+    groups: frozenset[str]
+
+
 @dataclass
 class CloseBook:
     where: str
@@ -72,6 +82,13 @@ class CloseBook:
     missing_sheets: dict[str, str | None] = field(default_factory=dict)
     #: The decimal mark of the workbook's number texts (``","``, ``"."``), None when they do not show one.
     decimal: str | None = None
+    #: The Users sheet (issue 16 item 8): login (casefolded) -> :class:`UserEntry`.
+    users: dict[str, UserEntry] = field(default_factory=dict)
+
+    def member(self, login: str, group: str) -> UserEntry | None:
+        """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
+        entry = self.users.get(str(login or "").strip().casefold())
+        return entry if entry is not None and group.strip().casefold() in entry.groups else None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -475,6 +492,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     checklist = rows_of("Checklist", schema.ChecklistRow)
     consolidation = rows_of("Consolidation", schema.ConsolidationRow)
     account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
+    users = _users(rows_of("Users", schema.UserRow), problems)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -490,6 +508,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     dimension_frame = _dimension_frame(dimension_rows, dims, problems)
     rates = _rates(rate_rows, problems)
     calendar = _calendar(period_rows, problems)
+    problems += _check_access_groups(calendar, users, find_sheet(sheets, "Users") is not None)
     if settings:
         problems += _check_settings_references(settings, settings_rows, accounts_frame, calendar)
     imports = {
@@ -511,7 +530,53 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         fnd.frame(problems),
         missing_sheets,
         decimal,
+        users,
     )
+
+
+def _users(rows, problems: list[dict]) -> dict[str, UserEntry]:
+    """The Users rows by login (casefolded); a login listed twice is a finding (the first row counts)."""
+    users: dict[str, UserEntry] = {}
+    for row, item in rows:
+        key = item.user.casefold()
+        if key in users:
+            problems.append(
+                fnd.finding(
+                    "bad-setting",
+                    "Users",
+                    f"user {item.user!r} is listed twice (rows {users[key].row} and {row}); the first row counts",
+                    row=row,
+                    column="User",
+                )
+            )
+            continue
+        groups = frozenset(g.strip().casefold() for g in (item.groups or "").replace(";", ",").split(",") if g.strip())
+        users[key] = UserEntry(row, item.user, item.name or "", groups)
+    return users
+
+
+def _check_access_groups(calendar: Calendar, users: dict[str, UserEntry], have_sheet: bool) -> list[dict]:
+    """``unknown-access-group``: a period's AccessGroup that no row of the Users sheet lists."""
+    known = set().union(*(u.groups for u in users.values())) if users else set()
+    out = []
+    for item in calendar.table.to_dict("records"):
+        group = item["access_group"]
+        if not group or group.casefold() in known:
+            continue
+        why = "no row of the Users sheet lists it in Groups" if have_sheet else "the workbook has no Users sheet"
+        out.append(
+            fnd.finding(
+                "unknown-access-group",
+                "Periods",
+                f"period {item['period']}: AccessGroup {group!r} is no group of the Users sheet ({why}), so "
+                f"nobody may post into the period while it is On hold",
+                row=int(item["row"]),
+                column="AccessGroup",
+                fix="Correct the AccessGroup, or add the group to the Groups of its members in the Users sheet "
+                "(User = their operating-system login).",
+            )
+        )
+    return out
 
 
 def _account_map(rows, problems: list[dict]) -> dict[str, str]:
@@ -700,7 +765,17 @@ def _calendar(rows, problems: list[dict]) -> Calendar:
             )
             continue
         seen[item.period] = row
-        records.append({"period": item.period, "start": item.start, "end": item.end, "status": item.status, "row": row})
+        records.append(
+            {
+                "period": item.period,
+                "start": item.start,
+                "end": item.end,
+                "status": item.status,
+                "row": row,
+                "access_group": item.access_group or "",
+                **{column: getattr(item, column) or "" for column, _ in MODULE_COLUMNS.values()},
+            }
+        )
     calendar = Calendar.from_rows(records)
     for earlier, later in calendar.overlaps():
         problems.append(

@@ -212,6 +212,8 @@ NoDefault = Annotated[bool, BeforeValidator(_yes_no(False))]
 ACCOUNT_TYPES = ("Asset", "Liability", "Equity", "Revenue", "Expense")
 RATE_TYPES = ("Closing", "Average", "Spot", "Historical")
 PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
+#: A per-module status of the Periods sheet: one of the statuses, or empty (the module follows Status).
+ModuleStatus = Annotated[str | None, BeforeValidator(_choice(*PERIOD_STATUSES))]
 KINDS = ("ledger", "journal")
 METHODS = ("Percent", "Weight", "Equal", "Basis")
 #: The automated steps, in the order of the close (domain.md §9: settle before revaluing).
@@ -312,8 +314,31 @@ class PeriodRow(SheetRow):
     start: DateCell = col("Start", "First day of the period.", excel="date")
     end: DateCell = col("End", "Last day of the period.", excel="date")
     status: Annotated[str, BeforeValidator(_choice(*PERIOD_STATUSES))] = col(
-        "Status", "Open, On hold or Permanently closed."
+        "Status", "Open, On hold or Permanently closed (the General ledger's status)."
     )
+    # issue 16 item 8: the period restricted to a user group, and D365's module access level
+    access_group: OptionalText = col(
+        "AccessGroup", "While On hold: the Users group whose members may still post into it.", default=None
+    )
+    receivables_status: ModuleStatus = col(
+        "ReceivablesStatus", "Customer (AR) journals: Open, On hold or Permanently closed (default: Status).",
+        default=None,
+    )
+    payables_status: ModuleStatus = col(
+        "PayablesStatus", "Vendor (AP) journals: Open, On hold or Permanently closed (default: Status).",
+        default=None,
+    )
+    inventory_status: ModuleStatus = col(
+        "InventoryStatus", "Inventory journals: Open, On hold or Permanently closed (default: Status).",
+        default=None,
+    )
+
+
+class UserRow(SheetRow):
+    user: Text = col("User", "Operating-system login, as the RunLog's User column shows it (e.g. jdoe).")
+    name: OptionalText = col("Name", "The person's name.", default=None, width=24)
+    groups: OptionalText = col("Groups", "The user's groups, comma-separated (e.g. FIN-CLOSE, AUDIT).", default=None,
+                               width=30)
 
 
 class AllocationRuleRow(SheetRow):
@@ -578,6 +603,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("Consolidation", ConsolidationRow, "Subsidiaries to consolidate (optional)."),
     SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
     SheetSpec("AllowedSigners", AllowedSignerRow, "SSH keys that sign sign-offs (optional; signoff --sign)."),
+    SheetSpec("Users", UserRow, "Users and their groups, for the Periods AccessGroup (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
