@@ -80,12 +80,19 @@ def sheet(io: SheetIO, entry: dict, updates: dict[str, dict[str, object]] | None
     return out
 
 
+def _checked(io: SheetIO, table, user_name: str | None):
+    """(history, the ``runlog-truncated`` finding or None, control findings, periods to treat as
+    Permanently closed) of the RunLog ``table`` and the control cells as they stand."""
+    past = controls.history(table, head(io))
+    truncated = controls.check_head(table, past.head, io.where)
+    found, forced = controls.check(past, control_sheets(io), user_name or user())
+    return past, truncated, found, forced
+
+
 def check_controls(io: SheetIO, user_name: str | None = None) -> tuple[list[dict], set[str]]:
     """The control cells against the RunLog's history and the log's head: (findings, periods to
     treat as Permanently closed whatever their Status cell says)."""
-    past = history(io)
-    found, forced = controls.check(past, control_sheets(io), user_name or user())
-    truncated = controls.check_head(outputs.read_runlog(io), past.head, io.where)
+    _, truncated, found, forced = _checked(io, outputs.read_runlog(io), user_name)
     return ([truncated] if truncated else []) + found, forced
 
 
@@ -94,8 +101,7 @@ def verify(io: SheetIO) -> tuple[bool, list[str]]:
     then the log's head (a RunLog cut short or deleted), then the control cells against the last row:
     a permanently closed period retyped breaks it; other edits since the last run are listed."""
     table = outputs.read_runlog(io)
-    past = controls.history(table, head(io))
-    truncated = controls.check_head(table, past.head, io.where)
+    past, truncated, found, _ = _checked(io, table, None)
     check = outputs.verify_runlog(table, io.where)
     lines = [] if (truncated and table is None) else [check.message[:1].upper() + check.message[1:]]
     ok = check.ok
@@ -104,13 +110,8 @@ def verify(io: SheetIO) -> tuple[bool, list[str]]:
         lines.append(truncated["Message"][:1].upper() + truncated["Message"][1:] + ".")
     elif past.head is not None and check.ok:
         lines.append(f"The log's head (document property {controls.HEAD_PROPERTY}) matches: {past.head.rows} rows.")
-    found, _ = controls.check(past, control_sheets(io), user())
     for item in found:
         ok = ok and item["Code"] != "period-reopened"
-        where = (
-            f"{item['Where']} row {item['Row']}"
-            if item.get("Row") is not None and item["Row"] == item["Row"]
-            else item["Where"]
-        )
+        where = item["Where"] + (f" row {item['Row']}" if item["Row"] is not None else "")
         lines.append(f"{item['Severity']}: {where}: {item['Message']}.")
     return ok, lines

@@ -639,19 +639,25 @@ def _plan(
             job.edited[part.lower()] = data
 
 
+def _custom_part(rd: _Reader) -> tuple[tuple[str, str, Element] | None, str | None]:
+    """(the parsed ``_rels/.rels``, the custom-properties part it names); None for what is absent."""
+    root_rels = rd.xml("_rels/.rels", required=False)
+    if root_rels is None:
+        return None, None
+    known = next((r for r in _rels(root_rels[2]) if r.get("Type") == xp.REL_TYPE), None)
+    return root_rels, (_part(rd, "", known.get("Target", "")) if known is not None else None)
+
+
 def _plan_properties(
     job: _Job, rd: _Reader, properties: Mapping[str, str], taken: set[str], ct_new: list[str]
 ) -> tuple[str, str, str] | None:
     """Set custom document properties; the edited ``_rels/.rels`` (part, text, codec) when the
     package gets a new ``custom.xml``. A package without ``_rels/.rels`` keeps no properties."""
-    root_rels = rd.xml("_rels/.rels", required=False)
+    root_rels, part = _custom_part(rd)
     if root_rels is None:
         return None
     rel_text, rel_codec, rel_root = root_rels
-    rels = _rels(rel_root)
-    known = next((r for r in rels if r.get("Type") == xp.REL_TYPE), None)
-    if known is not None:
-        part = _part(rd, "", known.get("Target", ""))
+    if part is not None:
         found = rd.xml(part, required=False)
         if found is not None:
             text, codec, root = found
@@ -667,7 +673,7 @@ def _plan_properties(
         n += 1
         part = f"docProps/custom{n}.xml"
     taken.add(part.lower())
-    ids = {r.get("Id") for r in rels}
+    ids = {r.get("Id") for r in _rels(rel_root)}
     rid = next(f"rId{i}" for i in itertools.count(len(ids) + 1) if f"rId{i}" not in ids)
     job.appended.append((part, xp.new_part(properties)))
     ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{xp.CT}"/>')
@@ -681,13 +687,8 @@ def custom_properties(source: bytes, label: str = "the workbook") -> dict[str, s
     try:
         with zipfile.ZipFile(io.BytesIO(source)) as zin:
             rd = _Reader(zin, label)
-            root_rels = rd.xml("_rels/.rels", required=False)
-            if root_rels is None:
-                return {}
-            known = next((r for r in _rels(root_rels[2]) if r.get("Type") == xp.REL_TYPE), None)
-            if known is None:
-                return {}
-            found = rd.xml(_part(rd, "", known.get("Target", "")), required=False)
+            part = _custom_part(rd)[1]
+            found = rd.xml(part, required=False) if part is not None else None
             return xp.read(found[2] if found else None)
     except (zipfile.BadZipFile, EOFError, WorkbookPackageError, ValueError):
         return {}

@@ -66,6 +66,8 @@ CONTROLS = "Controls"
 #: ``PreviousHash`` of the first row.
 GENESIS = "0" * 64
 _CANONICAL_COLUMNS = [*RUNLOG_COLUMNS, "PreviousHash"]
+#: Every column closekit writes into the RunLog, in order.
+_LAYOUT = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS]
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MAX_CELL_CHARS = 32_767
 
@@ -82,7 +84,7 @@ def findings_sheet(findings: pd.DataFrame) -> OutputSheet:
 def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
     """The RunLog with ``entry`` appended below the rows already there, sealed into the hash chain:
     its ``PreviousHash`` is the hash of the last row as it stands now."""
-    standard = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS]
+    standard = _LAYOUT
     existing = read_runlog(io)
     rows = pd.DataFrame(columns=standard)
     if existing is not None and len(existing):
@@ -103,7 +105,7 @@ def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
 
 def read_runlog(io: SheetIO):
     """closekit's RunLog sheet (``RunLog``, or ``RunLog (closekit)`` beside a RunLog of the user's own), or None."""
-    name = output_target(io, RUNLOG, [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS])
+    name = output_target(io, RUNLOG, _LAYOUT)
     return io.read_sheet(name)
 
 
