@@ -644,9 +644,10 @@ def status_command(
 
     Reads each close workbook without closing or writing it and shows one row per company: the
     status of its Settings period in Periods, checklist progress, tasks past due and due today
-    (by their Due date against today), Blocked tasks, the errors and time of its last run, and
-    whether its RunLog's hash chain holds. A group workbook's Consolidation sheet adds its
-    subsidiaries' workbooks; a workbook met twice is shown once.
+    (by their Due date, or their DueDay in working days from the period end, against today),
+    Blocked tasks, the errors and time of its last run, and whether its RunLog's hash chain
+    holds. A group workbook's Consolidation sheet adds its subsidiaries' workbooks; a workbook
+    met twice is shown once.
 
     \b
     Exit status:

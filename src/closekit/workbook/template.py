@@ -339,6 +339,11 @@ def _dashboard_sheet(ws) -> None:
     for row in range(dashboard.VARIANCES_ROW + 1, dashboard.VARIANCES_ROW + 1 + dashboard.TOP):
         ws.cell(row=row, column=1).number_format = "@"
         ws.cell(row=row, column=2).number_format = "#,##0.00"
+    for column, text in ((1, "Due dates"), (2, "Tasks")):  # two counts, no chart
+        cell = ws.cell(row=dashboard.DUE_ROW, column=column, value=text)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    for i, label in enumerate(dashboard.DUE_LABELS, start=dashboard.DUE_ROW + 1):
+        ws.cell(row=i, column=1, value=label)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 22
     ws.page_setup.orientation = "landscape"

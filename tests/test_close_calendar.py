@@ -1,0 +1,175 @@
+"""The close calendar (issue 18 item 3): Checklist DueDay in working days from the period end, the
+Holidays sheet, past due and due today on the Dashboard and in `closekit status`, the default
+checklist of `closekit new`, and `closekit checklist next` (docs/close.md "The checklist")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+import closekit
+from closekit import api, cli
+from closekit.core.calendar_days import due_date
+from closekit.samples import company as sample
+from closekit.workbook import book as wbook
+from closekit.workbook import dashboard, due_dates, schema, template
+
+D = dt.date
+CHECKLIST = [header for header, _, _ in schema.SheetSpec("Checklist", schema.ChecklistRow, "").columns()]
+#: 2026-10 ends on Saturday 31 October; Monday 2 November is a holiday in these tests.
+OCT_31, NOV_2 = D(2026, 10, 31), D(2026, 11, 2)
+
+
+def task(**cells: object) -> list[object]:
+    """A Checklist row in the template's column order, from ``Header=value`` cells."""
+    return [cells.get(header) for header in CHECKLIST]
+
+
+# ------------------------------------------------------------------------- working days (pure)
+
+
+def test_domain_worked_example_7_1_friday_period_end():
+    end = D(2025, 1, 31)  # a Friday
+    assert due_date(end, -2) == D(2025, 1, 29)
+    assert due_date(end, 0) == end
+    assert due_date(end, 1) == D(2025, 2, 3)  # Monday
+    assert due_date(end, 3) == D(2025, 2, 5)
+
+
+def test_a_closed_period_end_rolls_back_to_the_previous_working_day():
+    end = D(2025, 8, 31)  # a Sunday (domain.md 7.1)
+    assert due_date(end, 0) == D(2025, 8, 29)  # Friday
+    assert due_date(end, 1) == D(2025, 9, 1)  # Monday
+
+
+def test_saturday_period_end_with_a_holiday_on_the_monday():
+    # docs/close.md worked example: day 0 is Friday 30 October; -2 is Wednesday 28; +1 would be
+    # Monday 2 November, a holiday, so +1 is Tuesday 3 and +3 is Thursday 5
+    assert due_date(OCT_31, 0, [NOV_2]) == D(2026, 10, 30)
+    assert due_date(OCT_31, -2, [NOV_2]) == D(2026, 10, 28)
+    assert due_date(OCT_31, 1, [NOV_2]) == D(2026, 11, 3)
+    assert due_date(OCT_31, 3, [NOV_2]) == D(2026, 11, 5)
+    assert due_date(OCT_31, 3) == D(2026, 11, 4)  # without the holiday
+
+
+# --------------------------------------------------------------------------- reading the sheets
+
+
+def _book(checklist: list[list[object]], holidays: list[list[object]] = (), company: str = "NL01"):
+    return wbook.from_rows(
+        {
+            "Settings": [["Setting", "Value"], ["Company", company], ["AccountingCurrency", "EUR"],
+                         ["Period", "2026-10"]],
+            "Accounts": [["Account", "Name", "Type"], ["1000", "Cash", "Asset"]],
+            "Periods": [["Period", "Start", "End", "Status"], ["2026-10", "2026-10-01", "2026-10-31", "Open"],
+                        ["2026-11", "2026-11-01", "2026-11-30", "Open"]],
+            "Checklist": [CHECKLIST, *checklist],
+            "Holidays": [["Date", "Name", "Company"], *holidays],
+        }
+    )
+
+
+def test_due_day_counts_working_days_skipping_the_company_s_holidays():
+    found = _book(
+        [
+            task(Task="Post all journals", DueDay=-2),
+            task(Task="Revalue", DueDay="+3", Area="GL"),
+            task(Task="Belgian tax", DueDay=3, Company="BE01"),
+            task(Task="Typed date", Due="2026-11-20", DueDay=1),
+            task(Task="No date"),
+        ],
+        [["2026-11-02", "All Souls (NL01)", "NL01"], ["2026-11-11", "Armistice (BE01)", "be01"]],
+    )
+    assert found.findings.empty, found.findings.to_dict("records")
+    assert [t.area for _, t in found.checklist][:2] == [None, "GL"]
+    dues = due_dates.due_dates(found)
+    assert list(dues.values()) == [D(2026, 10, 28), D(2026, 11, 5), D(2026, 11, 4), D(2026, 11, 20), None]
+    # November's schedule counts from Monday 30 November
+    assert due_dates.due_dates(found, "2026-11")[3] == D(2026, 12, 3)
+
+
+def test_garbage_in_due_day_and_holidays_is_a_finding_on_its_cell():
+    found = _book(
+        [task(Task="A", DueDay="soon"), task(Task="B", DueDay="1.5"), task(Task="C", DueDay=9999)],
+        [["tomorrow", "?", None], [None, "no date", None]],
+    )
+    cells = {(f["Where"], f["Row"], f["Column"], f["Code"]) for f in found.findings.to_dict("records")}
+    assert ("Checklist", 2, "DueDay", "bad-number") in cells
+    assert ("Checklist", 3, "DueDay", "bad-setting") in cells  # not a whole number of days
+    assert ("Checklist", 4, "DueDay", "bad-setting") in cells  # more than a year of working days
+    assert ("Holidays", 2, "Date", "bad-date") in cells
+    assert ("Holidays", 3, "Date", "bad-value") in cells  # required
+    assert (found.findings["Severity"] == "Error").sum() == 5
+
+
+def test_past_due_and_due_today_count_unfinished_tasks():
+    found = _book(
+        [
+            task(Task="A", DueDay=-2, Status="Done"),
+            task(Task="B", DueDay=-2),
+            task(Task="C", DueDay=0, Status="In progress"),
+            task(Task="D", DueDay=0, Status="Skipped"),
+            task(Task="E", DueDay=1),
+        ]
+    )
+    dues = due_dates.due_dates(found)
+    pairs = [(dues[row], t.status) for row, t in found.checklist]
+    assert due_dates.count(pairs, D(2026, 10, 30)) == due_dates.DueCounts(past_due=1, due_today=1)
+    assert due_dates.count(pairs, D(2026, 11, 2)) == due_dates.DueCounts(past_due=2, due_today=1)
+
+
+# ---------------------------------------------------------------- the Dashboard and closekit status
+
+
+@pytest.fixture
+def calendar_workbook(tmp_path):
+    """The sample company with a calendar Checklist: DueDay instead of Due, a holiday on 2 November."""
+    path = sample.write(tmp_path / "close.xlsx")
+    rows = sample.workbook_rows()
+    rows["Checklist"] = [
+        task(Task="Post all journals", Owner="AP", DueDay=-2, Area="GL"),
+        task(Task="Import the general-ledger export", Step="import", DueDay=0, Area="GL"),
+        task(Task="Run foreign-currency revaluation", Step="revaluation", DueDay=1, Area="GL"),
+        task(Task="Review the trial balance", DueDay=3, Area="GL"),
+    ]
+    rows["Holidays"] = [[NOV_2, "Holiday", None]]
+    template.write(path, rows, force=True)
+    return path
+
+
+def test_a_close_writes_past_due_and_due_today_on_the_dashboard(calendar_workbook):
+    result = closekit.close(calendar_workbook)
+    # Tuesday 3 November 10:00 UTC: the import and the revaluation ran clean (Done); "Post all
+    # journals" (Wed 28 Oct) is past due, the revaluation (+1 = Tue 3 Nov, after the holiday) is Done
+    closekit.write_close(result, now=dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC))
+    ws = openpyxl.load_workbook(calendar_workbook)["Dashboard"]
+    row = dashboard.DUE_ROW
+    assert [ws[f"A{r}"].value for r in range(row, row + 3)] == ["Due dates", "Past due", "Due today"]
+    assert (ws[f"B{row + 1}"].value, ws[f"B{row + 2}"].value) == (1, 0)
+    closekit.write_close(closekit.close(calendar_workbook), now=dt.datetime(2026, 10, 28, 9, tzinfo=dt.UTC))
+    ws = openpyxl.load_workbook(calendar_workbook)["Dashboard"]
+    assert (ws[f"B{row + 1}"].value, ws[f"B{row + 2}"].value) == (0, 1)  # due today, nothing late yet
+
+
+def test_status_counts_by_due_day_against_the_given_today(calendar_workbook):
+    (row,) = api.status([calendar_workbook], D(2026, 11, 5))  # nothing ticked: no close has run
+    # past due: -2 (Wed 28 Oct), 0 (Fri 30 Oct), +1 (Tue 3 Nov); due today: +3 (Thu 5 Nov)
+    assert (row.tasks, row.past_due, row.due_today) == (4, 3, 1)
+    (row,) = api.status([calendar_workbook], D(2026, 11, 2))  # the holiday: +1 is still to come
+    assert (row.past_due, row.due_today) == (2, 0)
+
+
+def test_status_json_shows_the_counts(calendar_workbook, capsys, monkeypatch):
+    real = api.status
+    monkeypatch.setattr(api, "status", lambda workbooks, today: real(workbooks, D(2026, 11, 5)))  # no clock
+    assert cli.main(["status", str(calendar_workbook), "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert (shown["past_due"], shown["due_today"]) == (3, 1)
+
+
+def test_the_checklist_columns_are_appended_last():
+    assert CHECKLIST[:8] == ["Task", "Step", "Owner", "Due", "DependsOn", "Status", "Completed", "Notes"]
+    assert CHECKLIST[-3:] == ["DueDay", "Area", "Company"]
