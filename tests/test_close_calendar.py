@@ -12,10 +12,13 @@ import pytest
 
 import closekit
 from closekit import api, cli
+from closekit.core import parsing
 from closekit.core.calendar_days import due_date
+from closekit.pipeline.reading import read_close_book
 from closekit.samples import company as sample
+from closekit.sheetio.files import FileWorkbook
 from closekit.workbook import book as wbook
-from closekit.workbook import dashboard, due_dates, schema, template
+from closekit.workbook import checklist, dashboard, default_checklist, due_dates, schema, template
 
 D = dt.date
 CHECKLIST = [header for header, _, _ in schema.SheetSpec("Checklist", schema.ChecklistRow, "").columns()]
@@ -173,3 +176,32 @@ def test_status_json_shows_the_counts(calendar_workbook, capsys, monkeypatch):
 def test_the_checklist_columns_are_appended_last():
     assert CHECKLIST[:8] == ["Task", "Step", "Owner", "Due", "DependsOn", "Status", "Completed", "Notes"]
     assert CHECKLIST[-3:] == ["DueDay", "Area", "Company"]
+
+
+# ------------------------------------------------------------------- closekit new: the default close
+
+
+def test_new_writes_the_seed_close_steps_as_the_checklist(tmp_path):
+    path = tmp_path / "close.xlsx"
+    assert cli.main(["new", str(path)]) == 0
+    io = FileWorkbook(path)
+    found = read_close_book(io)
+    tasks = [t for _, t in found.checklist]
+    assert len(tasks) == len(default_checklist.TASKS) == 13
+    assert not found.findings["Where"].eq("Checklist").any()  # every DependsOn names a task; no cycle
+    steps = [t.step for t in tasks if t.step]
+    assert steps == ["import", "validate", "settlement", "revaluation", "allocation", "trial-balance",
+                     "consolidation", "statements", "period-hold"]  # closekit's order of the close
+    assert all(t.due_day is not None and t.area for t in tasks) and all(t.due is None for t in tasks)
+    plan = checklist.plan(found, {})
+    assert plan.findings == []
+    names = {t.task for t in tasks}
+    assert all(d in names for t in tasks for d in parsing.split_list(t.depends_on))
+    assert {t.task for t in tasks if not t.step} >= {"Post manual period-end adjustments"}
+
+
+def test_a_workbook_with_rows_keeps_its_own_checklist(tmp_path):
+    path = template.write(tmp_path / "mine.xlsx", {"Checklist": [task(Task="Only mine")]})
+    assert [t.task for _, t in read_close_book(FileWorkbook(path)).checklist] == ["Only mine"]
+    sample_path = sample.write(tmp_path / "sample.xlsx")
+    assert len(read_close_book(FileWorkbook(sample_path)).checklist) == len(sample.checklist_rows())

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from closekit.errors import UsageError
-from closekit.workbook import closesheet, dashboard, schema
+from closekit.workbook import closesheet, dashboard, default_checklist, schema
 
 #: Fixed document dates keep the generated package identical from run to run.
 _EPOCH = dt.datetime(2026, 1, 1)
@@ -41,9 +41,10 @@ _ROWS_FORMATTED = 500  # rows below the header that get the text format and drop
 def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
     """The close workbook: every input sheet of the schema, plus a Help sheet.
 
-    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers.
+    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers; without
+    it (``closekit new``) the Checklist holds the default close (:mod:`.default_checklist`).
     """
-    sample = sample or {}
+    sample = {"Checklist": default_checklist.rows()} if sample is None else sample
     wb = Workbook()
     wb.remove(wb.active)
     for spec in schema.INPUT_SHEETS:
