@@ -205,3 +205,138 @@ def test_a_workbook_with_rows_keeps_its_own_checklist(tmp_path):
     assert [t.task for _, t in read_close_book(FileWorkbook(path)).checklist] == ["Only mine"]
     sample_path = sample.write(tmp_path / "sample.xlsx")
     assert len(read_close_book(FileWorkbook(sample_path)).checklist) == len(sample.checklist_rows())
+
+
+# ------------------------------------------------------- closekit checklist next: the next period
+
+
+def _closed_checklist(**overrides) -> list[list[object]]:
+    """October's checklist, finished: Done (signed off), Skipped, and a Done task with a typed Due."""
+    rows = [
+        task(Task="Post all journals", Owner="AP", DueDay=-2, Area="GL", Status="Done",
+             Completed="2026-10-28 09:00:00Z", Notes="see the AP folder"),
+        task(Task="Review the trial balance", Step="trial-balance", DueDay=3, Area="GL", Company="NL01",
+             Status="Done", Completed="2026-11-05 10:00:00Z", Preparer="Ann", PreparedAt="2026-11-05",
+             Reviewer="Bo", ReviewedAt="2026-11-05", FiguresHash="ab" * 32, PreparedHash="ab" * 32,
+             ReviewedHash="ab" * 32, PreparerLogin="ann", ReviewerLogin="bo"),
+        task(Task="Tax return", Due=D(2026, 11, 10), DependsOn="Post all journals", Status="Skipped",
+             Notes="waiting for Post all journals (Blocked)"),
+    ]
+    for row, (column, value) in overrides.items():
+        rows[int(row[1:])][CHECKLIST.index(column)] = value
+    return rows
+
+
+@pytest.fixture
+def closed(tmp_path):
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["Checklist"] = _closed_checklist()
+    rows["Holidays"] = [[NOV_2, "Holiday", None], [D(2026, 12, 1), "Company day", "Other company"]]
+    return template.write(tmp_path / "close.xlsx", rows)
+
+
+def _rows(path, sheet):
+    table = FileWorkbook(path).read_sheet(sheet)
+    return [dict(zip(table.columns, values, strict=True)) for values in table.frame.itertuples(index=False)]
+
+
+def test_next_keeps_october_in_the_history_and_starts_november(closed, capsys):
+    assert cli.main(["checklist", "next", str(closed)]) == 0
+    printed = capsys.readouterr().out
+    assert "Kept the checklist of 2026-10 (3 tasks) in ChecklistHistory and started 2026-11's" in printed
+    assert "Settings Period stays 2026-10" in printed
+    history = _rows(closed, "ChecklistHistory")
+    assert [(h["Period"], h["Task"], h["Status"]) for h in history] == [
+        ("2026-10", "Post all journals", "Done"),
+        ("2026-10", "Review the trial balance", "Done"),
+        ("2026-10", "Tax return", "Skipped"),
+    ]
+    # the due date October scheduled: -2 = Wed 28 Oct, +3 = Thu 5 Nov (Mon 2 Nov a holiday), the typed Due
+    assert [h["DueDate"] for h in history] == [D(2026, 10, 28), D(2026, 11, 5), D(2026, 11, 10)]
+    assert history[1]["Preparer"] == "Ann" and history[1]["ReviewedHash"] == "ab" * 32
+    assert list(history[0])[:4] == ["Period", "ArchivedUTC", "DueDate", "Task"]
+    checklist = _rows(closed, "Checklist")
+    assert [c["Status"] for c in checklist] == ["Not started"] * 3
+    for column in ("Completed", "Preparer", "PreparedAt", "Reviewer", "ReviewedAt", "FiguresHash", "PreparedHash",
+                   "ReviewedHash", "PreparerLogin", "ReviewerLogin"):
+        assert all(c[column] in ("", None) for c in checklist), column
+    assert [c["Notes"] for c in checklist] == ["see the AP folder", "", "waiting for Post all journals (Blocked)"]
+    kept = [(c["Task"], c["Step"], c["Owner"], c["DueDay"], c["Area"], c["Company"], c["DependsOn"]) for c in checklist]
+    assert kept[1] == ("Review the trial balance", "trial-balance", "", 3, "GL", "NL01", "")
+    assert kept[2][6] == "Post all journals"
+    # the typed Due moves with the period: Tue 10 Nov is 6 working days after Fri 30 Oct (Mon 2 Nov a
+    # holiday); 6 working days after Mon 30 Nov is Tue 8 Dec
+    assert checklist[2]["Due"] == D(2026, 12, 8)
+    assert _rows(closed, "Settings")[3]["Value"] == "2026-10"
+    last = _rows(closed, "RunLog")[-1]
+    assert last["Command"].startswith("closekit checklist next") and last["Period"] == "2026-10"
+    assert cli.main(["verify-log", str(closed)]) == 0
+
+
+def test_november_s_due_dates_count_from_november_s_end(closed):
+    assert cli.main(["checklist", "next", str(closed), "--move-period"]) == 0
+    assert _rows(closed, "Settings")[3]["Value"] == "2026-11"
+    found = read_close_book(FileWorkbook(closed))
+    # Mon 30 Nov: -2 = Thu 26 Nov; +3 = Thu 3 Dec (1 December is another company's day off)
+    assert list(due_dates.due_dates(found).values()) == [D(2026, 11, 26), D(2026, 12, 3), D(2026, 12, 8)]
+    assert not (found.findings["Code"] == "control-changed").any()  # the RunLog row sealed the new cells
+    result = closekit.validate(closed)
+    assert not (result.findings["Code"] == "control-changed").any()
+
+
+def test_the_history_grows_period_by_period(closed):
+    assert cli.main(["checklist", "next", str(closed), "--move-period"]) == 0
+    io = FileWorkbook(closed)
+    status = io.read_sheet("Checklist").meta["column_numbers"]["Status"]
+    io.write_sheets([], {"Checklist": {f"{chr(64 + status)}{r}": "Done" for r in (2, 3, 4)}})  # November, by hand
+    assert cli.main(["checklist", "next", str(closed), "--move-period"]) == 0
+    history = _rows(closed, "ChecklistHistory")
+    assert [h["Period"] for h in history] == ["2026-10"] * 3 + ["2026-11"] * 3
+    assert [h["DueDate"] for h in history][3:] == [D(2026, 11, 26), D(2026, 12, 3), D(2026, 12, 8)]
+    assert _rows(closed, "Settings")[3]["Value"] == "2026-12"
+
+
+def test_next_is_refused_while_tasks_are_open_and_writes_nothing(tmp_path, capsys):
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["Checklist"] = _closed_checklist(r1=("Status", "In progress"), r2=("Status", "Blocked"))
+    path = template.write(tmp_path / "close.xlsx", rows)
+    before = path.read_bytes()
+    assert cli.main(["checklist", "next", str(path)]) == 1
+    printed = capsys.readouterr().err
+    assert "Checklist row 3: 'Review the trial balance' is In progress, not Done or Skipped" in printed
+    assert "Checklist row 4: 'Tax return' is Blocked" in printed
+    assert "--allow-open" in printed
+    assert path.read_bytes() == before
+    assert cli.main(["checklist", "next", str(path), "--allow-open"]) == 0
+    history, checklist = _rows(path, "ChecklistHistory"), _rows(path, "Checklist")
+    assert [h["Status"] for h in history] == ["Done", "In progress", "Blocked"]
+    # the note closekit wrote on the Blocked task stays in the history, not on November's task
+    assert (history[2]["Notes"], checklist[2]["Notes"]) == ("waiting for Post all journals (Blocked)", "")
+
+
+def test_next_is_refused_twice_for_one_period_and_over_checklist_errors(closed, tmp_path, capsys):
+    assert cli.main(["checklist", "next", str(closed)]) == 0
+    before = closed.read_bytes()
+    assert cli.main(["checklist", "next", str(closed), "--allow-open"]) == 1
+    assert "ChecklistHistory already holds the checklist of 2026-10" in capsys.readouterr().err
+    assert closed.read_bytes() == before
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["Checklist"] = _closed_checklist(r0=("DueDay", "soon"))
+    bad = template.write(tmp_path / "bad.xlsx", rows)
+    assert cli.main(["checklist", "next", str(bad)]) == 1
+    assert "Checklist row 2, column DueDay" in capsys.readouterr().err
+
+
+def test_next_without_a_next_period_or_with_another_action_is_bad_usage(tmp_path, capsys):
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["Checklist"] = _closed_checklist()
+    rows["Settings"] = [[k, "2026-12" if k == "Period" else v] for k, v in rows["Settings"]]
+    path = template.write(tmp_path / "close.xlsx", rows)
+    assert cli.main(["checklist", "next", str(path)]) == 2
+    assert "no period after 2026-12" in capsys.readouterr().err
+    assert cli.main(["checklist", "close", str(path)]) == 2
+    assert cli.main(["checklist", "next", str(path), "--period", "2026-11"]) == 0

@@ -32,3 +32,14 @@ def is_working_day(day: dt.date, holidays: Iterable[dt.date] = ()) -> bool:
     """Whether ``day`` is a Monday to Friday that is not one of ``holidays``."""
     days = np.array(sorted(set(holidays)), dtype="datetime64[D]")
     return bool(np.is_busday(np.datetime64(day, "D"), weekmask=WORK_WEEK, holidays=days))
+
+
+def offset_of(period_end: dt.date, day: dt.date, holidays: Iterable[dt.date] = ()) -> int:
+    """The DueDay of ``day`` from ``period_end``: the inverse of :func:`due_date` for a working day;
+    a day that is not one counts as the working day after it (a Sunday as the Monday)."""
+    days = np.array(sorted(set(holidays)), dtype="datetime64[D]")
+    base = np.busday_offset(np.datetime64(period_end, "D"), 0, roll="backward", weekmask=WORK_WEEK, holidays=days)
+    when = np.datetime64(day, "D")
+    if when >= base:
+        return int(np.busday_count(base, when, weekmask=WORK_WEEK, holidays=days))
+    return -int(np.busday_count(when, base, weekmask=WORK_WEEK, holidays=days))
