@@ -160,9 +160,10 @@ def new(
     """Create a close workbook.
 
     Writes WORKBOOK from closekit's template: the input sheets (Settings, Sources, Accounts,
-    Dimensions, Rates, Periods, AllocationRules, Checklist, Consolidation, LedgerImport,
-    JournalImport) with their headers and drop-downs, the Close sheet, the Dashboard and Help. It
-    reads nothing, and never replaces an existing file unless --force is given. With --sample the
+    Dimensions, Rates, Periods, AllocationRules, Checklist, Consolidation, Holidays, LedgerImport,
+    JournalImport) with their headers and drop-downs, a default Checklist (the period-end close of
+    Dynamics 365, due in working days from the period end), the Close sheet, the Dashboard and
+    Help. It reads nothing, and never replaces an existing file unless --force is given. With --sample the
     workbook holds the sample company and its two journal files are written beside it (for
     close.xlsx also the sample group's workbooks); with --lite or --classic it is ready for Excel
     with xlwings. It prints the commands to run next.
@@ -586,7 +587,8 @@ def checklist_command(
     out.print(
         f"Settings Period is now {result.next_period}."
         if result.period_moved
-        else f"Settings Period stays {result.period} (--move-period sets it to {result.next_period})."
+        else f"Settings Period stays {result.period}: DueDay counts from its end until it moves to "
+        f"{result.next_period} (type it, or --move-period next time)."
     )
     raise typer.Exit(EXIT_OK)
 
