@@ -340,3 +340,20 @@ def test_next_without_a_next_period_or_with_another_action_is_bad_usage(tmp_path
     assert "no period after 2026-12" in capsys.readouterr().err
     assert cli.main(["checklist", "close", str(path)]) == 2
     assert cli.main(["checklist", "next", str(path), "--period", "2026-11"]) == 0
+
+
+def test_next_waits_for_a_run_after_a_typed_sign_off(tmp_path, capsys):
+    """A sign-off typed after the last close has no hash yet: the history would keep an unstamped
+    sign-off, so `checklist next` asks for a close first."""
+    path = sample.write(tmp_path / "close.xlsx")
+    closekit.write_close(closekit.close(path))
+    io = FileWorkbook(path)
+    preparer = io.read_sheet("Checklist").meta["column_numbers"]["Preparer"]
+    io.write_sheets([], {"Checklist": {f"{chr(64 + preparer)}9": "Ann"}})  # typed, no run since
+    before = path.read_bytes()
+    assert cli.main(["checklist", "next", str(path), "--allow-open"]) == 1
+    printed = capsys.readouterr().err
+    assert "changed since the last run" in printed and "run closekit close (or validate) first" in printed
+    assert path.read_bytes() == before
+    closekit.write_close(closekit.close(path))
+    assert cli.main(["checklist", "next", str(path), "--allow-open"]) == 0

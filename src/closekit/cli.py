@@ -549,15 +549,16 @@ def checklist_command(
     period's (the period after it in Periods): Status Not started, Completed and the sign-offs
     cleared, a typed Due moved as many working days from the new period end; Task, Step, Owner,
     DependsOn, DueDay, Area, Company and Notes stay. Refused while a task is not Done or Skipped
-    (unless --allow-open), while the Checklist or Holidays has errors, or when ChecklistHistory
-    already holds the period. Settings Period moves only with --move-period. One atomic write,
-    with a RunLog row.
+    (unless --allow-open), while the Checklist or Holidays has errors, while a control cell
+    changed since the last run (close first), or when ChecklistHistory already holds the
+    period. Settings Period moves only with --move-period. One atomic write, with a RunLog row.
 
     \b
     Exit status:
       0  the next period's checklist was started
-      1  refused: open tasks, errors in Checklist or Holidays, or the period already
-         in ChecklistHistory (the reasons are printed; nothing is written)
+      1  refused: open tasks, errors in Checklist or Holidays, control cells changed
+         since the last run, or the period already in ChecklistHistory (the reasons
+         are printed; nothing is written)
       2  bad usage: no next period in Periods, no Checklist sheet, an action other
          than next
       3  an internal error (a bug in closekit)

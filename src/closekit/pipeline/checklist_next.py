@@ -5,10 +5,11 @@ period's checklist").
 Refused (nothing written) while a task is neither Done nor Skipped, unless ``allow_open``: a
 controller rolls the schedule over once the period's close is finished, and a task that is still
 open is either done, marked Skipped, or carried over on purpose. Refused too while the Checklist or
-Holidays sheet has Errors (a task without a readable due date), and when ChecklistHistory already
-holds the period. Settings ``Period`` moves to the next period only with ``move_period``. The
-ChecklistHistory sheet, the Checklist's cells, the Settings Period cell and a RunLog row are one
-atomic write.
+Holidays sheet has Errors (a task without a readable due date), while a control cell (Settings,
+Periods, a Checklist sign-off) changed since the last RunLog row (a sign-off typed after the last
+close has no hash yet: close first), and when ChecklistHistory already holds the period.
+Settings ``Period`` moves to the next period only with ``move_period``. The ChecklistHistory
+sheet, the Checklist's cells, the Settings Period cell and a RunLog row are one atomic write.
 """
 
 from __future__ import annotations
@@ -90,6 +91,13 @@ def checklist_next(
         for finding in errors.to_dict("records"):
             result.refused.append(
                 f"{finding['Where']} row {finding['Row']}, column {finding['Column']}: {finding['Message']}"
+            )
+        controls, _ = runlog.check_controls(io, user)
+        for finding in controls:  # the history keeps only what a RunLog row sealed (a sign-off stamped by a close)
+            where = finding["Where"] + (f" row {finding['Row']}" if finding.get("Row") is not None else "")
+            result.refused.append(
+                f"{where}: {finding['Message']} — run closekit close (or validate) first, so that the RunLog "
+                "records it before the checklist is kept"
             )
         if code in checklist_rollover.periods_in(history):
             result.refused.append(
