@@ -124,6 +124,24 @@ def test_past_due_and_due_today_count_unfinished_tasks():
     assert due_dates.count(pairs, D(2026, 11, 2)) == due_dates.DueCounts(past_due=2, due_today=1)
 
 
+def test_the_worked_example_of_close_md():
+    """docs/close.md "Due dates in working days": on Tuesday 3 November, -2 In progress, 0 Done, +1
+    and +3 Not started: one task past due (-2), one due today (+1)."""
+    found = _book(
+        [
+            task(Task="-2", DueDay=-2, Status="In progress"),
+            task(Task="0", DueDay=0, Status="Done"),
+            task(Task="+1", DueDay="+1", Status="Not started"),
+            task(Task="+3", DueDay="+3", Status="Not started"),
+        ],
+        [[NOV_2, "Holiday", None]],
+    )
+    dues = due_dates.due_dates(found)
+    assert list(dues.values()) == [D(2026, 10, 28), D(2026, 10, 30), D(2026, 11, 3), D(2026, 11, 5)]
+    pairs = [(dues[row], t.status) for row, t in found.checklist]
+    assert due_dates.count(pairs, D(2026, 11, 3)) == due_dates.DueCounts(past_due=1, due_today=1)
+
+
 # ---------------------------------------------------------------- the Dashboard and closekit status
 
 
