@@ -120,3 +120,22 @@ def test_close_with_the_export_step_points_at_the_export_command(tmp_path, capsy
     path = sample.write(tmp_path / "close.xlsx")
     assert cli.main(["close", str(path), "--steps", "validate,export"]) == 0
     assert "closekit export WORKBOOK --format F --out FILE" in capsys.readouterr().out
+
+
+def test_checklist_next_after_the_sample_close(tmp_path):
+    """The sample's close leaves manual tasks open: `checklist next` refuses (1) and writes nothing;
+    --allow-open --move-period keeps October in ChecklistHistory and moves Settings Period."""
+    workbook = tmp_path / "close.xlsx"
+    assert run("new", str(workbook), "--sample").returncode == 0
+    assert run("close", str(workbook)).returncode == 0
+    before = workbook.read_bytes()
+    refused = run("checklist", "next", str(workbook))
+    assert refused.returncode == 1 and "not Done or Skipped" in refused.stderr
+    assert workbook.read_bytes() == before
+    done = run("checklist", "next", str(workbook), "--allow-open", "--move-period")
+    assert done.returncode == 0, done.stderr
+    assert "Settings Period is now 2026-11." in done.stdout
+    book = FileWorkbook(workbook)
+    assert len(book.read_sheet("ChecklistHistory")) == len(sample.checklist_rows())
+    assert set(book.read_sheet("Checklist").frame["Status"]) == {"Not started"}
+    assert run("verify-log", str(workbook)).returncode == 0

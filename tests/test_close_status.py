@@ -12,6 +12,7 @@ import pytest
 
 import closekit
 from closekit import api
+from closekit.core.calendar_days import due_date
 from closekit.samples import company as sample
 from closekit.samples import group as sample_group
 from closekit.workbook import dashboard
@@ -47,7 +48,12 @@ def test_a_company_s_row_is_what_its_workbook_says(folder):
 def test_past_due_and_due_today_count_the_unfinished_tasks_by_their_due_date(folder, offset):
     today = OCT_31 + dt.timedelta(days=offset)
     (row,) = api.status([folder / "close.xlsx"], today)
-    open_due = [t["Due"].date() for t in _checklist(folder / "close.xlsx") if t["Status"] not in ("Done", "Skipped")]
+    # the sample's tasks are due in working days from Saturday 31 October (DueDay 1 = Monday 2 November)
+    open_due = [
+        due_date(OCT_31, int(t["DueDay"]))
+        for t in _checklist(folder / "close.xlsx")
+        if t["Status"] not in ("Done", "Skipped")
+    ]
     assert open_due  # the sample leaves manual tasks open
     assert row.past_due == sum(d < today for d in open_due)
     assert row.due_today == sum(d == today for d in open_due)

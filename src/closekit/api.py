@@ -9,6 +9,7 @@ script can look at the findings before anything touches the workbook:
 ``closekit export``           ``result = export(wb, format="d365")``, then ``write_export(result, out)``
 ``closekit period``           ``set_period_status(wb, "2026-10", "On hold")`` (and ``set_period_statuses``)
 ``closekit signoff``          ``signoff(wb, "Trial balance", "preparer", name="Ann")``
+``closekit checklist next``   ``checklist_next(wb, move_period=True)`` (computes and writes)
 Excel's "Put period on hold"  ``result = hold_period(wb)``, then ``write_hold(result)``
 ============================  ===================================================================
 
@@ -30,6 +31,7 @@ close; this module is the documented face of it and adds nothing of its own.
 from __future__ import annotations
 
 from closekit.closing.runner import Progress
+from closekit.pipeline.checklist_next import NextResult, checklist_next
 from closekit.pipeline.close import close, write_close
 from closekit.pipeline.close_status import CompanyStatus, status
 from closekit.pipeline.export import export, write_export
@@ -45,9 +47,11 @@ __all__ = [
     "CompanyStatus",
     "ExportResult",
     "HoldResult",
+    "NextResult",
     "Progress",
     "SignOff",
     "ValidationResult",
+    "checklist_next",
     "close",
     "export",
     "hold_period",

@@ -160,9 +160,10 @@ def new(
     """Create a close workbook.
 
     Writes WORKBOOK from closekit's template: the input sheets (Settings, Sources, Accounts,
-    Dimensions, Rates, Periods, AllocationRules, Checklist, Consolidation, LedgerImport,
-    JournalImport) with their headers and drop-downs, the Close sheet, the Dashboard and Help. It
-    reads nothing, and never replaces an existing file unless --force is given. With --sample the
+    Dimensions, Rates, Periods, AllocationRules, Checklist, Consolidation, Holidays, LedgerImport,
+    JournalImport) with their headers and drop-downs, a default Checklist (the period-end close of
+    Dynamics 365, due in working days from the period end), the Close sheet, the Dashboard and
+    Help. It reads nothing, and never replaces an existing file unless --force is given. With --sample the
     workbook holds the sample company and its two journal files are written beside it (for
     close.xlsx also the sample group's workbooks); with --lite or --classic it is ready for Excel
     with xlwings. It prints the commands to run next.
@@ -521,6 +522,78 @@ def period_command(
     raise typer.Exit(EXIT_BAD_INPUT if any(c.refused for c in changes) else EXIT_OK)
 
 
+@command("checklist")
+def checklist_command(
+    action: Annotated[str, typer.Argument(metavar="ACTION", help="next: start the next period's checklist.")],
+    workbook: WorkbookArgument,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", metavar="PERIOD", help="The period whose checklist is done (default: Settings Period)."
+        ),
+    ] = None,
+    move_period: Annotated[
+        bool, typer.Option("--move-period", help="Also set Settings Period to the next period.")
+    ] = False,
+    allow_open: Annotated[
+        bool,
+        typer.Option(
+            "--allow-open", help="Roll over although tasks are not Done or Skipped (the history shows them so)."
+        ),
+    ] = False,
+) -> None:
+    """Start the next period's checklist.
+
+    Appends the Checklist as it stands, with its period and each task's due date, to the
+    ChecklistHistory sheet (earlier periods' rows stay), then makes the Checklist the next
+    period's (the period after it in Periods): Status Not started, Completed and the sign-offs
+    cleared, a typed Due moved as many working days from the new period end; Task, Step, Owner,
+    DependsOn, DueDay, Area, Company and Notes stay. Refused while a task is not Done or Skipped
+    (unless --allow-open), while the Checklist or Holidays has errors, while a control cell
+    changed since the last run (close first), or when ChecklistHistory already holds the
+    period. Settings Period moves only with --move-period. One atomic write, with a RunLog row.
+
+    \b
+    Exit status:
+      0  the next period's checklist was started
+      1  refused: open tasks, errors in Checklist or Holidays, control cells changed
+         since the last run, or the period already in ChecklistHistory (the reasons
+         are printed; nothing is written)
+      2  bad usage: no next period in Periods, no Checklist sheet, an action other
+         than next
+      3  an internal error (a bug in closekit)
+    """
+    if action.strip().lower() != "next":
+        raise UsageError(f"closekit checklist takes the action next (got {action!r}): closekit checklist next WORKBOOK")
+    result = api.checklist_next(
+        workbook, period=period, move_period=move_period, allow_open=allow_open, command=_command_line()
+    )
+    if not result.done:
+        err.print(f"closekit: the checklist of {result.period} was not rolled over to {result.next_period}, because:")
+        for reason in result.refused:
+            err.print(f"  {reason}")
+        if any("not Done or Skipped" in r for r in result.refused):
+            err.print("Finish those tasks or mark them Skipped, or run again with --allow-open to carry them over.")
+        raise typer.Exit(EXIT_ERRORS)
+    out.print(
+        f"Kept the checklist of {result.period} ({plural(result.tasks, 'task')}) in ChecklistHistory and started "
+        f"{result.next_period}'s: every task Not started."
+    )
+    if result.moved:
+        task, old, new = result.moved[0]
+        out.print(
+            f"Moved {plural(len(result.moved), 'typed Due date')} with the period, as many working days from its "
+            f"end (the first, {task!r}: {old:%Y-%m-%d} -> {new:%Y-%m-%d})."
+        )
+    out.print(
+        f"Settings Period is now {result.next_period}."
+        if result.period_moved
+        else f"Settings Period stays {result.period}: DueDay counts from its end until it moves to "
+        f"{result.next_period} (type it, or --move-period next time)."
+    )
+    raise typer.Exit(EXIT_OK)
+
+
 _OUTCOME_STYLE = {"changed": "green", "unchanged": "", "refused": "bold red"}
 
 
@@ -644,9 +717,10 @@ def status_command(
 
     Reads each close workbook without closing or writing it and shows one row per company: the
     status of its Settings period in Periods, checklist progress, tasks past due and due today
-    (by their Due date against today), Blocked tasks, the errors and time of its last run, and
-    whether its RunLog's hash chain holds. A group workbook's Consolidation sheet adds its
-    subsidiaries' workbooks; a workbook met twice is shown once.
+    (by their Due date, or their DueDay in working days from the period end, against today),
+    Blocked tasks, the errors and time of its last run, and whether its RunLog's hash chain
+    holds. A group workbook's Consolidation sheet adds its subsidiaries' workbooks; a workbook
+    met twice is shown once.
 
     \b
     Exit status:

@@ -165,6 +165,7 @@ def write_close(
             counts=result.counts,
             statuses=review.statuses_after(io, book, cells),
             when=runlog.stamp(now),
+            today=now.astimezone(dt.UTC).date(),
         )
         if board:
             updates["Dashboard"] = board

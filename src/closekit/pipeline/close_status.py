@@ -21,11 +21,8 @@ from closekit.errors import CloseKitError
 from closekit.pipeline.reading import open_workbook, read_close_book
 from closekit.sheetio.base import OutputSheet
 from closekit.sources import folder_rule
-from closekit.workbook import dashboard, outputs
+from closekit.workbook import dashboard, due_dates, outputs
 from closekit.workbook.book import CloseBook
-
-#: Checklist statuses that count as finished (a Skipped task is not past due).
-_FINISHED = {"Done", "Skipped"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,8 @@ def _read(workbook: str | Path, today: dt.date, group: str = "") -> tuple[Compan
     entry = book.calendar.get(period) if period else None
     statuses = [item.status or "" for _, item in book.checklist]
     counts = dashboard.status_counts(statuses)
-    open_items = [item for _, item in book.checklist if item.due is not None and not _finished(item.status)]
+    dues = due_dates.due_dates(book)
+    due = due_dates.count(((dues[row], item.status) for row, item in book.checklist), today)
     runlog = outputs.read_runlog(io)
     last = runlog.frame.iloc[-1] if runlog is not None and len(runlog) else None
     check = outputs.verify_runlog(runlog, io.where) if runlog is not None else None
@@ -84,8 +82,8 @@ def _read(workbook: str | Path, today: dt.date, group: str = "") -> tuple[Compan
         period_status=str(entry["status"]) if entry else "not in Periods",
         tasks=len(statuses),
         done=counts["Done"],
-        past_due=sum(1 for item in open_items if item.due < today),
-        due_today=sum(1 for item in open_items if item.due == today),
+        past_due=due.past_due,
+        due_today=due.due_today,
         blocked=counts["Blocked"],
         errors=_count(last, "Errors"),
         warnings=_count(last, "Warnings"),
@@ -154,11 +152,6 @@ def group_sheet(book: CloseBook, folder: Path, today: dt.date) -> OutputSheet:
     frame = pd.DataFrame([{c: r[k] for c, k in _SHEET_COLUMNS.items()} for r in rows], columns=list(_SHEET_COLUMNS))
     integers = ("Tasks", "Done", "PastDue", "DueToday", "Blocked", "Errors", "Warnings")
     return OutputSheet(SHEET, frame.astype(object), formats=dict.fromkeys(integers, "integer"), widths={"Workbook": 30})
-
-
-def _finished(status: str | None) -> bool:
-    counted = dashboard.status_counts([status or ""])
-    return any(counted[s] for s in _FINISHED)
 
 
 def _count(last, column: str) -> int | None:

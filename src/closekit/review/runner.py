@@ -28,7 +28,7 @@ from closekit.core.plural import plural
 from closekit.review import period_status, signoff_rules, signoffs
 from closekit.sheetio.base import SheetIO, a1, claim, marked
 from closekit.sources.tables import cell_text
-from closekit.workbook import dashboard, outputs
+from closekit.workbook import dashboard, due_dates, outputs
 from closekit.workbook.book import CloseBook
 from closekit.workbook.checklist import StepOutcome
 
@@ -285,8 +285,11 @@ def dashboard_cells(
     counts: dict[str, int],
     statuses: list[str],
     when: str,
+    today: dt.date,
 ) -> dict[str, object]:
-    """The Dashboard's data cells, or {} when the workbook has no Dashboard sheet."""
+    """The Dashboard's data cells, or {} when the workbook has no Dashboard sheet; the tasks past due
+    and due today are counted against ``today`` (the pipeline's clock) with the Status each task
+    shows after this run (``statuses``)."""
     sheet = io.read_sheet(dashboard.SHEET)
     if sheet is None:
         return {}
@@ -296,6 +299,10 @@ def dashboard_cells(
         claim(io, dashboard.SHEET)  # the template's, by its title: the write marks it
 
     settings = book.settings
+    dues = due_dates.due_dates(book, period)
+    due = due_dates.count(
+        ((dues[row], status) for (row, _), status in zip(book.checklist, statuses, strict=True)), today
+    )
     return dashboard.cells(
         company=settings.company if settings else "",
         period=period,
@@ -305,4 +312,6 @@ def dashboard_cells(
         counts=counts,
         variances=flux.largest_variances(run.tables.get("flux") if run is not None else None, dashboard.TOP),
         currency=(run.ctx.accounting_currency if run is not None else None) or "EUR",
+        past_due=due.past_due,
+        due_today=due.due_today,
     )

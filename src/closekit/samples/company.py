@@ -15,7 +15,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from closekit.workbook import template
+from closekit.workbook import schema, template
 
 COMPANY = "Contoso Trading NL"
 PERIOD = "2026-10"
@@ -138,26 +138,29 @@ def allocation_rows() -> list[list[object]]:
 
 
 def checklist_rows() -> list[list[object]]:
-    due = _month_end(2026, 10)
+    """The sample's checklist, due in working days from the period end (Saturday 31 October 2026:
+    day 1 is Monday 2 November, day 6 Monday 9 November), in the Checklist's column order."""
     tasks = [
-        ("Complete sub-ledger tasks (AR, AP, inventory, bank)", None, "AR/AP team", 1),
-        ("Import the general-ledger export", "import", "GL accountant", 1),
-        ("Verify that all journals are posted", "validate", "GL accountant", 1),
-        ("Settle the clearing accounts", "settlement", "GL accountant", 2),
-        ("Run foreign-currency revaluation", "revaluation", "GL accountant", 2),
-        ("Process allocations", "allocation", "GL accountant", 3),
-        ("Post manual period-end adjustments", None, "GL accountant", 3),
-        ("Review the ledger journal report and trial balance", "trial-balance", "Controller", 4),
-        ("Consolidate subsidiaries", "consolidation", "Group reporting", 5),
-        ("Produce the financial statements", "statements", "Controller", 5),
-        ("Review the flux analysis and explain material variances", "flux", "Controller", 5),
-        ("Export the adjustments for upload", "export", "GL accountant", 5),
-        ("Put the period on hold", "period-hold", "Controller", 6),
+        ("Complete sub-ledger tasks (AR, AP, inventory, bank)", None, "AR/AP team", 1, "AR/AP"),
+        ("Import the general-ledger export", "import", "GL accountant", 1, "GL"),
+        ("Verify that all journals are posted", "validate", "GL accountant", 1, "GL"),
+        ("Settle the clearing accounts", "settlement", "GL accountant", 2, "GL"),
+        ("Run foreign-currency revaluation", "revaluation", "GL accountant", 2, "GL"),
+        ("Process allocations", "allocation", "GL accountant", 3, "GL"),
+        ("Post manual period-end adjustments", None, "GL accountant", 3, "GL"),
+        ("Review the ledger journal report and trial balance", "trial-balance", "Controller", 4, "GL"),
+        ("Consolidate subsidiaries", "consolidation", "Group reporting", 5, "Consolidation"),
+        ("Produce the financial statements", "statements", "Controller", 5, "Reporting"),
+        ("Review the flux analysis and explain material variances", "flux", "Controller", 5, "Reporting"),
+        ("Export the adjustments for upload", "export", "GL accountant", 5, "GL"),
+        ("Put the period on hold", "period-hold", "Controller", 6, "GL"),
     ]
-    return [
-        [task, step, owner, due + dt.timedelta(days=days), "", "Not started", "", ""]
-        for task, step, owner, days in tasks
-    ]
+    headers = [f.alias for f in schema.ChecklistRow.model_fields.values()]
+    rows = []
+    for task, step, owner, days, area in tasks:
+        cells = {"Task": task, "Step": step, "Owner": owner, "Status": "Not started", "DueDay": days, "Area": area}
+        rows.append([cells.get(header, "") for header in headers])
+    return rows
 
 
 def source_rows() -> list[list[object]]:

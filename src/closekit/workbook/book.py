@@ -47,6 +47,7 @@ CLOSEKIT_SHEETS = (
     "GroupIncomeStatement",
     "GroupStatus",
     "Upload",
+    "ChecklistHistory",
 )
 #: How alike (difflib's ratio) a sheet name must be to a missing input sheet's to be called a misspelling.
 SIMILAR = 0.6
@@ -84,6 +85,8 @@ class CloseBook:
     decimal: str | None = None
     #: The Users sheet (issue 16 item 8): login (casefolded) -> :class:`UserEntry`.
     users: dict[str, UserEntry] = field(default_factory=dict)
+    #: The Holidays sheet (issue 18 item 3): days no checklist task is due, each for one company or all.
+    holidays: list[tuple[int, schema.HolidayRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -493,6 +496,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     consolidation = rows_of("Consolidation", schema.ConsolidationRow)
     account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
     users = _users(rows_of("Users", schema.UserRow), problems)
+    holidays = rows_of("Holidays", schema.HolidayRow, "bad-value")
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -531,6 +535,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         missing_sheets,
         decimal,
         users,
+        holidays,
     )
 
 

@@ -32,6 +32,10 @@ SEVERITIES = ("Error", "Warning", "Info")
 #: Largest variances block: account labels in A, variance against the prior period in B.
 VARIANCES_ROW = FINDINGS_ROW + len(SEVERITIES) + 2
 TOP = 10
+#: Due dates block (issue 18 item 3), below the variances: header, then Past due and Due today. Its labels
+#: are written with the counts, so a Dashboard made before the block existed shows it too.
+DUE_ROW = VARIANCES_ROW + TOP + 2
+DUE_LABELS = ("Past due", "Due today")
 
 _STATUS_KEYS = {parsing.header_key(s): s for s in CHECKLIST_STATUSES} | {
     "completed": "Done",
@@ -60,10 +64,13 @@ def cells(
     counts: dict[str, int],
     variances: pd.DataFrame,
     currency: str,
+    past_due: int = 0,
+    due_today: int = 0,
 ) -> dict[str, object]:
     """The data cells of the Dashboard sheet for one run (rows without data are cleared);
     ``variances`` are the largest flux variances (Account, Name, Variance), the first :data:`TOP`
-    shown (:func:`closekit.closing.flux.largest_variances`)."""
+    shown (:func:`closekit.closing.flux.largest_variances`); ``past_due`` and ``due_today`` the unfinished
+    tasks due before today and today (:mod:`closekit.workbook.due_dates`)."""
     out: dict[str, object] = dict(zip([ref for _, ref in HEADER], [company, period, when, result], strict=True))
     for i, count in enumerate(status_counts(statuses).values(), start=CHECKLIST_ROW + 1):
         out[f"B{i}"] = count
@@ -79,4 +86,7 @@ def cells(
         else:
             out[f"A{row}"] = None
             out[f"B{row}"] = None
+    out[f"A{DUE_ROW}"], out[f"B{DUE_ROW}"] = "Due dates", "Tasks"
+    for i, (label, value) in enumerate(zip(DUE_LABELS, (past_due, due_today), strict=True), start=DUE_ROW + 1):
+        out[f"A{i}"], out[f"B{i}"] = label, int(value)
     return out

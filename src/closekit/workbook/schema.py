@@ -209,6 +209,26 @@ Names = Annotated[list[str], BeforeValidator(_names)]
 YesDefault = Annotated[bool, BeforeValidator(_yes_no(True))]
 NoDefault = Annotated[bool, BeforeValidator(_yes_no(False))]
 
+
+#: DueDay is at most a year of working days either side of the period end.
+MAX_DUE_DAY = 260
+
+
+def _due_day(value: Any, info: ValidationInfo) -> int | None:
+    days = number(value, _decimal_mark(info))
+    if days is None:
+        return None
+    if days != days.to_integral_value() or abs(days) > MAX_DUE_DAY:
+        raise PydanticCustomError(
+            "bad-value",
+            "'{value}' is not a whole number of working days from -{top} to {top} (e.g. -2 or 3)",
+            {"value": _text(value), "top": MAX_DUE_DAY},
+        )
+    return int(days)
+
+
+DueDayCell = Annotated[int | None, BeforeValidator(_due_day), NUMBER_COLUMN]
+
 ACCOUNT_TYPES = ("Asset", "Liability", "Equity", "Revenue", "Expense")
 RATE_TYPES = ("Closing", "Average", "Spot", "Historical")
 PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
@@ -393,6 +413,26 @@ class ChecklistRow(SheetRow):
     )
     reviewer_signature: OptionalText = col(
         "ReviewerSignature", "closekit signoff --sign: the reviewer's SSH signature of ReviewedHash.", default=None
+    )
+    # issue 18 item 3: the close calendar (docs/close.md "The checklist")
+    due_day: DueDayCell = col(
+        "DueDay",
+        "Working days from the period end (-2: two working days before, 0: the period end, +3: three after); "
+        "weekends and Holidays do not count. An explicit Due date wins.",
+        excel="number",
+        default=None,
+    )
+    area: OptionalText = col("Area", "Task area: GL, AP, AR, Inventory, Tax...", default=None)
+    company: OptionalText = col(
+        "Company", "The company the task is for (default: Settings Company); picks its Holidays.", default=None
+    )
+
+
+class HolidayRow(SheetRow):
+    date: DateCell = col("Date", "A day no close task is due (a public holiday, a company day off).", excel="date")
+    name: OptionalText = col("Name", "What the day is (e.g. Christmas Day).", default=None, width=24)
+    company: OptionalText = col(
+        "Company", "Only for this company's tasks (empty: for every company).", default=None
     )
 
 
@@ -604,6 +644,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
     SheetSpec("AllowedSigners", AllowedSignerRow, "SSH keys that sign sign-offs (optional; signoff --sign)."),
     SheetSpec("Users", UserRow, "Users and their groups, for the Periods AccessGroup (optional)."),
+    SheetSpec("Holidays", HolidayRow, "Days no close task is due, besides Saturdays and Sundays (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from closekit.errors import UsageError
-from closekit.workbook import closesheet, dashboard, schema
+from closekit.workbook import closesheet, dashboard, default_checklist, schema
 
 #: Fixed document dates keep the generated package identical from run to run.
 _EPOCH = dt.datetime(2026, 1, 1)
@@ -41,9 +41,10 @@ _ROWS_FORMATTED = 500  # rows below the header that get the text format and drop
 def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
     """The close workbook: every input sheet of the schema, plus a Help sheet.
 
-    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers.
+    ``sample`` maps sheet names to rows (lists in column order) to fill in below the headers; without
+    it (``closekit new``) the Checklist holds the default close (:mod:`.default_checklist`).
     """
-    sample = sample or {}
+    sample = {"Checklist": default_checklist.rows()} if sample is None else sample
     wb = Workbook()
     wb.remove(wb.active)
     for spec in schema.INPUT_SHEETS:
@@ -339,6 +340,11 @@ def _dashboard_sheet(ws) -> None:
     for row in range(dashboard.VARIANCES_ROW + 1, dashboard.VARIANCES_ROW + 1 + dashboard.TOP):
         ws.cell(row=row, column=1).number_format = "@"
         ws.cell(row=row, column=2).number_format = "#,##0.00"
+    for column, text in ((1, "Due dates"), (2, "Tasks")):  # two counts, no chart
+        cell = ws.cell(row=dashboard.DUE_ROW, column=column, value=text)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+    for i, label in enumerate(dashboard.DUE_LABELS, start=dashboard.DUE_ROW + 1):
+        ws.cell(row=i, column=1, value=label)
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 22
     ws.page_setup.orientation = "landscape"
