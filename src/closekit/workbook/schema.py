@@ -215,6 +215,8 @@ PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
 #: A per-module status of the Periods sheet: one of the statuses, or empty (the module follows Status).
 ModuleStatus = Annotated[str | None, BeforeValidator(_choice(*PERIOD_STATUSES))]
 KINDS = ("ledger", "journal")
+#: How a Settle account is matched (closing/settlement.py): each one adds passes to the one before.
+SETTLE_MATCHES = ("One-to-one", "Reference", "Combinations")
 METHODS = ("Percent", "Weight", "Equal", "Basis")
 #: The automated steps, in the order of the close (domain.md §9: settle before revaluing).
 STEPS = (
@@ -287,6 +289,13 @@ class AccountRow(SheetRow):
     statement_line: OptionalText = col("StatementLine", "Line of the balance sheet or income statement.", default=None)
     consolidation_account: OptionalText = col(
         "ConsolidationAccount", "Group account this account consolidates into (default: the same number).", default=None
+    )
+    # issue 17 item 5: settlement beyond one-to-one (appended last: the contract's columns keep their places)
+    settle_match: Annotated[str, BeforeValidator(_choice(*SETTLE_MATCHES, default="One-to-one"))] = col(
+        "SettleMatch",
+        "Settle accounts: One-to-one (default, D365's automatic settlement), Reference (then lines of one "
+        "voucher netting to zero) or Combinations (then also up to 4 lines netting one line).",
+        default="One-to-one",
     )
 
 
