@@ -357,3 +357,29 @@ def test_property_settled_groups_net_to_zero_and_every_line_is_settled_once_or_o
                 if i < j and (a > 0) == (b > 0)
             }
             assert not any((-a, -t) in pairs for a, t in zip(group["amount_accounting"], group["amount"], strict=True))
+
+
+# ------------------------------------------------------------------------------ the real path
+
+
+def test_cli_close_reads_settle_match_and_the_settlements_sheet_shows_the_rule(make):
+    from closekit import cli
+    from closekit.samples import company as sample
+    from closekit.sheetio.files import FileWorkbook
+
+    accounts = [[*row, "", "Combinations"] if row[0] == "1590" else row for row in sample.ACCOUNTS]
+    path = make.workbook(Accounts=accounts, Sources=[["gl.csv", "ledger", "generic"]])
+    rows = []
+    for voucher, day, amount in [("INV-1", 2, "1000.00"), ("PAY-1", 5, "-600.00"), ("PAY-2", 6, "-300.00"),
+                                 ("PAY-3", 7, "-100.00"), ("PAY-4", 8, "-55.00")]:  # fmt: skip
+        debit, credit = (amount, "") if not amount.startswith("-") else ("", amount[1:])
+        date = f"2026-10-{day:02d}"
+        rows.append(["GL", voucher, 1, date, "1590", "", "", "EUR", debit, credit, "clearing"])
+        rows.append(["GL", voucher, 2, date, "1100", "", "", "EUR", credit, debit, "bank"])
+    make.journal(rows, name="gl.csv")
+    assert cli.main(["close", str(path), "--steps", "settlement"]) == 0
+    book = FileWorkbook(path)
+    register = book.read_sheet("Settlements").frame
+    assert register["Voucher"].tolist() == ["INV-1", "PAY-1", "PAY-2", "PAY-3"]
+    assert set(register["Rule"]) == {"combination 1:3"} and set(register["SettlementId"]) == {"S1"}
+    assert book.read_sheet("OpenItems").frame["Voucher"].tolist() == ["PAY-4"]
