@@ -27,6 +27,13 @@ voucher: the opening voucher would not balance, and closekit never plugs).
   (revaluation, allocation...), including any prior years' P&L not closed yet (it belongs in
   retained earnings too).
 
+**Open items keep their identity** (§2 rule 10, "Keep detail during year-end close"): on a
+balance-sheet account with Settle = Yes, each line the settlement leaves open at the year end
+(:func:`closekit.closing.settlement.open_lines`, every SettleMatch pass) opens on a line of its
+own, its text naming the item's voucher, date and text; whatever else the key's balance holds
+(lines before the year, the net of settled lines, revaluation lines) opens on one more line
+(:func:`_with_items`). The OpeningBalances sheet stays one row per key.
+
 Balance-sheet lines are carried **per transaction currency** (§5 rule 10), so that revaluation
 keeps working next year: the 1110 Bank USD balance opens as USD 100,000.00 with its accounting
 value, not as a euro amount. An account that holds accounting-currency lines and foreign lines
