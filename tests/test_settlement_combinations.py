@@ -182,20 +182,44 @@ def test_reference_and_combinations_need_one_currency_netting_in_both_amounts():
 
 
 def test_the_search_gives_up_with_an_info_finding_and_leaves_the_lines_open(monkeypatch):
-    monkeypatch.setattr(settlement, "NODE_BUDGET", 200)
-    # 30 credits of 3.00 against debits of 2.00: no combination exists (2s never add up to 3s)
+    # 30 credits of 3.00 against debits of 10.00: no combination exists (3s add up to 6, 9, 12),
+    # but two or three credits could reach 10.00, so every debit is searched for
     rows = [(f"C{i}", "2025-03-05", "1590", "-3.00") for i in range(30)]
-    rows += [(f"D{i}", "2025-03-06", "1590", "2.00") for i in range(5)]
+    rows += [(f"D{i}", "2025-03-06", "1590", "10.00") for i in range(5)]
+    monkeypatch.setattr(settlement, "NODE_BUDGET", 200)
     result = settlement.run(ledger(rows), make_book("Combinations"), MARCH)
     assert settled(result) == [] and len(open_items(result)) == 35
     found = result.findings
     assert found["Code"].tolist() == ["settlement-search-limit"] and found["Severity"].tolist() == ["Info"]
-    assert "account 1590 (EUR): the search for combinations gave up after 200 steps" in found["Message"].iloc[0]
-    assert "35 of its 35 open lines stay open" in found["Message"].iloc[0]
-    # with the default budget the same lines are searched to the end: no finding, still all open
+    assert found["Message"].iloc[0] == (
+        "account 1590 (EUR): the search for combinations gave up after 200 steps; 35 of its 35 open lines "
+        "stay open, not every combination of them tried"
+    )
+    # with the default budget every combination is tried: no finding, the same open items
     monkeypatch.undo()
     result = settlement.run(ledger(rows), make_book("Combinations"), MARCH)
     assert result.findings.empty and len(open_items(result)) == 35
+
+
+def test_one_lines_search_is_bounded_too():
+    # 13.00 against 60 credits of 3.00: four of them (12.00) could be near, so all 487,635 sets of
+    # four would be looked at; each line's search stops after LINE_BUDGET steps
+    rows = [(f"C{i}", "2025-03-05", "1590", "-3.00") for i in range(60)]
+    rows += [(f"D{i}", "2025-03-06", "1590", "13.00") for i in range(2)]
+    result = settlement.run(ledger(rows), make_book("Combinations"), MARCH)
+    assert settled(result) == [] and len(open_items(result)) == 62
+    assert result.findings["Message"].tolist() == [
+        "account 1590 (EUR): the search for combinations gave up on 2 of its lines after 10,000 steps each; "
+        "62 of its 62 open lines stay open, not every combination of them tried"
+    ]
+
+
+def test_a_line_smaller_than_any_two_counterparts_costs_no_search(monkeypatch):
+    monkeypatch.setattr(settlement, "NODE_BUDGET", 10)
+    rows = [(f"C{i}", "2025-03-05", "1590", "-3.00") for i in range(30)]
+    rows += [(f"D{i}", "2025-03-06", "1590", "2.00") for i in range(30)]
+    result = settlement.run(ledger(rows), make_book("Combinations"), MARCH)
+    assert result.findings.empty and len(open_items(result)) == 60
 
 
 def test_bad_settle_match_is_a_finding_on_its_cell():

@@ -25,9 +25,11 @@ as the account's ``SettleMatch`` asks (Accounts sheet; each value adds a pass to
    :data:`MAX_LINES` open credits adding up exactly to it (accounting and transaction amounts);
    then each credit still open looks for debits the same way (the mirror). The fewest lines win,
    then the earliest (the subset whose lines come first in date and source order). The search is
-   bounded: :data:`NODE_BUDGET` steps per account and currency; when they run out the rest of
-   that account and currency stays open and a ``settlement-search-limit`` Info finding names
-   them. Rule ``combination 1:3`` (one debit, three credits) or ``combination 3:1``.
+   bounded: :data:`LINE_BUDGET` steps for one line (then that line stays open) and
+   :data:`NODE_BUDGET` per account and currency (then the rest of it stays open); either way a
+   ``settlement-search-limit`` Info finding names the account and currency. A line smaller than
+   the two smallest of the other side together is not searched at all. Rule ``combination 1:3``
+   (one debit, three credits) or ``combination 3:1``.
 
 Exact integer minor units throughout; no float.
 
@@ -55,7 +57,9 @@ ONE_TO_ONE, REFERENCE, COMBINATIONS = "One-to-one", "Reference", "Combinations"
 #: The most lines a combination settles against one line (one debit with up to 4 credits).
 MAX_LINES = 4
 #: Search steps per account and currency before the combination pass gives up on them.
-NODE_BUDGET = 100_000
+NODE_BUDGET = 500_000
+#: Search steps for one line before the search gives up on it (so one line cannot spend them all).
+LINE_BUDGET = 10_000
 #: Journals of opening-balance vouchers (trial_balance.OPENING_JOURNALS; not imported: a sibling).
 OPENING_JOURNALS = ("OPEN", "OPENING", "OB")
 
@@ -70,7 +74,8 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
     window = _window(lines, book.accounts, ctx)
     settled, found = match(window)
     register = _register(window, settled, ctx.dimensions)
-    rest = window[~window["seq"].isin(settled["seq"])]
+    shown = ["account", *ctx.dimensions, "voucher", "date", "amount", "where", "row"]
+    rest = window.loc[~window["seq"].isin(settled["seq"]), shown]
     open_items = _table(rest, ctx.dimensions, "", "")
     tables = {"settlements": register, "open_items": open_items.drop(columns="SettlementId")}
     return StepResult(STEP, adjustment_frame([], ctx.dimensions), fnd.frame(found), tables)
@@ -101,7 +106,11 @@ def match(window: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
             }
         )
     ]
-    left = window[~window["seq"].isin(settled[0]["seq"])]
+    more = np.asarray(window["match"] != ONE_TO_ONE, dtype=bool)  # accounts with further passes
+    if not more.any():
+        return settled[0].astype({"seq": "int64", "number": "int64"}), []
+    left = window[more]
+    left = left[~left["seq"].isin(settled[0]["seq"])]
     by_reference = _by_reference(left[left["match"].isin((REFERENCE, COMBINATIONS))])
     settled.append(by_reference)
     left = left[~left["seq"].isin(by_reference["seq"])]
@@ -130,32 +139,28 @@ def _on(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> np.nd
 
 
 def _window(lines: pd.DataFrame, accounts: pd.DataFrame, ctx: CloseContext) -> pd.DataFrame:
-    """Lines to settle, in (date, source order), numbered ``seq`` in that order; ``position`` is
-    the line's place among the lines of :func:`_on`."""
+    """Lines to settle, in (date, source order), numbered ``seq`` in that order (``seq`` is the
+    row's position in the window); ``position`` is the line's place among the lines of :func:`_on`;
+    ``match`` the account's SettleMatch, ``txn`` the transaction amount (``txn_ok`` False where
+    it is unreadable)."""
     dims = list(ctx.dimensions)
     on = _on(lines, accounts, ctx)
-    sub = lines.loc[on, ["where", "row", "voucher", "date", "account", *dims, "amount_accounting"]]
-    picked = lines.loc[on]
-    modes = (
-        accounts.set_index("account")["settle_match"].fillna(ONE_TO_ONE)
-        if "settle_match" in accounts
-        else pd.Series(dtype=object)
-    )
-    modes = modes[~modes.index.duplicated()]
-    txn = picked["amount"].astype("Int64") if "amount" in picked else picked["amount_accounting"]
+    extra = [c for c in ("currency", "amount", "journal") if c in lines]
+    sub = lines.loc[on, ["where", "row", "voucher", "date", "account", *dims, "amount_accounting", *extra]]
+    sub = sub.rename(columns={"amount": "txn_amount"})
+    modes = accounts.set_index("account")["settle_match"] if "settle_match" in accounts else pd.Series(dtype=object)
+    modes = modes[~modes.index.duplicated() & modes.notna() & (modes != ONE_TO_ONE)]
+    txn = sub["txn_amount"].astype("Int64") if "txn_amount" in sub else sub["amount_accounting"]
+    match = sub["account"].astype(object).map(modes).fillna(ONE_TO_ONE).to_numpy() if len(modes) else ONE_TO_ONE
     sub = sub.assign(
         source=pd.factorize(sub["where"].astype(str))[0],  # order of first appearance
         position=np.arange(len(sub)),
         amount=sub["amount_accounting"].astype("int64"),
-        currency=picked["currency"].astype(object).fillna("").to_numpy()
-        if "currency" in picked
-        else ctx.accounting_currency,
+        currency=sub.get("currency", ctx.accounting_currency),
         txn=txn.fillna(0).astype("int64").to_numpy(),
         txn_ok=txn.notna().to_numpy(dtype=bool),
-        journal=picked["journal"].astype(object).fillna("").astype(str).str.strip().str.upper().to_numpy()
-        if "journal" in picked
-        else "",
-        match=sub["account"].astype(object).map(modes).fillna(ONE_TO_ONE).to_numpy(),
+        journal=sub.get("journal", ""),
+        match=match,
     )
     sub = sub.sort_values(["date", "source", "row", "position"], kind="stable", ignore_index=True)
     return sub.assign(seq=np.arange(len(sub)), size=sub["amount"].abs())
@@ -175,8 +180,9 @@ def _pairs(window: pd.DataFrame) -> pd.DataFrame:
 def _by_reference(left: pd.DataFrame) -> pd.DataFrame:
     """Open lines of one account, currency and voucher that add up to zero (module doc, pass 2)."""
     voucher = left["voucher"].astype(object).fillna("").astype(str).str.strip()
+    journal = left["journal"].astype(object).fillna("").astype(str).str.strip().str.upper()
     keep = left["txn_ok"].to_numpy(dtype=bool) & (voucher != "").to_numpy(dtype=bool)
-    cand = left[keep & ~left["journal"].isin(OPENING_JOURNALS).to_numpy(dtype=bool)]
+    cand = left[keep & ~journal.isin(OPENING_JOURNALS).to_numpy(dtype=bool)]
     cand = cand.assign(reference=voucher[cand.index], debit=(cand["amount"] > 0).astype("int64"))
     key = ["account", "currency", "reference"]
     grouped = cand.groupby(key, sort=False, dropna=False)
@@ -220,14 +226,19 @@ def _combinations(left: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
                 numbers += [count] * len(members)
                 many = len(subset)
                 rules += [f"combination {'1:' + str(many) if seeker_side > 0 else str(many) + ':1'}"] * len(members)
-        if search.out_of_budget:
+        if search.out_of_budget or search.cut:
             still = int((~search.used).sum())
+            why = (
+                f"gave up after {NODE_BUDGET:,} steps"
+                if search.out_of_budget
+                else f"gave up on {search.cut} of its lines after {LINE_BUDGET:,} steps each"
+            )
             found.append(
                 fnd.finding(
                     "settlement-search-limit",
                     "Settlements",
-                    f"account {account} ({currency}): the search for combinations gave up after {NODE_BUDGET:,} "
-                    f"steps; {still} of its {len(group)} open lines stay open, not every combination of them tried",
+                    f"account {account} ({currency}): the search for combinations {why}; {still} of its "
+                    f"{len(group)} open lines stay open, not every combination of them tried",
                     column="Account",
                     fix="Settle them by hand (mark the lines) or give the lines a shared voucher and SettleMatch "
                     "Reference; fewer open lines per account also help.",
@@ -241,8 +252,8 @@ def _combinations(left: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 class _Search:
     """The bounded subset search of one account and currency, lines in (date, source order).
-    Every line looked at costs a step (:data:`NODE_BUDGET` in all), so the work is bounded
-    whatever the number of open lines."""
+    Every line looked at costs a step (:data:`LINE_BUDGET` for one line's search,
+    :data:`NODE_BUDGET` in all), so the work is bounded whatever the number of open lines."""
 
     def __init__(self, group: pd.DataFrame):
         group = group.sort_values("seq")
@@ -252,8 +263,12 @@ class _Search:
         self.used = np.zeros(len(self.seq), dtype=bool)
         self.budget = NODE_BUDGET
         self.out_of_budget = False
+        self.left = LINE_BUDGET  # of the line being searched for
+        self.cut = 0  # lines whose search ran out of LINE_BUDGET
         self.lines = {s: [j for j, v in enumerate(self.amount) if (v > 0) == (s > 0)] for s in (1, -1)}
         self.open = {s: len(self.lines[s]) for s in (1, -1)}
+        # the smallest sizes of each side: a line smaller than the k smallest together has no k-subset
+        self.smallest = {s: sorted(abs(self.amount[j]) for j in self.lines[s])[:MAX_LINES] for s in (1, -1)}
         # positions of each (accounting, transaction) amount, ascending: the last line of a subset
         self.at: dict[tuple[int, int], list[int]] = {}
         for j, pair in enumerate(zip(self.amount, self.txn, strict=True)):
@@ -266,22 +281,27 @@ class _Search:
                 yield i
 
     def _step(self) -> bool:
+        """Count a step; False once the account's or the line's steps are spent."""
         self.budget -= 1
+        self.left -= 1
         if self.budget < 0:
             self.out_of_budget = True
-        return not self.out_of_budget
+        return not self._stopped()
+
+    def _stopped(self) -> bool:
+        return self.out_of_budget or self.left < 0
 
     def find(self, i: int) -> list[int] | None:
         """The fewest, then earliest, open lines of the other side adding up to line ``i``."""
-        if not self._step():
-            return None
+        self.left = LINE_BUDGET
         sign = 1 if self.amount[i] > 0 else -1
         others = self.lines[-sign]
         for size in range(2, MAX_LINES + 1):
-            if self.open[-sign] < size:
+            if self.open[-sign] < size or abs(self.amount[i]) < sum(self.smallest[-sign][:size]):
                 return None
             subset = self._dfs(others, 0, size, -self.amount[i], -self.txn[i], sign, [])
-            if self.out_of_budget:
+            if self._stopped():
+                self.cut += not self.out_of_budget
                 return None
             if subset is not None:
                 self.used[[i, *subset]] = True
@@ -312,17 +332,18 @@ class _Search:
             if rest * sign >= 0:  # this line alone reaches or passes the amount: more lines cannot help
                 continue
             found = self._dfs(others, k + 1, size - 1, rest, need_txn - self.txn[j], sign, [*chosen, j])
-            if found is not None or self.out_of_budget:
+            if found is not None or self._stopped():
                 return found
         return None
 
 
 def _register(window: pd.DataFrame, settled: pd.DataFrame, dimensions: tuple[str, ...]) -> pd.DataFrame:
     """One row per settled line: by settlement number, debits before credits, in (date, source order)."""
-    by_seq = window.set_index("seq")
-    order = settled.assign(side=(by_seq.loc[settled["seq"], "amount"].to_numpy() < 0).astype("int64"))
+    amount = window["amount"].to_numpy()  # ``seq`` is the row's position in the window
+    order = settled.assign(side=(amount[settled["seq"].to_numpy()] < 0).astype("int64"))
     order = order.sort_values(["number", "side", "seq"], ignore_index=True)
-    lines = by_seq.loc[order["seq"]].reset_index()
+    shown = ["account", *dimensions, "voucher", "date", "amount", "where", "row"]
+    lines = window[shown].iloc[order["seq"].to_numpy()].reset_index(drop=True)
     ids = pd.Series("S" + order["number"].astype(str), dtype=object)
     rules = pd.Series(order["rule"].astype(object).to_numpy(), dtype=object)
     return _table(lines, dimensions, ids, rules)

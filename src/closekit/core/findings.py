@@ -250,8 +250,8 @@ _CODES = [
     Code(
         "settlement-search-limit",
         Severity.INFO,
-        "the settlement's search for combinations (SettleMatch Combinations) gave up on an account and currency "
-        "after its bounded number of steps; the lines it could not try stay open items",
+        "the settlement's search for combinations (SettleMatch Combinations) gave up on an account and currency, "
+        "or on some of its lines, after its bounded number of steps; the lines it could not try stay open items",
         "Settle the lines by hand, or give them a shared voucher and SettleMatch Reference.",
     ),
     Code(
