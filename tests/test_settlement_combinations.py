@@ -407,3 +407,29 @@ def test_cli_close_reads_settle_match_and_the_settlements_sheet_shows_the_rule(m
     assert register["Voucher"].tolist() == ["INV-1", "PAY-1", "PAY-2", "PAY-3"]
     assert set(register["Rule"]) == {"combination 1:3"} and set(register["SettlementId"]) == {"S1"}
     assert book.read_sheet("OpenItems").frame["Voucher"].tolist() == ["PAY-4"]
+
+
+@pytest.mark.parametrize(("typed", "read"), [("", "One-to-one"), ("one to one", "One-to-one"), ("1:1", "One-to-one"),
+                                             ("reference", "Reference"), ("COMBINATIONS", "Combinations")])  # fmt: skip
+def test_settle_match_as_typed(typed, read):
+    book = make_book(typed)
+    assert book.findings.empty and book.accounts.set_index("account").loc["1590", "settle_match"] == read
+
+
+def test_opening_lines_share_the_year_end_voucher_but_are_no_reference():
+    # the year-end's opening lines all carry its voucher: together they net to zero, yet they are
+    # no document; lines of an ordinary voucher with the same amounts are
+    rows = [
+        {"voucher": "YEC-2024-12-0001", "journal": "OPENING", "date": "2025-01-01", "account": "1590", "amount": a}
+        for a in ("300.00", "-100.00", "-200.00")
+    ]
+    rows += [
+        {"voucher": "GL-9", "date": "2025-03-03", "account": "1590", "amount": a} for a in ("30.00", "-10.00", "-20.00")
+    ]
+    result = settlement.run(lines(rows, dimensions=D), make_book("Reference"), MARCH)
+    assert settled(result) == [
+        ("S1", "GL-9", "30.00", "reference 1:2"),
+        ("S1", "GL-9", "-10.00", "reference 1:2"),
+        ("S1", "GL-9", "-20.00", "reference 1:2"),
+    ]
+    assert [v for v, _ in open_items(result)] == ["YEC-2024-12-0001"] * 3

@@ -244,6 +244,14 @@ def col(alias: str, help: str, *, excel: str = "text", default: Any = ..., width
     return Field(default, alias=alias, json_schema_extra=extra)
 
 
+def _settle_match(value: Any) -> str:
+    """SettleMatch: One-to-one (also typed ``one to one``, ``1:1``), Reference or Combinations."""
+    text = _text(value)
+    if parsing.header_key(text.replace("-", "")) in ("onetoone", "1:1"):
+        return "One-to-one"
+    return _choice(*SETTLE_MATCHES, default="One-to-one")(value)
+
+
 class SheetRow(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
 
@@ -291,7 +299,7 @@ class AccountRow(SheetRow):
         "ConsolidationAccount", "Group account this account consolidates into (default: the same number).", default=None
     )
     # issue 17 item 5: settlement beyond one-to-one (appended last: the contract's columns keep their places)
-    settle_match: Annotated[str, BeforeValidator(_choice(*SETTLE_MATCHES, default="One-to-one"))] = col(
+    settle_match: Annotated[str, BeforeValidator(_settle_match)] = col(
         "SettleMatch",
         "Settle accounts: One-to-one (default, D365's automatic settlement), Reference (then lines of one "
         "voucher netting to zero) or Combinations (then also up to 4 lines netting one line).",
