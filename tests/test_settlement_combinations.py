@@ -433,3 +433,34 @@ def test_opening_lines_share_the_year_end_voucher_but_are_no_reference():
         ("S1", "GL-9", "-20.00", "reference 1:2"),
     ]
     assert [v for v, _ in open_items(result)] == ["YEC-2024-12-0001"] * 3
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 12), st.sampled_from([-1250, -700, -400, -300, 300, 400, 700, 1250])), max_size=25
+    ),
+    st.sampled_from(["One-to-one", "Combinations"]),
+)
+def test_property_the_opening_lines_of_a_settle_account_are_its_open_items(drawn, match):
+    extra = [(f"W{i}", f"2025-{month:02d}-10", f"{amount}.00", "") for i, (month, amount) in enumerate(drawn)]
+    gl = lines(
+        [
+            row
+            for voucher, date, amount, _ in extra
+            for row in (
+                {"voucher": voucher, "date": date, "account": "1590", "amount": amount},
+                {"voucher": voucher, "date": date, "account": "1100", "amount": str(-Decimal(amount))},
+            )
+        ]
+        or [{"voucher": "V", "date": "2025-05-01", "account": "1100", "amount": "0.00"}],
+        dimensions=D,
+    )
+    result = yearend.run(gl, year_book(match), DECEMBER)
+    opening = result.adjustments
+    on_1590 = opening[opening["account"] == "1590"] if len(opening) else opening
+    year = settlement.run(gl, year_book(match), DECEMBER)
+    items = sorted(year.tables["open_items"]["Amount"].tolist())
+    assert sorted(on_1590["amount_accounting"].tolist() if len(on_1590) else []) == items
+    balance = int(gl.loc[gl["account"] == "1590", "amount_accounting"].sum())
+    assert sum(items) == balance and (opening["amount_accounting"].sum() if len(opening) else 0) == 0
