@@ -319,7 +319,7 @@ def test_a_rerun_after_an_opening_voucher_was_posted_adjusts_the_sum():
 # ------------------------------------------------------------------------------ property
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.lists(
         st.tuples(
