@@ -135,7 +135,7 @@ def test_json_adjustments_follow_the_contract(sample_workbook, capsys):
         "rule": "revaluation",
     }
     assert "USD" in first["text"]
-    assert payload["settlements"][0]["id"] == "S1"
+    assert payload["settlements"][0]["id"] == "S1" and payload["settlements"][0]["rule"] == "auto: equal amount"
     assert payload["open_items"] == [{"account": "1590", "voucher": "BK-202610-IN2", "amount_accounting": "1250.00"}]
 
 

@@ -27,6 +27,13 @@ voucher: the opening voucher would not balance, and closekit never plugs).
   (revaluation, allocation...), including any prior years' P&L not closed yet (it belongs in
   retained earnings too).
 
+**Open items keep their identity** (§2 rule 10, "Keep detail during year-end close"): on a
+balance-sheet account with Settle = Yes, each line the settlement leaves open at the year end
+(:func:`closekit.closing.settlement.open_lines`, every SettleMatch pass) opens on a line of its
+own, its text naming the item's voucher, date and text; whatever else the key's balance holds
+(lines before the year, the net of settled lines, revaluation lines) opens on one more line
+(:func:`_with_items`). The OpeningBalances sheet stays one row per key.
+
 Balance-sheet lines are carried **per transaction currency** (§5 rule 10), so that revaluation
 keeps working next year: the 1110 Bank USD balance opens as USD 100,000.00 with its accounting
 value, not as a euro amount. An account that holds accounting-currency lines and foreign lines
@@ -57,7 +64,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from closekit.closing import revaluation
+from closekit.closing import revaluation, settlement
 from closekit.closing import trial_balance as tbm
 from closekit.core import findings as fnd
 from closekit.core import money
@@ -188,7 +195,9 @@ def run(lines: pd.DataFrame, book, ctx: CloseContext) -> StepResult:
         opening = target
     else:
         opening = difference(target, posted, dims)
-    rows += _rows(opening, "opening", OPENING_JOURNAL, first_day, dims, f"Year-end close {year}: opening balance")
+    items = _open_items(lines[~earlier_closing], book, ctx, settings.year_end_balance_dimensions == "Keep")
+    detailed = _with_items(opening, items, posted, dims, year)
+    rows += _rows(detailed, "opening", OPENING_JOURNAL, first_day, dims, f"Year-end close {year}: opening balance")
     if settings.year_end_closing_voucher:
         closing_target = _negated(_key_frame(balances, dims))
         closing_posted = _key_frame(_amounts(lines[earlier_closing], dims, accounting), dims)
@@ -258,9 +267,67 @@ def _amounts(lines: pd.DataFrame, dims: tuple[str, ...], accounting: str) -> pd.
     return out
 
 
+def _open_items(lines: pd.DataFrame, book, ctx: CloseContext, keep_dimensions: bool) -> pd.DataFrame:
+    """The open items of the balance-sheet Settle accounts at the year end (§2 rule 10, "Keep
+    detail during year-end close"), one row per line as :func:`_amounts` gives it, with the
+    ``text`` of its opening line (voucher, date and text of the item); in (date, source order).
+    closekit's own revaluation lines are left out: they stay in the summed remainder."""
+    accounts = book.accounts
+    kept = accounts[accounts["settle"].fillna(False).astype(bool) & accounts["type"].isin(BALANCE_SHEET_TYPES)]
+    if kept.empty or lines.empty:
+        return pd.DataFrame()
+    open_ = settlement.open_lines(lines, kept, ctx).to_numpy(dtype=bool) & pd.isna(
+        revaluation.own_currency(lines, ctx.accounting_currency)
+    ).to_numpy(dtype=bool)
+    picked = lines[open_]
+    if picked.empty:
+        return pd.DataFrame()
+    picked = picked.assign(_source=pd.factorize(picked["where"].astype(str))[0])
+    picked = picked.sort_values(["date", "_source", "row"], kind="stable")
+    items = _amounts(picked, tuple(ctx.dimensions), ctx.accounting_currency)
+    if not keep_dimensions:
+        for dim in ctx.dimensions:
+            items[dim] = ""
+    voucher = picked["voucher"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    text = picked["text"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    dates = picked["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    items["text"] = [
+        f"open item {v or '(no voucher)'} of {d}" + (f": {t}" if t else "")
+        for v, d, t in zip(voucher, dates, text, strict=True)
+    ]
+    return items
+
+
+def _with_items(opening: pd.DataFrame, items: pd.DataFrame, posted: pd.DataFrame, dims, year: str) -> pd.DataFrame:
+    """The opening lines with each open item of a Settle account on a line of its own (§2 rule
+    10): for a key (account, dimensions, currency) that this voucher opens in full (no earlier
+    opening voucher holds it), its summed line becomes one line per open item, plus one line with
+    the rest of the balance (settled lines of other currencies, lines before the year) when that
+    is not zero. A key an earlier opening voucher holds gets the summed change (the Adjust rerun)."""
+    if items.empty or opening.empty:
+        return opening
+    keys = ["account", *dims, "currency"]
+    items = items.assign(text=f"Year-end close {year}: " + items["text"])
+    full = opening.merge(posted[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+    full = full[full["_merge"] == "left_only"].drop(columns="_merge")
+    items = items.merge(full[keys], on=keys, how="inner")  # only the keys opened in full
+    if items.empty:
+        return opening
+    summed = items.groupby(keys, sort=False, dropna=False)[["amount", "amount_txn"]].sum().reset_index()
+    rest = opening.merge(summed, on=keys, how="left", suffixes=("", "_items"))
+    rest["amount"] -= rest["amount_items"].fillna(0).astype("int64")
+    rest["amount_txn"] -= rest["amount_txn_items"].fillna(0).astype("int64")
+    rest = rest.drop(columns=["amount_items", "amount_txn_items"])
+    rest = rest[(rest["amount"] != 0) | (rest["amount_txn"] != 0)]
+    out = pd.concat([rest, items[[*keys, "amount", "amount_txn", "text"]]], ignore_index=True)
+    out = out.astype({"amount": "int64", "amount_txn": "int64"})
+    return out.sort_values(keys, kind="stable", ignore_index=True)
+
+
 def _rows(frame: pd.DataFrame, key: str, journal: str, date, dims, text: str) -> list[dict]:
     """Proposed lines of one voucher, debits first (then by account), as the worked examples list
-    them; each line in its transaction currency (``currency``, ``amount``) and accounting amount."""
+    them; each line in its transaction currency (``currency``, ``amount``) and accounting amount;
+    a ``text`` column, where it holds one, gives the line its own text (an open item's)."""
     if frame.empty:
         return []
     ordered = frame.assign(_credit=frame["amount"] < 0).sort_values(["_credit", "account", *dims], kind="stable")
@@ -272,7 +339,7 @@ def _rows(frame: pd.DataFrame, key: str, journal: str, date, dims, text: str) ->
             "account": rec["account"],
             **{d: rec[d] for d in dims},
             "amount_accounting": int(rec["amount"]),
-            "text": text,
+            "text": rec["text"] if isinstance(rec.get("text"), str) and rec["text"] else text,
             "rule": STEP,
             "revalued_currency": "",
             "currency": rec["currency"],

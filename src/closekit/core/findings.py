@@ -248,6 +248,13 @@ _CODES = [
         "Unhide them to check what they hold; delete the rows that should not be read.",
     ),
     Code(
+        "settlement-search-limit",
+        Severity.INFO,
+        "the settlement's search for combinations (SettleMatch Combinations) gave up on an account and currency, "
+        "or on some of its lines, after its bounded number of steps; the lines it could not try stay open items",
+        "Settle the lines by hand, or give them a shared voucher and SettleMatch Reference.",
+    ),
+    Code(
         "year-end-blocked",
         Severity.ERROR,
         "the year-end close cannot run: not the year's last period, that period Permanently closed, the next "

@@ -76,6 +76,7 @@ def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dic
                 "voucher": rec["Voucher"],
                 "date": pd.Timestamp(rec["Date"]).strftime("%Y-%m-%d"),
                 "amount_accounting": amount(rec["Amount"]),
+                "rule": rec["Rule"],
             }
         )
     for rec in run.tables.get("open_items", pd.DataFrame()).to_dict("records"):

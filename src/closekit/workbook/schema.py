@@ -235,6 +235,8 @@ PERIOD_STATUSES = ("Open", "On hold", "Permanently closed")
 #: A per-module status of the Periods sheet: one of the statuses, or empty (the module follows Status).
 ModuleStatus = Annotated[str | None, BeforeValidator(_choice(*PERIOD_STATUSES))]
 KINDS = ("ledger", "journal")
+#: How a Settle account is matched (closing/settlement.py): each one adds passes to the one before.
+SETTLE_MATCHES = ("One-to-one", "Reference", "Combinations")
 METHODS = ("Percent", "Weight", "Equal", "Basis")
 #: The automated steps, in the order of the close (domain.md §9: settle before revaluing).
 STEPS = (
@@ -260,6 +262,14 @@ def col(alias: str, help: str, *, excel: str = "text", default: Any = ..., width
     if width:
         extra["width"] = width
     return Field(default, alias=alias, json_schema_extra=extra)
+
+
+def _settle_match(value: Any) -> str:
+    """SettleMatch: One-to-one (also typed ``one to one``, ``1:1``), Reference or Combinations."""
+    text = _text(value)
+    if parsing.header_key(text.replace("-", "")) in ("onetoone", "1:1"):
+        return "One-to-one"
+    return _choice(*SETTLE_MATCHES, default="One-to-one")(value)
 
 
 class SheetRow(BaseModel):
@@ -307,6 +317,13 @@ class AccountRow(SheetRow):
     statement_line: OptionalText = col("StatementLine", "Line of the balance sheet or income statement.", default=None)
     consolidation_account: OptionalText = col(
         "ConsolidationAccount", "Group account this account consolidates into (default: the same number).", default=None
+    )
+    # issue 17 item 5: settlement beyond one-to-one (appended last: the contract's columns keep their places)
+    settle_match: Annotated[str, BeforeValidator(_settle_match)] = col(
+        "SettleMatch",
+        "Settle accounts: One-to-one (default, D365's automatic settlement), Reference (then lines of one "
+        "voucher netting to zero) or Combinations (then also up to 4 lines netting one line).",
+        default="One-to-one",
     )
 
 
