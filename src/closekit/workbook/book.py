@@ -84,6 +84,8 @@ class CloseBook:
     decimal: str | None = None
     #: The Users sheet (issue 16 item 8): login (casefolded) -> :class:`UserEntry`.
     users: dict[str, UserEntry] = field(default_factory=dict)
+    #: The JournalApprovals sheet (issue 17): (row, approval) of each manual journal voucher.
+    journal_approvals: list[tuple[int, schema.JournalApprovalRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -493,6 +495,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     consolidation = rows_of("Consolidation", schema.ConsolidationRow)
     account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
     users = _users(rows_of("Users", schema.UserRow), problems)
+    approvals = rows_of("JournalApprovals", schema.JournalApprovalRow)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -531,6 +534,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         missing_sheets,
         decimal,
         users,
+        approvals,
     )
 
 
