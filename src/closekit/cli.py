@@ -441,7 +441,7 @@ def export_command(
         typer.Option("--again", help="Also upload manual journal vouchers an earlier upload holds (RunLog)."),
     ] = False,
 ) -> None:
-    """Write the Adjustments and the approved manual journals as an ERP's upload file.
+    """Write the adjustments and manual journals as an upload file.
 
     Reads the Adjustments sheet the last close wrote, the manual journal vouchers (the workbook's
     journal sources, and the files of --source and --journal: give the ones the close was given)

@@ -97,7 +97,11 @@ def export(
     if force and len(gate):
         gate["Severity"] = fnd.Severity.WARNING.value
     manual, left_out = (empty_lines(book.dimensions), fnd.frame())
-    if journals != "adjustments":
+    sources, journal_files = list(sources), list(journal_files)
+    has_journals = (
+        any(s.kind == "journal" for _, s in book.sources) or bool(journal_files) or "JournalImport" in book.imports
+    )
+    if journals != "adjustments" and has_journals and (force or not len(gate)):  # refused: nothing to read
         manual, left_out = manual_journals(io, sources, journal_files, again)
     vouchers = _hashes(lines, book.dimensions)
     manual_count = int(manual["voucher"].nunique()) if len(manual) else 0
