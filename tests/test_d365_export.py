@@ -190,9 +190,10 @@ def test_registered():
 def test_close_then_export_d365(sample_workbook, tmp_path):
     api.write_close(closekit.close(sample_workbook))
     exported = api.export(sample_workbook, format="d365")
-    assert exported.ok and exported.lines == 5  # the 59-character revaluation text fits TEXT's 60
+    assert exported.ok and exported.lines == 7  # the 59-character revaluation text fits TEXT's 60
+    assert exported.manual_vouchers == 1  # the sample's audit fee accrual, approved by the rules
     written = api.write_export(exported, tmp_path / "journal")
     assert written == [tmp_path / "journal.csv"]
     back = read_back(written[0].read_bytes())
-    assert back["amount_accounting"].sum() == 0 and len(back) == 5
-    assert set(back["voucher"]) == {"REV-2026-10-USD", "ALC-2026-10-0001"}
+    assert back["amount_accounting"].sum() == 0 and len(back) == 7
+    assert set(back["voucher"]) == {"REV-2026-10-USD", "ALC-2026-10-0001", "ADJ-2026-10-01"}

@@ -187,7 +187,7 @@ def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path, case):
         assert "Upload" not in cells(excel) and "refused" in cells(excel)["Close"][3][1]
         assert subprocess.run(command, capture_output=True).returncode == 1 and not upload.exists()
         assert subprocess.run([*command, "--force"], capture_output=True).returncode == 0
-        assert len(excelapp.parse_upload(upload.read_bytes())) == 6  # forced: the revaluation and allocation lines
+        assert len(excelapp.parse_upload(upload.read_bytes())) == 8  # forced: the adjustments and the manual accrual
         return
     run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
@@ -195,7 +195,8 @@ def test_export_writes_the_upload_the_command_line_writes(lite, tmp_path, case):
     got = cells(excel)["Upload"]
     assert got == [r + [""] * (len(got[0]) - len(r)) for r in want]
     assert got[0][:2] == ["Journal", "Voucher"]
-    assert len(got) == 6  # the revaluation and allocation lines, in both cases
+    assert len(got) == 8  # the revaluation and allocation lines and the sample's manual accrual, in both cases
+    assert "ADJ-2026-10-01" in {row[1] for row in got}
     assert cells(excel)["Close"][3][1].startswith("export generic:")
 
 

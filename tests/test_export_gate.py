@@ -50,7 +50,10 @@ def test_a_clean_close_exports(tmp_path):
     path = closed(tmp_path)
     assert export(path, tmp_path / "up.csv") == 0
     assert (tmp_path / "up.csv").read_bytes().startswith(b"\xef\xbb\xbfJournal,Voucher")
-    assert [r["Result"] for r in runlog(path)] == ["ok"]  # a plain export writes nothing into the workbook
+    log = runlog(path)  # issue 17: every export records its upload file and vouchers
+    assert [r["Result"] for r in log] == ["ok", "ok"]
+    assert "up.csv" in log[-1]["Outputs"] and '"sha256"' in log[-1]["Uploads"]
+    assert cli.main(["verify-log", str(path)]) == 0
 
 
 def test_a_close_with_errors_is_not_exported_and_force_is_recorded(tmp_path, capsys):

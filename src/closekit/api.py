@@ -10,6 +10,7 @@ script can look at the findings before anything touches the workbook:
 ``closekit period``           ``set_period_status(wb, "2026-10", "On hold")`` (and ``set_period_statuses``)
 ``closekit signoff``          ``signoff(wb, "Trial balance", "preparer", name="Ann")``
 ``closekit checklist next``   ``checklist_next(wb, move_period=True)`` (computes and writes)
+``closekit approve``          ``approve(wb, "ACC-10", name="Anna")`` (a manual journal voucher)
 Excel's "Put period on hold"  ``result = hold_period(wb)``, then ``write_hold(result)``
 ============================  ===================================================================
 
@@ -35,6 +36,7 @@ from closekit.pipeline.checklist_next import NextResult, checklist_next
 from closekit.pipeline.close import close, write_close
 from closekit.pipeline.close_status import CompanyStatus, status
 from closekit.pipeline.export import export, write_export
+from closekit.pipeline.journals import approve
 from closekit.pipeline.period import hold_period, set_period_status, set_period_statuses, write_hold
 from closekit.pipeline.reading import locked, open_workbook, read_close_book
 from closekit.pipeline.results import CloseResult, ExportResult, HoldResult, SignOff, ValidationResult
@@ -51,6 +53,7 @@ __all__ = [
     "Progress",
     "SignOff",
     "ValidationResult",
+    "approve",
     "checklist_next",
     "close",
     "export",

@@ -426,14 +426,32 @@ def export_command(
             "records it).",
         ),
     ] = False,
+    journals: Annotated[
+        str,
+        typer.Option(
+            "--journals",
+            metavar="WHICH",
+            help="What to upload: all (the generated adjustments and the approved manual journal vouchers), "
+            "adjustments, or manual.",
+        ),
+    ] = "all",
+    sources: SourceOption = None,
+    journal_files: JournalOption = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Also upload manual journal vouchers an earlier upload holds (RunLog)."),
+    ] = False,
 ) -> None:
-    """Write the Adjustments as an ERP's upload file.
+    """Write the adjustments and manual journals as an upload file.
 
-    Reads the Adjustments sheet the last close wrote and the workbook's Settings, and writes FILE in
-    the import layout of the ERP (FILE-1, FILE-2, ... when the ERP limits the lines of a file; each
-    file written beside its target and swapped in when complete). An upload the ERP would refuse
-    (an Error finding: a voucher too long, a text over the ERP's limit) is not written. The
-    workbook is not changed.
+    Reads the Adjustments sheet the last close wrote, the manual journal vouchers (the workbook's
+    journal sources, and the files of --source and --journal: give the ones the close was given)
+    and the workbook's Settings, and writes FILE in the import layout of the ERP (FILE-1, FILE-2,
+    ... when the ERP limits the lines of a file; each file written beside its target and swapped in
+    when complete). A manual voucher is uploaded once it is Approved (Journals sheet); one not
+    approved, already uploaded, or in a foreign currency is left out with a warning. An upload the
+    ERP would refuse (an Error finding: a voucher too long, a text over the ERP's limit) is not
+    written. The RunLog records each file's SHA-256 and the vouchers it holds.
 
     \b
     Exit status:
@@ -443,8 +461,11 @@ def export_command(
       2  bad usage, no Adjustments sheet, or input that could not be read
       3  an internal error (a bug in closekit)
     """
-    with api.locked(workbook) if force else contextlib.nullcontext():  # a forced export writes its RunLog row
-        result = api.export(workbook, format=format, force=force)
+    with api.locked(workbook):  # the export writes its RunLog row
+        result = api.export(
+            workbook, format=format, force=force, journals=journals.strip().lower(), sources=sources or (),
+            journal_files=journal_files or (), again=again,
+        )
         _print_findings(result.findings)
         for note in result.export.notes:
             out.print(note)
@@ -658,6 +679,37 @@ def signoff_command(
     )
     signed = ", SSH-signed" if sign or key is not None else ""
     out.print(f"Signed {done.task!r} as {done.role}: {done.name}, {done.at}, figures {done.figures[:12]}{signed}.")
+
+
+@command("approve")
+def approve_command(
+    workbook: WorkbookArgument,
+    voucher: Annotated[str, typer.Argument(metavar="VOUCHER", help="The manual journal voucher's number.")],
+    name: Annotated[str, typer.Option("--as", metavar="NAME", help="Who approves (not the voucher's preparer).")],
+    preparer: Annotated[
+        str | None,
+        typer.Option("--preparer", metavar="NAME", help="Who prepared it, when JournalApprovals names no one yet."),
+    ] = None,
+) -> None:
+    """Approve a manual journal voucher.
+
+    Reads the Journals sheet the last close wrote and the JournalApprovals sheet, and writes the
+    approver, the time and the hash of the voucher's lines into the voucher's JournalApprovals row,
+    with a RunLog row. The approver must not be the preparer; a later change to the voucher's lines
+    suspends the approval. Run closekit close afterwards: export uploads what the close approved.
+
+    \b
+    Exit status:
+      0  approved
+      2  bad usage, a voucher the last close did not list, or an approval refused (the reason is
+         printed)
+      3  an internal error (a bug in closekit)
+    """
+    done = api.approve(workbook, voucher, name=name, preparer=preparer, command=_command_line())
+    out.print(
+        f"Approved journal voucher {done['voucher']}: {done['approver']} (prepared by {done['preparer']}), "
+        f"{done['at']}, lines {str(done['hash'])[:12]}. Run closekit close, then closekit export."
+    )
 
 
 @command("verify-log")

@@ -119,16 +119,16 @@ def export_upload(
         if result.ok:
             sheets += upload_sheets(result.export.files)
             text = f"export {result.format}: {result.lines} lines in sheet {UPLOAD_SHEET}"
+            label = "export --force (Excel)" if result.forced else "export (Excel)"
             if io.folder() is not None:
                 written = api.write_export(
-                    result, io.folder() / f"upload-{result.format}", command="export --force (Excel)", now=now_,
-                    user=runlog_user(book),
+                    result, io.folder() / f"upload-{result.format}", command=label, now=now_, user=runlog_user(book)
                 )
                 text += " and " + ", ".join(p.name for p in written)
-            elif result.forced:
+            else:  # the RunLog records the upload sheet and its vouchers (issue 17), forced or not
                 sheets.append(
-                    export_pipeline.forced_runlog(
-                        result, [UPLOAD_SHEET], command="export --force (Excel)", now=now_, user=runlog_user(book)
+                    export_pipeline.export_runlog(
+                        result, [UPLOAD_SHEET], command=label, now=now_, user=runlog_user(book)
                     )
                 )
             if result.forced:

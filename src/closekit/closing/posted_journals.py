@@ -36,14 +36,20 @@ from closekit.workbook.book import CloseBook
 MATCH = ["date", "account", "currency", "amount"]
 
 
-def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
-    """The ledger without the journal lines that are already posted, and the findings saying so."""
+#: Column of :func:`split`'s third frame: where the posted ledger holds each journal line left out.
+FOUND_IN = "found_in"
+
+
+def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame, pd.DataFrame]:
+    """The ledger without the journal lines that are already posted, the findings saying so, and
+    the journal lines left out (ledger columns, plus :data:`FOUND_IN`: the posted lines' place)."""
     lines = ledger.lines
     kind = lines["kind"]
     journal = parsing.mask(kind == "journal").to_numpy()
     posted = parsing.mask(kind == "ledger").to_numpy()
+    none = lines.iloc[:0].assign(**{FOUND_IN: pd.Series(dtype=object)})
     if not journal.any() or not posted.any():
-        return ledger, fnd.frame()
+        return ledger, fnd.frame(), none
     start = book.settings.fiscal_year_start if book.settings else 1
     todo = _keyed(lines[journal], start)
     todo["_jv"] = _voucher_ids(todo)
@@ -76,6 +82,7 @@ def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
     used_ledger = set(matched.to_numpy())
 
     drop: list[int] = []
+    found_in: dict[int, str] = {}  # journal line left out -> where the ledger holds it
     records: list[dict] = []
     acct_ccy = book.accounting_currency or "EUR"
     unmatched_vouchers = []
@@ -83,9 +90,12 @@ def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
         found = voucher.index.intersection(matched.index)
         if len(found) == len(voucher):
             drop += list(voucher.index)
-            records.append(_posted(ledger, voucher, lines.loc[matched.loc[found].to_numpy()], "its voucher number"))
+            twins = lines.loc[matched.loc[found].to_numpy()]
+            found_in.update(dict.fromkeys(voucher.index, _place(twins)))
+            records.append(_posted(ledger, voucher, twins, "its voucher number"))
         elif len(found):
             drop += list(found)
+            found_in.update(dict.fromkeys(found, _place(lines.loc[matched.loc[found].to_numpy()])))
             records.append(
                 _partly(ledger, voucher, voucher.index.difference(found), lines, matched.loc[found], acct_ccy)
             )
@@ -103,6 +113,7 @@ def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
         if candidates:
             twin = candidates.pop(0)
             drop += list(voucher.index)
+            found_in.update(dict.fromkeys(voucher.index, _place(lines.loc[twin.index])))
             records.append(_posted(ledger, voucher, lines.loc[twin.index], "date, account and amount"))
             continue
         number = voucher["voucher"].iat[0]
@@ -111,11 +122,12 @@ def split(ledger: Ledger, book: CloseBook) -> tuple[Ledger, pd.DataFrame]:
             records.append(_number_taken(ledger, voucher, lines.loc[same.index]))
 
     if not drop:
-        return ledger, fnd.frame(records)
+        return ledger, fnd.frame(records), none
     keep = np.ones(len(lines), dtype=bool)
     keep[lines.index.get_indexer(drop)] = False
     kept = lines[keep].reset_index(drop=True)
-    return Ledger(kept, ledger.sources, ledger.dimensions), fnd.frame(records)
+    left_out = lines[~keep].assign(**{FOUND_IN: lines.index[~keep].map(found_in)}).reset_index(drop=True)
+    return Ledger(kept, ledger.sources, ledger.dimensions), fnd.frame(records), left_out
 
 
 def _keyed(lines: pd.DataFrame, start_month: int) -> pd.DataFrame:

@@ -477,6 +477,52 @@ _CODES += [
     ),
 ]
 
+# issue 17: the manual journal's lifecycle (closekit.closing.journal_register, pipeline.export)
+_CODES += [
+    Code(
+        "journal-approval-pending",
+        Severity.INFO,
+        "a manual journal voucher whose debits exceed Settings JournalApprovalAmount and that no one other "
+        "than its preparer has approved yet: it is Validated, and closekit export leaves it out",
+        "closekit approve WORKBOOK VOUCHER --as NAME, or type Preparer, Approver and ApprovedAt in the "
+        "JournalApprovals sheet.",
+    ),
+    Code(
+        "journal-self-approved",
+        Severity.ERROR,
+        "a JournalApprovals row whose Approver is the voucher's Preparer: the approval does not count",
+        "Have someone other than the preparer approve the voucher.",
+    ),
+    Code(
+        "journal-approval-unchecked",
+        Severity.WARNING,
+        "a JournalApprovals row with an Approver but no Preparer: that the approver is not the preparer "
+        "cannot be checked, so the approval does not count",
+        "Type who prepared the voucher in Preparer.",
+    ),
+    Code(
+        "journal-approval-suspended",
+        Severity.WARNING,
+        "an approval whose voucher's lines changed since it was approved (ApprovedHash): its ApprovedAt and "
+        "ApprovedHash are cleared, the name is kept, and the voucher is Validated again",
+        "Have the voucher approved again (closekit approve, or type ApprovedAt).",
+    ),
+    Code(
+        "journal-approval-ambiguous",
+        Severity.WARNING,
+        "a JournalApprovals row whose voucher number names vouchers in two journal sources: it approves none",
+        "Give each journal voucher its own number.",
+    ),
+    Code(
+        "journal-not-exported",
+        Severity.WARNING,
+        "a manual journal voucher closekit export leaves out of the upload: not approved yet, already in an "
+        "upload file the RunLog records (export it again with --again), or in a currency other than the "
+        "accounting currency (the upload layouts carry accounting-currency amounts)",
+        "Approve it, or upload it with --again, or enter the foreign-currency voucher in the ERP.",
+    ),
+]
+
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 
 #: Columns of the Findings sheet, in order (workbook.md "Output sheets").

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit.closing import consolidation, subsidiaries
+from closekit.closing import consolidation, journal_register, subsidiaries
 from closekit.closing import runner as closing
 from closekit.core import findings as fnd
 from closekit.core.plural import plural
 from closekit.errors import UsageError
 from closekit.pipeline import close_status, runlog
+from closekit.pipeline import journals as journal_pipeline
 from closekit.pipeline.results import CloseResult
 from closekit.pipeline.validate import validate
 from closekit.review import runner as review
@@ -87,6 +88,9 @@ def close(
             continue
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
     closed = CloseResult(checked, result, outcomes)
+    closed.journals = journal_pipeline.register(checked, user)  # issue 17: each manual journal voucher's status
+    if len(closed.journals.frame) or len(closed.journals.findings):
+        result.findings_by_step["journals"] = closed.journals.findings
     facts = signoff_rules.RunFacts(dt.datetime.now(dt.UTC).date(), runlog.user())  # issue 16: sign-off rules
     blocked = checklist.plan(book, outcomes).blocked_steps  # issue 16 item 7: downstream of a Blocked step
     clean = {step for step, outcome in outcomes.items() if outcome.ran and outcome.clean} - blocked
@@ -144,6 +148,8 @@ def write_close(
         ):
             if key in run.tables:
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
+        if result.journals is not None and len(result.journals.frame):
+            sheets.append(journal_pipeline.sheet(result.journals, ccy))
         if "consolidated_trial_balance" in run.tables:
             sheets.append(consolidation.sheet(run.tables["consolidated_trial_balance"], ccy))
         if book.consolidation and io.folder() is not None:
@@ -169,7 +175,11 @@ def write_close(
         )
         if board:
             updates["Dashboard"] = board
+        if result.journals is not None and result.journals.cells:
+            updates[journal_register.APPROVALS] = result.journals.cells
     written = [s.name for s in sheets] + [outputs.RUNLOG] + (["Checklist (Status)"] if updates.get("Checklist") else [])
+    if updates.get(journal_register.APPROVALS):
+        written.append(f"{journal_register.APPROVALS} (approval stamps)")
     if result.hold is not None:
         written.append(f"Periods!{result.hold.cell} (Status {result.period}: {result.hold.old} -> {result.hold.new})")
     if updates.get("Dashboard"):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from closekit.closing.journal_register import Register
 from closekit.closing.runner import CloseRun
 from closekit.core import findings as fnd
 from closekit.core.ledger import Ledger
@@ -47,6 +48,9 @@ class ValidationResult(Counted):
     ledger: Ledger
     findings: pd.DataFrame
     extra_hashes: dict[str, str] = field(default_factory=dict)  # other files a run read (subsidiaries)
+    #: Journal lines the posted ledger already holds, left out of ``ledger`` (issue 17: the
+    #: Journals sheet shows their vouchers Posted); see :func:`closekit.closing.posted_journals.split`.
+    posted_journal_lines: pd.DataFrame | None = None
 
     @property
     def lines(self) -> int:
@@ -74,6 +78,8 @@ class CloseResult(Counted):
     #: Issue 7: Checklist sign-off cells ((strong, weak) updates) and the period-hold change.
     signoff_cells: tuple[dict[str, object], dict[str, object]] = ({}, {})
     hold: PeriodChange | None = None
+    #: Issue 17: the Journals register (each manual journal voucher's status) and its approval cells.
+    journals: Register | None = None
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -110,6 +116,10 @@ class ExportResult(Counted):
     io: SheetIO | None = None
     period: str = ""
     forced: bool = False
+    #: Issue 17: voucher number -> hash of its lines, of every voucher in the upload (the RunLog's
+    #: Uploads), and how many of them are manual journal vouchers.
+    vouchers: dict[str, str] = field(default_factory=dict)
+    manual_vouchers: int = 0
 
     @property
     def findings(self) -> pd.DataFrame:

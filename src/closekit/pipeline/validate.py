@@ -55,10 +55,10 @@ def validate(
     folder_rule.check_sources([(s.path, row) for row, s in book.sources], given, io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
     # journal vouchers the posted ledger already holds are read once, not twice
-    ledger, posted_findings = posted_journals.split(ledger, book)
+    ledger, posted_findings, posted_lines = posted_journals.split(ledger, book)
     rules = validation.validate(ledger, book, user=runlog.user() if user is None else user)
     found = fnd.combine([book.findings, import_findings, posted_findings, rules])
-    return ValidationResult(io, book, ledger, found)
+    return ValidationResult(io, book, ledger, found, posted_journal_lines=posted_lines)
 
 
 def write_validation(

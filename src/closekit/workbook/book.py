@@ -87,6 +87,8 @@ class CloseBook:
     users: dict[str, UserEntry] = field(default_factory=dict)
     #: The Holidays sheet (issue 18 item 3): days no checklist task is due, each for one company or all.
     holidays: list[tuple[int, schema.HolidayRow]] = field(default_factory=list)
+    #: The JournalApprovals sheet (issue 17): (row, approval) of each manual journal voucher.
+    journal_approvals: list[tuple[int, schema.JournalApprovalRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -497,6 +499,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
     users = _users(rows_of("Users", schema.UserRow), problems)
     holidays = rows_of("Holidays", schema.HolidayRow, "bad-value")
+    approvals = rows_of("JournalApprovals", schema.JournalApprovalRow)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -536,6 +539,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         decimal,
         users,
         holidays,
+        approvals,
     )
 
 

@@ -63,11 +63,14 @@ RUNLOG_HASH_COLUMNS = ["PreviousHash", "RowHash"]
 #: The control cells after the run (:mod:`closekit.review.controls`), after the hash columns; sealed
 #: into RowHash when present (a row written before it existed keeps its hash).
 CONTROLS = "Controls"
+#: Issue 17: the upload files an export wrote (JSON: file, SHA-256, voucher -> hash of its lines), after
+#: Controls; sealed into RowHash when present.
+UPLOADS = "Uploads"
 #: ``PreviousHash`` of the first row.
 GENESIS = "0" * 64
 _CANONICAL_COLUMNS = [*RUNLOG_COLUMNS, "PreviousHash"]
 #: Every column closekit writes into the RunLog, in order.
-_LAYOUT = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS]
+_LAYOUT = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS, UPLOADS]
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MAX_CELL_CHARS = 32_767
 
@@ -99,7 +102,10 @@ def runlog_sheet(io: SheetIO, entry: dict) -> OutputSheet:
         RUNLOG,
         frame,
         formats={"Errors": "integer", "Warnings": "integer", "Infos": "integer"},
-        widths={"InputHashes": 50, "Outputs": 30, "TimeUTC": 22, "PreviousHash": 20, "RowHash": 20, CONTROLS: 30},
+        widths={
+            "InputHashes": 50, "Outputs": 30, "TimeUTC": 22, "PreviousHash": 20, "RowHash": 20, CONTROLS: 30,
+            UPLOADS: 30,
+        },
     )
 
 
@@ -145,7 +151,9 @@ def canonical_text(row: dict) -> str:
     """The canonical text of a RunLog row (see the module docstring)."""
     fields = [field_text(row.get(c)) for c in _CANONICAL_COLUMNS]
     controls = field_text(row.get(CONTROLS))
-    return json.dumps([*fields, controls] if controls else fields, ensure_ascii=False, separators=(",", ":"))
+    uploads = field_text(row.get(UPLOADS))
+    sealed = [*fields, controls, uploads] if uploads else [*fields, controls] if controls else fields
+    return json.dumps(sealed, ensure_ascii=False, separators=(",", ":"))
 
 
 def row_hash(row: dict) -> str:

@@ -462,6 +462,27 @@ class AllowedSignerRow(SheetRow):
     valid_to: DateCell = col("ValidTo", "... up to and including this day (optional).", excel="date", default=None)
 
 
+class JournalApprovalRow(SheetRow):
+    """Issue 17: who prepared and who approved a manual journal voucher (docs/close.md "Manual journals")."""
+
+    voucher: Text = col("Voucher", "The journal voucher's number, as in its source.", width=18)
+    preparer: OptionalText = col("Preparer", "Who prepared the voucher.", default=None)
+    approver: OptionalText = col(
+        "Approver", "Who approved it (type your name and ApprovedAt, or closekit approve).", default=None
+    )
+    approved_at: OptionalText = col("ApprovedAt", "When it was approved.", default=None)
+    approved_hash: OptionalText = col(
+        "ApprovedHash", "closekit: SHA-256 of the voucher's lines the approver approved.", default=None
+    )
+    preparer_login: OptionalText = col(
+        "PreparerLogin", "closekit: the operating-system login of the run that first saw the preparer.", default=None
+    )
+    approver_login: OptionalText = col(
+        "ApproverLogin", "closekit: the operating-system login that approved or first saw the approval.", default=None
+    )
+    notes: OptionalText = col("Notes", "Notes (closekit adds why an approval was suspended).", default=None, width=30)
+
+
 class ConsolidationRow(SheetRow):
     company: Text = col("Company", "Subsidiary name.")
     workbook: PathText = col("Workbook", "Path of the subsidiary's close workbook.", width=40)
@@ -609,6 +630,13 @@ class Settings(SheetRow):
         "Yes: an account read as 480 that is 0480 in Accounts (zeros lost by Excel) is read as 0480 (default No).",
         default=False,
     )
+    # issue 17: manual journals above this amount need an approver other than their preparer
+    journal_approval_amount: MaterialityAmountCell = col(
+        "JournalApprovalAmount",
+        "Manual journals: a voucher whose debits exceed this amount (accounting currency) needs an approver "
+        "other than its preparer (JournalApprovals sheet, closekit approve); blank: none does.",
+        default=None,
+    )
 
 
 def _month(value: Any, info: ValidationInfo) -> int:
@@ -662,6 +690,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("AllowedSigners", AllowedSignerRow, "SSH keys that sign sign-offs (optional; signoff --sign)."),
     SheetSpec("Users", UserRow, "Users and their groups, for the Periods AccessGroup (optional)."),
     SheetSpec("Holidays", HolidayRow, "Days no close task is due, besides Saturdays and Sundays (optional)."),
+    SheetSpec("JournalApprovals", JournalApprovalRow, "Preparers and approvers of manual journal vouchers (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
