@@ -47,6 +47,7 @@ CLOSEKIT_SHEETS = (
     "GroupIncomeStatement",
     "GroupStatus",
     "Upload",
+    "TieOuts",
 )
 #: How alike (difflib's ratio) a sheet name must be to a missing input sheet's to be called a misspelling.
 SIMILAR = 0.6
@@ -84,6 +85,9 @@ class CloseBook:
     decimal: str | None = None
     #: The Users sheet (issue 16 item 8): login (casefolded) -> :class:`UserEntry`.
     users: dict[str, UserEntry] = field(default_factory=dict)
+    #: The Reconciliations and ReconcilingItems sheets (docs/close.md "Subledger tie-outs").
+    reconciliations: list[tuple[int, schema.ReconciliationRow]] = field(default_factory=list)
+    reconciling_items: list[tuple[int, schema.ReconcilingItemRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -493,6 +497,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     consolidation = rows_of("Consolidation", schema.ConsolidationRow)
     account_map = _account_map(rows_of("AccountMap", schema.AccountMapRow), problems)
     users = _users(rows_of("Users", schema.UserRow), problems)
+    reconciliations = rows_of("Reconciliations", schema.ReconciliationRow)
+    reconciling_items = rows_of("ReconcilingItems", schema.ReconcilingItemRow)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -531,6 +537,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         missing_sheets,
         decimal,
         users,
+        reconciliations,
+        reconciling_items,
     )
 
 

@@ -224,6 +224,7 @@ STEPS = (
     "revaluation",
     "allocation",
     "trial-balance",
+    "reconciliation",
     "statements",
     "flux",
     "consolidation",
@@ -394,6 +395,61 @@ class ChecklistRow(SheetRow):
     reviewer_signature: OptionalText = col(
         "ReviewerSignature", "closekit signoff --sign: the reviewer's SSH signature of ReviewedHash.", default=None
     )
+
+
+class ReconciliationRow(SheetRow):
+    """A subledger tie-out (docs/close.md "Subledger tie-outs"): the control account's closing balance
+    against the subledger's total, read from a report file or typed."""
+
+    account: Text = col(
+        "Account", "The control account, or a list of them: 1200, 1200..1299 or 12* (the balances add up)."
+    )
+    subledger: PathText = col(
+        "Subledger",
+        "The subledger report (aging, open items, inventory valuation; CSV or XLSX), relative to the "
+        "workbook's folder. Leave empty and type Balance instead.",
+        default="",
+        width=36,
+    )
+    balance: DecimalCell = col(
+        "Balance", "The subledger's total, typed (when there is no file to read).", excel="number", default=None
+    )
+    format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
+        "Format", "auto (default), generic, d365, quickbooks or xero: the layout of the subledger report.",
+        default="auto",
+    )
+    currency: CurrencyCell = col(
+        "Currency", "The currency of the subledger's amounts (default: the accounting currency).", default=None
+    )
+    materiality: DecimalCell = col(
+        "Materiality", "An unexplained difference above this (absolute) is an Error (default 0).", excel="number",
+        default=None,
+    )
+    owner: OptionalText = col("Owner", "Who reconciles it.", default=None)
+    task: OptionalText = col(
+        "Task", "The Checklist task it belongs to: not signed off while the difference is unexplained.", default=None,
+        width=30,
+    )
+    sheet: OptionalText = col("Sheet", "For an XLSX report: the sheet to read (default: the first).", default=None)
+
+
+class ReconcilingItemRow(SheetRow):
+    """A known difference between a control account and its subledger, kept until it clears."""
+
+    account: Text = col("Account", "The control account (as in the Reconciliations sheet's Account).")
+    amount: DecimalCell = col(
+        "Amount", "The part of the difference (GL minus subledger, in the account's normal sign) it explains.",
+        excel="number",
+    )
+    explanation: Text = col("Explanation", "What the difference is (an invoice in transit, a cut-off...).", width=40)
+    expected_clearing: DateCell = col(
+        "ExpectedClearing", "When it should clear: an open item after this date is a warning.", excel="date",
+        default=None,
+    )
+    raised: DateCell = col(
+        "Raised", "The day it was found: its age (days open) counts from it.", excel="date", default=None
+    )
+    cleared: DateCell = col("Cleared", "The day it cleared; empty while it is open.", excel="date", default=None)
 
 
 class AllowedSignerRow(SheetRow):
@@ -604,6 +660,8 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("AccountMap", AccountMapRow, "Accounts an export names differently from the chart (optional)."),
     SheetSpec("AllowedSigners", AllowedSignerRow, "SSH keys that sign sign-offs (optional; signoff --sign)."),
     SheetSpec("Users", UserRow, "Users and their groups, for the Periods AccessGroup (optional)."),
+    SheetSpec("Reconciliations", ReconciliationRow, "Subledger tie-outs of control accounts (optional)."),
+    SheetSpec("ReconcilingItems", ReconcilingItemRow, "Known differences, kept until they clear (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
