@@ -368,6 +368,9 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
             f"settlement: {plural(settled['SettlementId'].nunique() if len(settled) else 0, 'settlement')}, "
             f"{plural(0 if open_items is None else len(open_items), 'open item')}."
         )
+    tieouts = run.tables.get("reconciliations")
+    if tieouts is not None and len(tieouts):
+        out.print(_tieout_summary(tieouts))
     table = run.tables.get("consolidated_trial_balance")
     if table is not None:
         kept = table[~table["Eliminated"]]
@@ -872,6 +875,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _tieout_summary(table) -> str:
+    """``reconciliation: 2 tie-outs: 1 Reconciled, 1 Explained (1 open reconciling item).``"""
+    ties = table[table["Line"] == "Tie-out"]
+    counts = ties["Status"].value_counts()
+    parts = ", ".join(f"{int(counts[s])} {s}" for s in ("Reconciled", "Explained", "Unreconciled") if s in counts)
+    open_items = int(((table["Line"] == "Item") & (table["Status"] == "Open")).sum())
+    return (
+        f"reconciliation: {plural(len(ties), 'tie-out')}: {parts} ({plural(open_items, 'open reconciling item')})."
+    )
 
 
 if __name__ == "__main__":

@@ -229,9 +229,13 @@ def workbook_rows() -> dict[str, list[list[object]]]:
         "Periods": period_rows(),
         "AllocationRules": allocation_rows(),
         "Checklist": checklist_rows(),
-        "Reconciliations": reconciliation_rows(),
-        "ReconcilingItems": reconciling_item_rows(),
     }
+
+
+def tieout_rows() -> dict[str, list[list[object]]]:
+    """The sheets of the sample's AR and AP tie-outs, which :func:`write` adds with their subledger
+    files (left out of :func:`workbook_rows`, which tests build their own workbooks from)."""
+    return {"Reconciliations": reconciliation_rows(), "ReconcilingItems": reconciling_item_rows()}
 
 
 # --------------------------------------------------------------------------------------- ledger
@@ -421,7 +425,7 @@ def csv_text(rows: list[list[object]]) -> str:
 def write(path: str | Path, *, force: bool = False) -> Path:
     """The sample close workbook at ``path`` and its two journal sources beside it."""
     path = Path(path)
-    workbook = template.write(path, workbook_rows(), force=force)
+    workbook = template.write(path, {**workbook_rows(), **tieout_rows()}, force=force)
     (path.parent / LEDGER_FILE).write_text(csv_text(ledger_rows()), encoding="utf-8")
     (path.parent / JOURNAL_FILE).write_text(csv_text(journal_rows()), encoding="utf-8")
     ar = aging_text(AR_AGING, ["Current", "1-30", "31-60", "Over 60"], "Customer")
@@ -433,7 +437,7 @@ def write(path: str | Path, *, force: bool = False) -> Path:
 def lite_workbook_rows() -> dict[str, list[list[object]]]:
     """The sample company as an xlwings Lite user has it: no Sources, the ledger pasted into
     LedgerImport and the adjustments into JournalImport (Lite has no file system)."""
-    rows = workbook_rows()
+    rows = {**workbook_rows(), **tieout_rows()}
     rows["Sources"] = []
     rows["LedgerImport"] = [HEADER, *ledger_rows()]
     rows["JournalImport"] = [HEADER, *journal_rows()]
