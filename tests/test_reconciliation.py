@@ -386,3 +386,27 @@ def test_total_mismatch_through_the_close(make):
     (mismatch,) = findings(path, "subledger-total-mismatch")
     assert (mismatch["Row"], mismatch["Column"]) == (8, "Total")
     assert "the report's total 15,100.00 (row 8) is not the sum of its 2 rows, 15,000.00" in mismatch["Message"]
+
+
+def test_the_json_lists_the_tie_out_and_its_item(make, capsys):
+    import json
+
+    path = workbook(make)
+    make.file("ar-aging.csv", OCTOBER_AGING)
+    capsys.readouterr()
+    assert cli.main(["close", str(path), "--json", "--dry-run"]) == 0
+    (tie,) = json.loads(capsys.readouterr().out)["reconciliations"]
+    assert (tie["gl"], tie["subledger_total"], tie["difference"], tie["unexplained"], tie["status"]) == (
+        "14500.00", "15000.00", "-500.00", "0.00", "Explained"
+    )
+    assert tie["items"] == [
+        {
+            "amount": "-500.00",
+            "explanation": ITEM[2],
+            "status": "Open",
+            "raised": "2026-10-31",
+            "expected_clearing": "2026-11-05",
+            "cleared": None,
+            "days_open": 0,
+        }
+    ]
