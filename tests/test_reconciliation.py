@@ -410,3 +410,25 @@ def test_the_json_lists_the_tie_out_and_its_item(make, capsys):
             "days_open": 0,
         }
     ]
+
+
+def test_a_d365_vendor_aging_exported_to_excel(make, tmp_path):
+    """Number cells as Excel holds them, title rows above the header, the sheet named in Sheet."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Vendor aging")
+    sheet.append(["Vendor aging report"])
+    sheet.append(["As of 31/10/2026"])
+    sheet.append([])
+    sheet.append(["Vendor account", "Name", "Balance", "Current", "30 days"])
+    sheet.append(["V-1", "Landlord BV", 850.0, 850.0, 0])
+    sheet.append(["V-2", "Cloud Ltd", "bad", 0, 0])
+    sheet.append(["Total", None, 850.0, None, None])
+    book.save(tmp_path / "ap.xlsx")
+    report = subledgers.read(tmp_path / "ap.xlsx", "ap.xlsx", sheet="vendor aging")
+    assert (report.layout, report.detail_total, report.grand_total, report.rows) == (
+        "Dynamics 365 aging", Decimal("850.00"), Decimal("850.00"), 1
+    )
+    (bad,) = report.findings
+    assert (bad["Code"], bad["Row"], bad["Column"]) == ("bad-number", 6, "Balance")

@@ -724,9 +724,11 @@ def demo(
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     _print_close(result)
+    for line in _tieout_lines(result.run.tables.get("reconciliations") if result.run else None):
+        out.print(line)
     out.print(
         f"Open {workbook} in Excel: Dashboard, Adjustments, TrialBalance, BalanceSheet, IncomeStatement, "
-        f"Flux, Checklist."
+        f"Flux, TieOuts, Checklist."
     )
     group = sample_group.write(folder, force=True)
     out.print(f"\nSample group workbook: {group} ({sample_group.GROUP} with {sample.COMPANY} and {sample_group.US})")
@@ -886,6 +888,28 @@ def _tieout_summary(table) -> str:
     return (
         f"reconciliation: {plural(len(ties), 'tie-out')}: {parts} ({plural(open_items, 'open reconciling item')})."
     )
+
+
+
+def _tieout_lines(table) -> list[str]:
+    """One line per tie-out: ``  2000 Accounts payable: GL 199,507.27, subledger 198,307.27, difference
+    1,200.00, reconciling items 1,200.00: Explained.``"""
+    if table is None:
+        return []
+    out = []
+    for rec in table.to_dict("records"):
+        if rec["Line"] != "Tie-out":
+            continue
+        ccy = rec["Currency"]
+
+        def show(value, ccy=ccy) -> str:
+            return "?" if value is None or value != value else money.display(int(value), ccy)
+
+        out.append(
+            f"  {rec['Account']} {rec['Name']}: GL {show(rec['GL'])}, subledger {show(rec['SubledgerTotal'])}, "
+            f"difference {show(rec['Difference'])}, reconciling items {show(rec['ReconcilingItems'])}: {rec['Status']}."
+        )
+    return out
 
 
 if __name__ == "__main__":
