@@ -432,3 +432,37 @@ def test_a_d365_vendor_aging_exported_to_excel(make, tmp_path):
     )
     (bad,) = report.findings
     assert (bad["Code"], bad["Row"], bad["Column"]) == ("bad-number", 6, "Balance")
+
+
+STEP_TASK = [[TASK, "reconciliation", "AR team"], CHECKLIST[1]]
+
+
+def test_a_reconciliation_task_is_a_review_task(make):
+    path = workbook(make, checklist=STEP_TASK)
+    make.file("ar-aging.csv", OCTOBER_AGING)
+    assert cli.main(["close", str(path)]) == 0
+    task = FileWorkbook(path).read_sheet("Checklist").frame.set_index("Task").loc[TASK]
+    assert task["Status"] == "In progress" and task["FiguresHash"]
+    (pending,) = findings(path, "signoff-pending")
+    assert TASK in pending["Message"]
+
+
+def test_a_reconciliation_task_is_blocked_while_unreconciled(make):
+    path = workbook(make, items=[], checklist=STEP_TASK)
+    make.file("ar-aging.csv", OCTOBER_AGING)
+    assert cli.main(["close", str(path)]) == 1
+    task = FileWorkbook(path).read_sheet("Checklist").frame.set_index("Task").loc[TASK]
+    assert task["Status"] == "Blocked" and "reconciliation-unexplained" in task["Notes"]
+
+
+def test_a_sign_off_of_the_tie_outs_is_suspended_when_they_move(make):
+    path = workbook(make, checklist=STEP_TASK)
+    make.file("ar-aging.csv", OCTOBER_AGING)
+    assert cli.main(["close", str(path)]) == 0
+    assert cli.main(["signoff", str(path), TASK, "--as", "preparer", "--name", "anna"]) == 0
+    assert cli.main(["close", str(path)]) == 0
+    assert findings(path, "signoff-suspended") == []
+    # the aging moves by a cent (0.01 unexplained): the figures signed moved
+    make.file("ar-aging.csv", OCTOBER_AGING.replace('"7,000.00"', '"7,000.01"').replace("$15,000.00", "$15,000.01"))
+    assert cli.main(["close", str(path)]) == 1
+    assert findings(path, "signoff-suspended")
