@@ -466,3 +466,11 @@ def test_a_sign_off_of_the_tie_outs_is_suspended_when_they_move(make):
     make.file("ar-aging.csv", OCTOBER_AGING.replace('"7,000.00"', '"7,000.01"').replace("$15,000.00", "$15,000.01"))
     assert cli.main(["close", str(path)]) == 1
     assert findings(path, "signoff-suspended")
+
+
+def test_reconciling_items_without_any_tie_out_are_flagged(make):
+    path = workbook(make, reconciliations=[])
+    assert cli.main(["close", str(path)]) == 0
+    (stray,) = findings(path, "reconciling-item-unmatched")
+    assert (stray["Row"], stray["Column"]) == (2, "Account")
+    assert FileWorkbook(path).read_sheet("TieOuts") is None  # no tie-out: no sheet

@@ -98,12 +98,12 @@ def run(
     subledger report read for each row (by sheet row) that names one."""
     found: list[dict] = []
     tieouts = _tieouts(book, ctx, found)
-    if not book.reconciliations:
+    items = _items_by_tieout(book, tieouts, found)
+    if not tieouts:
         return _frame([]), fnd.frame(found)
     closing = _closing_balances(lines, adjustments, book, ctx)
     names = dict(zip(book.accounts["account"].astype(str), book.accounts["name"].astype(str), strict=True))
     types = trial_balance.account_types(book)
-    items = _items_by_tieout(book, tieouts, found)
     records: list[dict] = []
     for tie in tieouts:
         spec = tie.spec
