@@ -6,6 +6,7 @@ rows and walks the report (:func:`~closekit.sources.subledgers.base.walk`).
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from closekit.core import findings as fnd
@@ -80,7 +81,7 @@ def read(
         problem = f"{path} is a folder, not a file"
     except PermissionError:
         problem = f"{path} cannot be read (permission denied, or locked by another program)"
-    except InputError as exc:
+    except (InputError, csv.Error) as exc:
         problem = str(exc).rstrip(".")
     else:
         return read_grid(grid, where, format=format, places=places, currency=currency)
