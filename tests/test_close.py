@@ -108,8 +108,10 @@ def test_steps_subset_and_json(sample_workbook, capsys):
         "settlements",
         "open_items",
         "consolidation",
+        "reconciliations",  # docs/close.md "Subledger tie-outs": [] when the step did not run
     }
     assert payload["period"] == "2026-10" and payload["adjustments"] == []
+    assert payload["reconciliations"] == []
     row = next(r for r in payload["trial_balance"] if r["account"] == "1110")
     assert set(row) == {"account", "dimensions", "opening", "debit", "credit", "closing", "closing_after"}
     assert Decimal(row["closing"]) == Decimal("91923.00")
