@@ -141,7 +141,10 @@ def new(
         Path, typer.Argument(metavar="WORKBOOK", help="The file to create: .xlsx (.xlsm with --classic).")
     ],
     with_sample: Annotated[
-        bool, typer.Option("--sample", help="Fill it with the sample company and write its journal files beside it.")
+        bool,
+        typer.Option(
+            "--sample", help="Fill it with the sample company; write its journal files and subledger reports beside it."
+        ),
     ] = False,
     lite: Annotated[
         bool,
@@ -205,7 +208,8 @@ def new(
         f"Created {path}"
         + (
             f" with the sample company {sample.COMPANY} and its journal files "
-            f"{sample.LEDGER_FILE}, {sample.JOURNAL_FILE}."
+            f"{sample.LEDGER_FILE}, {sample.JOURNAL_FILE} and subledger reports {sample.AR_AGING_FILE}, "
+            f"{sample.AP_AGING_FILE}."
             if with_sample
             else "."
         )
