@@ -474,3 +474,28 @@ def test_reconciling_items_without_any_tie_out_are_flagged(make):
     (stray,) = findings(path, "reconciling-item-unmatched")
     assert (stray["Row"], stray["Column"]) == (2, "Account")
     assert FileWorkbook(path).read_sheet("TieOuts") is None  # no tie-out: no sheet
+
+
+def test_a_tie_out_in_a_foreign_currency_compares_the_transaction_amounts(make):
+    """1210 USD receivables: an invoice of USD 1,000.00 (EUR 920.00) and the USD aging typed as 1,000.00."""
+    gl = (
+        "Journal,Voucher,Line,Date,Account,Currency,Debit,Credit,AmountAccounting,Text\n"
+        "GEN,U1,1,2026-10-10,1210,USD,1000.00,,920.00,Invoice U1\n"
+        "GEN,U1,2,2026-10-10,4000,EUR,,920.00,-920.00,Invoice U1\n"
+    )
+    make.file("gl.csv", gl)
+    path = make.workbook(
+        Settings=SETTINGS,
+        Sources=[["gl.csv", "ledger", "generic"]],
+        Accounts=[*ACCOUNTS, ["1210", "Receivables USD", "Asset", "Yes", "No", "", "USD"]],
+        Dimensions=[],
+        Rates=[],
+        Periods=PERIODS,
+        AllocationRules=[],
+        Checklist=CHECKLIST,
+        Reconciliations=[["1210", "", "1000.00", "", "USD", "", "", ""]],
+        ReconcilingItems=[],
+    )
+    result = closekit.close(path, steps=["import", "validate", "trial-balance", "reconciliation"])
+    (tie,) = result.run.tables["reconciliations"].to_dict("records")
+    assert (tie["Currency"], tie["GL"], tie["SubledgerTotal"], tie["Status"]) == ("USD", 100000, 100000, "Reconciled")
