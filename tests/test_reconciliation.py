@@ -499,3 +499,13 @@ def test_a_tie_out_in_a_foreign_currency_compares_the_transaction_amounts(make):
     result = closekit.close(path, steps=["import", "validate", "trial-balance", "reconciliation"])
     (tie,) = result.run.tables["reconciliations"].to_dict("records")
     assert (tie["Currency"], tie["GL"], tie["SubledgerTotal"], tie["Status"]) == ("USD", 100000, 100000, "Reconciled")
+
+
+def test_the_runlog_records_the_subledger_reports_hash(make):
+    import hashlib
+
+    path = workbook(make)
+    make.file("ar-aging.csv", OCTOBER_AGING)
+    assert cli.main(["close", str(path)]) == 0
+    hashes = FileWorkbook(path).read_sheet("RunLog").frame["InputHashes"].iloc[-1]
+    assert f"ar-aging.csv={hashlib.sha256(OCTOBER_AGING.encode()).hexdigest()}" in hashes

@@ -72,5 +72,5 @@ def read(book: CloseBook, folder: Path | None) -> tuple[dict[int, SubledgerRepor
         )
         digest = subledgers.digest(path)
         if digest:
-            hashes[str(path)] = digest
+            hashes[where] = digest  # named as typed, like a Sources path
     return reports, hashes
