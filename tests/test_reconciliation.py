@@ -509,3 +509,14 @@ def test_the_runlog_records_the_subledger_reports_hash(make):
     assert cli.main(["close", str(path)]) == 0
     hashes = FileWorkbook(path).read_sheet("RunLog").frame["InputHashes"].iloc[-1]
     assert f"ar-aging.csv={hashlib.sha256(OCTOBER_AGING.encode()).hexdigest()}" in hashes
+
+
+def test_raised_may_be_a_period_code(make):
+    """Raised 2026-10 is the period's last day: in November the item is 30 days open."""
+    path = workbook(make, period="2026-11", items=[[*ITEM[:4], "2026-10"], [*ITEM[:4], "soon"]])
+    make.file("ar-aging.csv", NOVEMBER_AGING)
+    assert cli.main(["close", str(path)]) == 1
+    rows = tieouts(path)
+    assert [(r["Line"], r["DaysOpen"]) for r in rows] == [("Tie-out", ""), ("Item", 30)]
+    (bad,) = findings(path, "bad-date")
+    assert (bad["Where"], bad["Row"], bad["Column"]) == ("ReconcilingItems", 3, "Raised")

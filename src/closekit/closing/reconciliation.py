@@ -115,7 +115,7 @@ def run(
             gl = sign * _foreign_balance(lines, tie.accounts, currency, ctx)
         subledger, source = _subledger(tie, reports.get(tie.row), currency, found)
         materiality = _minor(spec.materiality or Decimal(0), currency)
-        open_items, shown = _open_items(items.get(tie.row, []), currency, ctx, found)
+        open_items, shown = _open_items(items.get(tie.row, []), currency, ctx, found, book)
         explained = sum(open_items)
         record = {
             "Line": "Tie-out",
@@ -319,14 +319,42 @@ def _items_by_tieout(
     return out
 
 
+def _raised(item: schema.ReconcilingItemRow, book: CloseBook, row: int, found: list[dict]):
+    """The item's Raised as a date (a period code: the period's last day), None when empty, False
+    (with a ``bad-date`` finding) when it is neither a date nor a period of the Periods sheet."""
+    if not isinstance(item.raised, str):
+        return item.raised
+    period = book.calendar.get(item.raised)
+    if period is not None:
+        return pd.Timestamp(period["end"]).date()
+    found.append(
+        fnd.finding(
+            "bad-date",
+            ITEMS_SHEET,
+            f"Raised: {item.raised!r} is neither a date nor a period of the Periods sheet; the item is not counted",
+            row=row,
+            column="Raised",
+        )
+    )
+    return False
+
+
 def _open_items(
-    items: list[tuple[int, schema.ReconcilingItemRow]], currency: str, ctx: CloseContext, found: list[dict]
+    items: list[tuple[int, schema.ReconcilingItemRow]],
+    currency: str,
+    ctx: CloseContext,
+    found: list[dict],
+    book: CloseBook,
 ) -> tuple[list[int], list[dict]]:
     """(the amounts of the items open at the period's end, the item rows to show)."""
     end, start = ctx.end.date(), ctx.start.date()
     amounts: list[int] = []
     shown: list[dict] = []
     for row, item in items:
+        raised = _raised(item, book, row, found)
+        if raised is False:
+            continue
+        item = item.model_copy(update={"raised": raised})
         if item.raised is not None and item.raised > end:
             continue  # raised after this period: not yet an item of it
         cleared = item.cleared is not None and item.cleared <= end

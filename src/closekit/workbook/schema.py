@@ -194,6 +194,15 @@ def _bounded(read, what: str):
     return validate
 
 
+def _date_or_code(value: Any, info: ValidationInfo) -> dt.date | str | None:
+    """A date cell, or a text that is no date (a period code such as 2026-10, resolved against the
+    Periods sheet by whoever reads the column)."""
+    try:
+        return _date(value, info)
+    except PydanticCustomError:
+        return _text(value)
+
+
 Text = Annotated[str, BeforeValidator(_text)]
 PathText = Annotated[str, BeforeValidator(_path)]
 #: MaterialityAmount, MaterialityPercent: 0 or more, at most 14 digits before the decimal point.
@@ -201,6 +210,8 @@ MaterialityAmountCell = Annotated[Decimal | None, BeforeValidator(_bounded(_deci
 MaterialityPercentCell = Annotated[Decimal | None, BeforeValidator(_bounded(_percent, "a percentage")), NUMBER_COLUMN]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 DateCell = Annotated[dt.date | None, BeforeValidator(_date)]
+#: A date, or a period code of the Periods sheet (its last day).
+DateOrPeriodCell = Annotated[dt.date | str | None, BeforeValidator(_date_or_code)]
 DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal), NUMBER_COLUMN]
 #: A number whose unit is the percent: 60, ``60%`` and a cell formatted as 60 % are all 60.
 PercentCell = Annotated[Decimal | None, BeforeValidator(_percent), NUMBER_COLUMN]
@@ -446,8 +457,9 @@ class ReconcilingItemRow(SheetRow):
         "ExpectedClearing", "When it should clear: an open item after this date is a warning.", excel="date",
         default=None,
     )
-    raised: DateCell = col(
-        "Raised", "The day it was found: its age (days open) counts from it.", excel="date", default=None
+    raised: DateOrPeriodCell = col(
+        "Raised", "The day it was found, or the period (2026-10: its last day): its age counts from it.",
+        excel="date", default=None,
     )
     cleared: DateCell = col("Cleared", "The day it cleared; empty while it is open.", excel="date", default=None)
 
