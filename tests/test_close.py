@@ -108,8 +108,10 @@ def test_steps_subset_and_json(sample_workbook, capsys):
         "settlements",
         "open_items",
         "consolidation",
+        "reconciliations",  # docs/close.md "Subledger tie-outs": [] when the step did not run
     }
     assert payload["period"] == "2026-10" and payload["adjustments"] == []
+    assert payload["reconciliations"] == []
     row = next(r for r in payload["trial_balance"] if r["account"] == "1110")
     assert set(row) == {"account", "dimensions", "opening", "debit", "credit", "closing", "closing_after"}
     assert Decimal(row["closing"]) == Decimal("91923.00")
@@ -238,6 +240,12 @@ def test_demo_closes_the_sample(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "revaluation: 1 voucher, 2 lines, 33.00 EUR posted." in out
     assert "allocation: 1 voucher, 3 lines, 4,000.00 EUR posted." in out
+    # docs/close.md "Subledger tie-outs": AR reconciled, AP explained by one reconciling item
+    assert "reconciliation: 2 tie-outs: 1 Reconciled, 1 Explained (1 open reconciling item)." in out
+    assert "1200 Accounts receivable: GL 407,991.37, subledger 407,991.37, difference 0.00, reconciling items" in out
+    assert "2000 Accounts payable: GL 199,507.27, subledger 198,307.27, difference 1,200.00, reconciling items " in (
+        " ".join(out.split())
+    )
 
 
 def test_trial_balance_by_dimensions(sample_workbook, capsys):

@@ -257,7 +257,7 @@ def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
         for a in actions
         if a["func"] == "setValues" and (a["sheet_position"], a["start_row"], a["start_column"]) == (0, 8, 1)
     ]
-    assert "'running revaluation (3 of 8 steps done)" in close_b9  # texts go with the apostrophe
+    assert "'running revaluation (3 of 9 steps done)" in close_b9  # texts go with the apostrophe
     assert close_b9[-1].startswith("'import ✓")  # the finished steps, written last
     excel = apply_actions(path, actions, tmp_path / "excel-classic.xlsx")
     assert_same_workbook(excel, through_files(path, tmp_path, "close"))

@@ -141,7 +141,10 @@ def new(
         Path, typer.Argument(metavar="WORKBOOK", help="The file to create: .xlsx (.xlsm with --classic).")
     ],
     with_sample: Annotated[
-        bool, typer.Option("--sample", help="Fill it with the sample company and write its journal files beside it.")
+        bool,
+        typer.Option(
+            "--sample", help="Fill it with the sample company; write its journal files and subledger reports beside it."
+        ),
     ] = False,
     lite: Annotated[
         bool,
@@ -206,7 +209,8 @@ def new(
         f"Created {path}"
         + (
             f" with the sample company {sample.COMPANY} and its journal files "
-            f"{sample.LEDGER_FILE}, {sample.JOURNAL_FILE}."
+            f"{sample.LEDGER_FILE}, {sample.JOURNAL_FILE} and subledger reports {sample.AR_AGING_FILE}, "
+            f"{sample.AP_AGING_FILE}."
             if with_sample
             else "."
         )
@@ -369,6 +373,9 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
             f"settlement: {plural(settled['SettlementId'].nunique() if len(settled) else 0, 'settlement')}, "
             f"{plural(0 if open_items is None else len(open_items), 'open item')}."
         )
+    tieouts = run.tables.get("reconciliations")
+    if tieouts is not None and len(tieouts):
+        out.print(_tieout_summary(tieouts))
     table = run.tables.get("consolidated_trial_balance")
     if table is not None:
         kept = table[~table["Eliminated"]]
@@ -847,9 +854,11 @@ def demo(
         f"debits {money.display(debit, ccy)} = credits {money.display(credit, ccy)} {ccy}."
     )
     _print_close(result)
+    for line in _tieout_lines(result.run.tables.get("reconciliations") if result.run else None):
+        out.print(line)
     out.print(
         f"Open {workbook} in Excel: Dashboard, Adjustments, TrialBalance, BalanceSheet, IncomeStatement, "
-        f"Flux, Checklist."
+        f"Flux, TieOuts, Checklist."
     )
     group = sample_group.write(folder, force=True)
     out.print(f"\nSample group workbook: {group} ({sample_group.GROUP} with {sample.COMPANY} and {sample_group.US})")
@@ -998,6 +1007,39 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _tieout_summary(table) -> str:
+    """``reconciliation: 2 tie-outs: 1 Reconciled, 1 Explained (1 open reconciling item).``"""
+    ties = table[table["Line"] == "Tie-out"]
+    counts = ties["Status"].value_counts()
+    parts = ", ".join(f"{int(counts[s])} {s}" for s in ("Reconciled", "Explained", "Unreconciled") if s in counts)
+    open_items = int(((table["Line"] == "Item") & (table["Status"] == "Open")).sum())
+    return (
+        f"reconciliation: {plural(len(ties), 'tie-out')}: {parts} ({plural(open_items, 'open reconciling item')})."
+    )
+
+
+
+def _tieout_lines(table) -> list[str]:
+    """One line per tie-out: ``  2000 Accounts payable: GL 199,507.27, subledger 198,307.27, difference
+    1,200.00, reconciling items 1,200.00: Explained.``"""
+    if table is None:
+        return []
+    out = []
+    for rec in table.to_dict("records"):
+        if rec["Line"] != "Tie-out":
+            continue
+        ccy = rec["Currency"]
+
+        def show(value, ccy=ccy) -> str:
+            return "?" if value is None or value != value else money.display(int(value), ccy)
+
+        out.append(
+            f"  {rec['Account']} {rec['Name']}: GL {show(rec['GL'])}, subledger {show(rec['SubledgerTotal'])}, "
+            f"difference {show(rec['Difference'])}, reconciling items {show(rec['ReconcilingItems'])}: {rec['Status']}."
+        )
+    return out
 
 
 if __name__ == "__main__":

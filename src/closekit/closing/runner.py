@@ -27,6 +27,7 @@ from closekit.closing import (
     consolidation,
     flux,
     opening_check,
+    reconciliation,
     reports,
     revaluation,
     settlement,
@@ -132,12 +133,14 @@ def run(
     by_dimensions: bool = False,
     subsidiaries: list | None = None,
     progress: Progress | None = None,
+    subledgers: dict | None = None,
 ) -> CloseRun:
     """Run the requested steps (``import`` and ``validate`` have run: their findings come in);
     ``by_dimensions`` splits the trial balance per dimension values; ``subsidiaries`` are the
     subsidiaries' closed balances the ``consolidation`` step needs (read by
     :mod:`closekit.closing.subsidiaries`) and the findings of reading them; ``progress`` is told of each
-    step as it starts (see :data:`Progress`)."""
+    step as it starts (see :data:`Progress`); ``subledgers`` the subledger report of each
+    Reconciliations row that names one (read by :mod:`closekit.closing.subledgers`)."""
 
     def report(step: str) -> None:
         if progress is not None and step in steps:
@@ -195,6 +198,11 @@ def run(
             )
             for message in checks
         )
+    if "reconciliation" in steps:
+        report("reconciliation")
+        table, found = reconciliation.run(ledger_.lines, posted_adjustments, book, ctx, subledgers or {})
+        result.tables["reconciliations"] = table
+        result.findings_by_step["reconciliation"] = found
     if "statements" in steps:
         report("statements")
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)

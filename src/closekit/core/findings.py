@@ -523,6 +523,58 @@ _CODES += [
     ),
 ]
 
+# issue 17 items 3-4: subledger tie-outs and reconciling items (closekit.closing.reconciliation)
+_CODES += [
+    Code(
+        "reconciliation-unexplained",
+        Severity.ERROR,
+        "a control account whose closing balance differs from its subledger by more than the tie-out's "
+        "Materiality after the open reconciling items: it blocks period-hold and the sign-off of its Task",
+        "Find the difference (a posting missing on one side, a cut-off) and correct it, or record it in "
+        "ReconcilingItems with its explanation and expected clearing date.",
+    ),
+    Code(
+        "reconciling-item-overdue",
+        Severity.WARNING,
+        "an open reconciling item (no Cleared date) whose ExpectedClearing date is before the period's end",
+        "Clear the difference and type the day in Cleared, or set a new ExpectedClearing and say why in Explanation.",
+    ),
+    Code(
+        "reconciling-item-unmatched",
+        Severity.WARNING,
+        "a reconciling item whose Account is in no row of the Reconciliations sheet: it explains nothing",
+        "Type the Account as the Reconciliations row names it (one of its accounts), or delete the item.",
+    ),
+    Code(
+        "bad-reconciliation",
+        Severity.ERROR,
+        "a Reconciliations row that cannot be tied out: an account list that cannot be read, no accounts of the "
+        "Accounts sheet, both or neither of Subledger and Balance, a Task the Checklist does not have",
+        "Correct the cell the message names.",
+    ),
+    Code(
+        "subledger-unreadable",
+        Severity.ERROR,
+        "a subledger report that cannot be read: missing, of a layout closekit does not know, or without the "
+        "amounts it needs; its tie-out is Unreconciled",
+        "Export the report again in one of the layouts of docs/importing.md \"Subledger reports\", or type its "
+        "total in Balance.",
+    ),
+    Code(
+        "subledger-total-mismatch",
+        Severity.ERROR,
+        "a subledger report whose grand total differs from the sum of its detail rows (a row lost or edited "
+        "after the export); the tie-out uses the sum of the rows",
+        "Export the report again; do not edit it by hand.",
+    ),
+    Code(
+        "subledger-no-total",
+        Severity.INFO,
+        "a subledger report without a grand total row: the tie-out uses the sum of its detail rows",
+        "Nothing to do; export with totals to have closekit check the rows against them.",
+    ),
+]
+
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 
 #: Columns of the Findings sheet, in order (workbook.md "Output sheets").

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from closekit.closing import consolidation, journal_register, subsidiaries
+from closekit.closing import consolidation, journal_register, reconciliation, subledgers, subsidiaries
 from closekit.closing import runner as closing
 from closekit.core import findings as fnd
 from closekit.core.plural import plural
@@ -66,6 +66,10 @@ def close(
     found_subsidiaries = None
     if "consolidation" in chosen and book.consolidation:
         found_subsidiaries = subsidiaries.read(book, checked.io, ctx, _close_subsidiary)
+    found_subledgers = None
+    if "reconciliation" in chosen and book.reconciliations:
+        found_subledgers, subledger_hashes = subledgers.read(book, checked.io.folder())
+        checked.extra_hashes.update(subledger_hashes)
     result = closing.run(
         checked.ledger,
         book,
@@ -75,6 +79,7 @@ def close(
         by_dimensions=by_dimensions,
         subsidiaries=found_subsidiaries,
         progress=progress,
+        subledgers=found_subledgers,
     )
     if found_subsidiaries is not None:
         checked.extra_hashes.update(found_subsidiaries.hashes)
@@ -150,6 +155,8 @@ def write_close(
                 sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
         if result.journals is not None and len(result.journals.frame):
             sheets.append(journal_pipeline.sheet(result.journals, ccy))
+        if len(run.tables.get("reconciliations", ())):
+            sheets.append(outputs.amounts_sheet(reconciliation.OUTPUT, run.tables["reconciliations"], ccy))
         if "consolidated_trial_balance" in run.tables:
             sheets.append(consolidation.sheet(run.tables["consolidated_trial_balance"], ccy))
         if book.consolidation and io.folder() is not None:

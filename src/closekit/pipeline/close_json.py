@@ -13,7 +13,8 @@ from closekit.core import money
 
 def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dict:
     """The ``--json`` of ``closekit close`` (workbook.md "Command line"): the period, its findings and, when
-    the close ran, its adjustments, trial balance, settlements, open items and consolidation."""
+    the close ran, its adjustments, trial balance, settlements, open items, consolidation and subledger
+    tie-outs (each with its reconciling items)."""
     payload: dict = {
         "period": period,
         "findings": fnd.to_json_records(findings),
@@ -22,6 +23,7 @@ def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dic
         "settlements": [],
         "open_items": [],
         "consolidation": [],
+        "reconciliations": [],
     }
     if run is None:
         return payload
@@ -83,6 +85,52 @@ def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dic
         payload["open_items"].append(
             {"account": rec["Account"], "voucher": rec["Voucher"], "amount_accounting": amount(rec["Amount"])}
         )
+    payload["reconciliations"] = _tieouts(run.tables.get("reconciliations"))
     if "consolidated_trial_balance" in run.tables:
         payload["consolidation"] = consolidation.json_records(run.tables["consolidated_trial_balance"], ccy, dims)
     return payload
+
+
+def _tieouts(table: pd.DataFrame | None) -> list[dict]:
+    """The tie-outs, each with the reconciling items listed under it (amounts in its currency)."""
+    out: list[dict] = []
+    if table is None:
+        return out
+
+    def show(value: object, currency: str) -> str | None:
+        return None if pd.isna(value) else money.format_minor(int(value), currency)
+
+    def day(value: object) -> str | None:
+        return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    for rec in table.to_dict("records"):
+        ccy = rec["Currency"]
+        if rec["Line"] == "Tie-out":
+            out.append(
+                {
+                    "account": rec["Account"],
+                    "subledger": rec["Subledger"],
+                    "currency": ccy,
+                    "gl": show(rec["GL"], ccy),
+                    "subledger_total": show(rec["SubledgerTotal"], ccy),
+                    "difference": show(rec["Difference"], ccy),
+                    "reconciling_items": show(rec["ReconcilingItems"], ccy),
+                    "unexplained": show(rec["Unexplained"], ccy),
+                    "status": rec["Status"],
+                    "task": rec["Task"] or None,
+                    "items": [],
+                }
+            )
+        elif out:
+            out[-1]["items"].append(
+                {
+                    "amount": show(rec["ReconcilingItems"], ccy),
+                    "explanation": rec["Explanation"],
+                    "status": rec["Status"],
+                    "raised": day(rec["Raised"]),
+                    "expected_clearing": day(rec["ExpectedClearing"]),
+                    "cleared": day(rec["Cleared"]),
+                    "days_open": rec["DaysOpen"],
+                }
+            )
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from closekit.closing import flux
+from closekit.closing import flux, reconciliation
 from closekit.errors import UsageError
 from closekit.pipeline import runlog, ssh_sign
 from closekit.pipeline.reading import locked, open_workbook
@@ -69,6 +69,14 @@ def signoff(
                     f"{io.where}: task {found.task!r} cannot be signed: {unexplained}. Explain them "
                     f"(Flux sheet, Explanation), run closekit close, then sign"
                 )
+        tieouts = io.read_sheet(reconciliation.OUTPUT)  # docs/close.md "Subledger tie-outs"
+        unreconciled = reconciliation.unreconciled_tasks(tieouts.frame if tieouts is not None else None)
+        why = next((w for t, w in unreconciled.items() if t.casefold() == found.task.strip().casefold()), "")
+        if why:
+            raise UsageError(
+                f"{io.where}: task {found.task!r} cannot be signed: {why}. Explain the difference (correct it, "
+                f"or record a ReconcilingItems row), run closekit close, then sign"
+            )
         entry = runlog.entry(
             now=now,
             command=command,

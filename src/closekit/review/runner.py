@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from closekit.closing import flux
+from closekit.closing import flux, reconciliation
 from closekit.closing.runner import PREFIXES, CloseRun
 from closekit.core import findings as fnd
 from closekit.core import money, parsing
@@ -67,6 +67,8 @@ def step_figures(run: CloseRun, lines: pd.DataFrame) -> Callable[[str], str | No
             return [signoffs.net_per_account([mine, posted], dims)]
         if step == "statements":
             return [tables[k] for k in ("balance_sheet", "income_statement") if k in tables] or None
+        if step == "reconciliation":
+            return [tables["reconciliations"]] if "reconciliations" in tables else None
         if step == "flux":
             if "flux" not in tables:
                 return None
@@ -108,6 +110,7 @@ def check_signoffs(
         book.checklist, sheet, step_figures(run, lines), lambda step: moved(io, run, step)
     )
     found += refuse_flux_signoffs(book, sheet, run, updates)
+    found += refuse_reconciliation_signoffs(book, sheet, run, updates)
     if facts is not None:
         facts = dataclasses.replace(facts, produced=first_produced(io, run.ctx.period))
         found += signoff_rules.check(book.checklist, sheet, updates, facts)
@@ -145,11 +148,42 @@ def refuse_flux_signoffs(
     reason = flux.unexplained_reason(run.tables["flux"])
     if not reason:
         return []
+    return _refuse_signoffs(
+        book,
+        sheet,
+        updates,
+        lambda task: reason if task.step == "flux" else "",
+        "Explain each material variance in the Flux sheet (Explanation), run the close, then sign.",
+    )
+
+
+def refuse_reconciliation_signoffs(
+    book: CloseBook, sheet, run: CloseRun, updates: dict[str, object]
+) -> list[dict]:
+    """A sign-off of a task that a Reconciliations row names (its Task) does not count while that
+    tie-out is Unreconciled (docs/close.md "Subledger tie-outs"), as for flux. Changes ``updates``."""
+    unreconciled = reconciliation.unreconciled_tasks(run.tables.get("reconciliations"))
+    blocked = {task.casefold(): why for task, why in unreconciled.items()}
+    if not blocked:
+        return []
+    return _refuse_signoffs(
+        book,
+        sheet,
+        updates,
+        lambda task: blocked.get(task.task.strip().casefold(), ""),
+        "Explain the difference (correct it, or record a ReconcilingItems row), run the close, then sign.",
+    )
+
+
+def _refuse_signoffs(book: CloseBook, sheet, updates: dict[str, object], reason_of, fix: str) -> list[dict]:
+    """Clear the time and hash cells of every sign-off of a task ``reason_of(task)`` gives a reason
+    for (the name stays), with a ``signoff-refused`` Error naming the cell."""
     columns = signoffs.columns_of(sheet)
     status_col = columns.get("status")
     found = []
     for row, task in book.checklist:
-        if task.step != "flux" or (status_col and updates.get(a1(row, status_col)) == signoffs.SUSPENDED):
+        reason = reason_of(task)
+        if not reason or (status_col and updates.get(a1(row, status_col)) == signoffs.SUSPENDED):
             continue
         for role, (name_col, at_col, hash_col) in signoffs.ROLES.items():
             name = getattr(task, "preparer" if role == "preparer" else "reviewer")
@@ -167,7 +201,7 @@ def refuse_flux_signoffs(
                     f"task {task.task!r}: the {role} sign-off of {name} does not count: {reason}",
                     row=row,
                     column=name_col,
-                    fix="Explain each material variance in the Flux sheet (Explanation), run the close, then sign.",
+                    fix=fix,
                 )
             )
     return found

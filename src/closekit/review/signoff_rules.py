@@ -18,7 +18,7 @@ it writes (:func:`refusal`), so a name typed into the sheet is held to what the 
 
 A sign-off that breaks a rule does not count: its time, hash, login and signature cells are
 cleared (the name stays, so the person signs again) and the Error names the cell. And a **review
-task** (Step ``trial-balance`` or ``flux``, or any task someone is named on as Preparer or
+task** (Step ``trial-balance``, ``reconciliation`` or ``flux``, or any task someone is named on as Preparer or
 Reviewer) is ``Done`` only with both sign-offs (:func:`hold_done`): until then a clean run leaves it
 ``In progress`` with a ``signoff-pending`` Info.
 
@@ -43,7 +43,7 @@ from closekit.workbook import schema
 LOGINS = {"preparer": "PreparerLogin", "reviewer": "ReviewerLogin"}
 SIGNATURES = signoffs.SIGNATURES
 #: Steps whose task is a review: Done only once prepared and reviewed.
-REVIEW_STEPS = ("trial-balance", "flux")
+REVIEW_STEPS = ("trial-balance", "reconciliation", "flux")
 IN_PROGRESS = "In progress"
 _AT = {"preparer": "prepared_at", "reviewer": "reviewed_at"}
 

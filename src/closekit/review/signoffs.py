@@ -52,6 +52,7 @@ FIGURES = {
     "trial-balance": "the TrialBalance",
     "statements": "the BalanceSheet and IncomeStatement",
     "flux": "the Flux amounts",
+    "reconciliation": "the TieOuts",
 }
 DEFAULT_FIGURES = "the TrialBalance"
 #: TrialBalance columns left out of its figures: they shift from Debit/Credit to the Adjustment

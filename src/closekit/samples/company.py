@@ -21,6 +21,9 @@ COMPANY = "Contoso Trading NL"
 PERIOD = "2026-10"
 LEDGER_FILE = "sample-gl-2026.csv"
 JOURNAL_FILE = "sample-adjustments-2026-10.csv"
+AR_AGING_FILE = "sample-ar-aging-2026-10.csv"
+AP_AGING_FILE = "sample-ap-aging-2026-10.csv"
+SUBLEDGER_TASK = "Complete sub-ledger tasks (AR, AP, inventory, bank)"
 DIMENSIONS = ("Department", "CostCenter")
 
 ACCOUNTS = [
@@ -167,6 +170,58 @@ def source_rows() -> list[list[object]]:
     return [[LEDGER_FILE, "ledger", "generic"], [JOURNAL_FILE, "journal", "generic"]]
 
 
+def reconciliation_rows() -> list[list[object]]:
+    """The AR and AP tie-outs (docs/close.md "Subledger tie-outs"): Account, Subledger, Balance,
+    Format, Currency, Materiality, Owner, Task."""
+    return [
+        ["1200", AR_AGING_FILE, "", "generic", "", 0, "AR/AP team", SUBLEDGER_TASK],
+        ["2000", AP_AGING_FILE, "", "generic", "", 0, "AR/AP team", SUBLEDGER_TASK],
+    ]
+
+
+def reconciling_item_rows() -> list[list[object]]:
+    """AP: an invoice posted to the GL on 31 October that reaches the AP subledger in November.
+    Account, Amount, Explanation, ExpectedClearing, Raised, Cleared."""
+    return [
+        [
+            "2000",
+            Decimal("1200.00"),
+            "Invoice INV-7781 Schoonmaak Noord: in the GL 2026-10-31, in the AP subledger on 2026-11-03",
+            dt.date(2026, 11, 15),
+            dt.date(2026, 10, 31),
+            None,
+        ]
+    ]
+
+
+#: The subledgers at 2026-10-31: the AR aging equals GL 1200 (407,991.37); the AP aging is 1,200.00
+#: below GL 2000's credit balance (199,507.27), the invoice of :func:`reconciling_item_rows`.
+AR_AGING = [
+    ["C-1001", "Fabrikam Retail BV", "91,898.58", "89,556.54", "0.00", "0.00", "181,455.12"],
+    ["C-1002", "Northwind Traders NV", "0.00", "44,215.12", "82,321.13", "0.00", "126,536.25"],
+    ["C-1003", "Litware Groothandel", "0.00", "0.00", "0.00", "100,000.00", "100,000.00"],
+]
+AP_AGING = [
+    ["V-2001", "Landlord BV", "8,500.00", "76,500.00", "85,000.00"],
+    ["V-2002", "Cloud Services Ltd", "4,000.00", "54,307.27", "58,307.27"],
+    ["V-2003", "Energie Noord", "1,250.00", "53,750.00", "55,000.00"],
+]
+
+
+def aging_text(rows: list[list[str]], buckets: list[str], party: str) -> str:
+    """A generic-layout aging report: a header, one row per party, a Total row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([party, "Name", *buckets, "Balance"])
+    writer.writerows(rows)
+    totals = []
+    for column in range(2, 2 + len(buckets) + 1):
+        total = sum(Decimal(r[column].replace(",", "")) for r in rows)
+        totals.append(f"{total:,.2f}")
+    writer.writerow(["Total", "", *totals])
+    return out.getvalue()
+
+
 def workbook_rows() -> dict[str, list[list[object]]]:
     return {
         "Settings": settings_rows(),
@@ -178,6 +233,12 @@ def workbook_rows() -> dict[str, list[list[object]]]:
         "AllocationRules": allocation_rows(),
         "Checklist": checklist_rows(),
     }
+
+
+def tieout_rows() -> dict[str, list[list[object]]]:
+    """The sheets of the sample's AR and AP tie-outs, which :func:`write` adds with their subledger
+    files (left out of :func:`workbook_rows`, which tests build their own workbooks from)."""
+    return {"Reconciliations": reconciliation_rows(), "ReconcilingItems": reconciling_item_rows()}
 
 
 # --------------------------------------------------------------------------------------- ledger
@@ -367,19 +428,28 @@ def csv_text(rows: list[list[object]]) -> str:
 def write(path: str | Path, *, force: bool = False) -> Path:
     """The sample close workbook at ``path`` and its two journal sources beside it."""
     path = Path(path)
-    workbook = template.write(path, workbook_rows(), force=force)
+    workbook = template.write(path, {**workbook_rows(), **tieout_rows()}, force=force)
     (path.parent / LEDGER_FILE).write_text(csv_text(ledger_rows()), encoding="utf-8")
     (path.parent / JOURNAL_FILE).write_text(csv_text(journal_rows()), encoding="utf-8")
+    ar = aging_text(AR_AGING, ["Current", "1-30", "31-60", "Over 60"], "Customer")
+    (path.parent / AR_AGING_FILE).write_text(ar, encoding="utf-8")
+    (path.parent / AP_AGING_FILE).write_text(aging_text(AP_AGING, ["Current", "Over 30"], "Vendor"), encoding="utf-8")
     return workbook
 
 
 def lite_workbook_rows() -> dict[str, list[list[object]]]:
     """The sample company as an xlwings Lite user has it: no Sources, the ledger pasted into
     LedgerImport and the adjustments into JournalImport (Lite has no file system)."""
-    rows = workbook_rows()
+    rows = {**workbook_rows(), **tieout_rows()}
     rows["Sources"] = []
     rows["LedgerImport"] = [HEADER, *ledger_rows()]
     rows["JournalImport"] = [HEADER, *journal_rows()]
+    rows["Reconciliations"] = [  # no files to read: the subledgers' totals typed
+        [account, "", Decimal(total), "", "", 0, owner, task]
+        for (account, _, _, _, _, _, owner, task), total in zip(
+            reconciliation_rows(), ("407991.37", "198307.27"), strict=True
+        )
+    ]
     return rows
 
 

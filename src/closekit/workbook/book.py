@@ -48,6 +48,7 @@ CLOSEKIT_SHEETS = (
     "GroupStatus",
     "Upload",
     "ChecklistHistory",
+    "TieOuts",
 )
 #: How alike (difflib's ratio) a sheet name must be to a missing input sheet's to be called a misspelling.
 SIMILAR = 0.6
@@ -89,6 +90,9 @@ class CloseBook:
     holidays: list[tuple[int, schema.HolidayRow]] = field(default_factory=list)
     #: The JournalApprovals sheet (issue 17): (row, approval) of each manual journal voucher.
     journal_approvals: list[tuple[int, schema.JournalApprovalRow]] = field(default_factory=list)
+    #: The Reconciliations and ReconcilingItems sheets (docs/close.md "Subledger tie-outs").
+    reconciliations: list[tuple[int, schema.ReconciliationRow]] = field(default_factory=list)
+    reconciling_items: list[tuple[int, schema.ReconcilingItemRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -500,6 +504,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     users = _users(rows_of("Users", schema.UserRow), problems)
     holidays = rows_of("Holidays", schema.HolidayRow, "bad-value")
     approvals = rows_of("JournalApprovals", schema.JournalApprovalRow)
+    reconciliations = rows_of("Reconciliations", schema.ReconciliationRow)
+    reconciling_items = rows_of("ReconcilingItems", schema.ReconcilingItemRow)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -540,6 +546,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         users,
         holidays,
         approvals,
+        reconciliations,
+        reconciling_items,
     )
 
 

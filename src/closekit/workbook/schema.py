@@ -194,6 +194,15 @@ def _bounded(read, what: str):
     return validate
 
 
+def _date_or_code(value: Any, info: ValidationInfo) -> dt.date | str | None:
+    """A date cell, or a text that is no date (a period code such as 2026-10, resolved against the
+    Periods sheet by whoever reads the column)."""
+    try:
+        return _date(value, info)
+    except PydanticCustomError:
+        return _text(value)
+
+
 Text = Annotated[str, BeforeValidator(_text)]
 PathText = Annotated[str, BeforeValidator(_path)]
 #: MaterialityAmount, MaterialityPercent: 0 or more, at most 14 digits before the decimal point.
@@ -201,6 +210,8 @@ MaterialityAmountCell = Annotated[Decimal | None, BeforeValidator(_bounded(_deci
 MaterialityPercentCell = Annotated[Decimal | None, BeforeValidator(_bounded(_percent, "a percentage")), NUMBER_COLUMN]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 DateCell = Annotated[dt.date | None, BeforeValidator(_date)]
+#: A date, or a period code of the Periods sheet (its last day).
+DateOrPeriodCell = Annotated[dt.date | str | None, BeforeValidator(_date_or_code)]
 DecimalCell = Annotated[Decimal | None, BeforeValidator(_decimal), NUMBER_COLUMN]
 #: A number whose unit is the percent: 60, ``60%`` and a cell formatted as 60 % are all 60.
 PercentCell = Annotated[Decimal | None, BeforeValidator(_percent), NUMBER_COLUMN]
@@ -246,6 +257,7 @@ STEPS = (
     "revaluation",
     "allocation",
     "trial-balance",
+    "reconciliation",
     "statements",
     "flux",
     "consolidation",
@@ -451,6 +463,62 @@ class HolidayRow(SheetRow):
     company: OptionalText = col(
         "Company", "Only for this company's tasks (empty: for every company).", default=None
     )
+
+
+class ReconciliationRow(SheetRow):
+    """A subledger tie-out (docs/close.md "Subledger tie-outs"): the control account's closing balance
+    against the subledger's total, read from a report file or typed."""
+
+    account: Text = col(
+        "Account", "The control account, or a list of them: 1200, 1200..1299 or 12* (the balances add up)."
+    )
+    subledger: PathText = col(
+        "Subledger",
+        "The subledger report (aging, open items, inventory valuation; CSV or XLSX), relative to the "
+        "workbook's folder. Leave empty and type Balance instead.",
+        default="",
+        width=36,
+    )
+    balance: DecimalCell = col(
+        "Balance", "The subledger's total, typed (when there is no file to read).", excel="number", default=None
+    )
+    format: Annotated[str, BeforeValidator(lambda v: _text(v).lower() or "auto")] = col(
+        "Format", "auto (default), generic, d365, quickbooks or xero: the layout of the subledger report.",
+        default="auto",
+    )
+    currency: CurrencyCell = col(
+        "Currency", "The currency of the subledger's amounts (default: the accounting currency).", default=None
+    )
+    materiality: DecimalCell = col(
+        "Materiality", "An unexplained difference above this (absolute) is an Error (default 0).", excel="number",
+        default=None,
+    )
+    owner: OptionalText = col("Owner", "Who reconciles it.", default=None)
+    task: OptionalText = col(
+        "Task", "The Checklist task it belongs to: not signed off while the difference is unexplained.", default=None,
+        width=30,
+    )
+    sheet: OptionalText = col("Sheet", "For an XLSX report: the sheet to read (default: the first).", default=None)
+
+
+class ReconcilingItemRow(SheetRow):
+    """A known difference between a control account and its subledger, kept until it clears."""
+
+    account: Text = col("Account", "The control account (as in the Reconciliations sheet's Account).")
+    amount: DecimalCell = col(
+        "Amount", "The part of the difference (GL minus subledger, in the account's normal sign) it explains.",
+        excel="number",
+    )
+    explanation: Text = col("Explanation", "What the difference is (an invoice in transit, a cut-off...).", width=40)
+    expected_clearing: DateCell = col(
+        "ExpectedClearing", "When it should clear: an open item after this date is a warning.", excel="date",
+        default=None,
+    )
+    raised: DateOrPeriodCell = col(
+        "Raised", "The day it was found, or the period (2026-10: its last day): its age counts from it.",
+        excel="date", default=None,
+    )
+    cleared: DateCell = col("Cleared", "The day it cleared; empty while it is open.", excel="date", default=None)
 
 
 class AllowedSignerRow(SheetRow):
@@ -691,6 +759,8 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("Users", UserRow, "Users and their groups, for the Periods AccessGroup (optional)."),
     SheetSpec("Holidays", HolidayRow, "Days no close task is due, besides Saturdays and Sundays (optional)."),
     SheetSpec("JournalApprovals", JournalApprovalRow, "Preparers and approvers of manual journal vouchers (optional)."),
+    SheetSpec("Reconciliations", ReconciliationRow, "Subledger tie-outs of control accounts (optional)."),
+    SheetSpec("ReconcilingItems", ReconcilingItemRow, "Known differences, kept until they clear (optional)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
