@@ -83,6 +83,7 @@ def test_headers_match_case_space_and_underscore_insensitively(make):
             "translation_rate",
             "Statement Line",
             "consolidation_account",
+            "settle_match",
         ],
         strict=True,
     ):

@@ -25,6 +25,7 @@ from rich.text import Text
 from typer.core import TyperCommand
 
 from closekit import api, exporters, progress
+from closekit.closing import journal_register
 from closekit.closing import runner as closing
 from closekit.core import cell_text, money
 from closekit.core.plural import plural
@@ -376,6 +377,11 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
     tieouts = run.tables.get("reconciliations")
     if tieouts is not None and len(tieouts):
         out.print(_tieout_summary(tieouts))
+    register = result.journals.frame if result.journals is not None else None
+    if register is not None and len(register):  # issue 17: where each manual journal voucher stands
+        counts = register["Status"].value_counts()
+        stands = ", ".join(f"{int(counts[s])} {s}" for s in journal_register.STATUSES if s in counts)
+        out.print(f"manual journals: {plural(len(register), 'voucher')}: {stands} (Journals sheet).")
     table = run.tables.get("consolidated_trial_balance")
     if table is not None:
         kept = table[~table["Eliminated"]]

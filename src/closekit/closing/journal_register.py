@@ -68,6 +68,8 @@ COLUMNS = [
     "Errors",
     "Exported",
     "PostedIn",
+    "ReverseOn",
+    "ReversalOf",
     "Hash",
 ]
 
@@ -105,9 +107,12 @@ def content_hash(voucher: pd.DataFrame, dimensions: tuple[str, ...]) -> str:
     """SHA-256 of a voucher's lines: date, account, dimensions, currency, both amounts and text of
     each line, sorted (moving a row does not change it; changing a figure does)."""
     columns = ["date", "account", *dimensions, "currency", "amount", "amount_accounting", "text"]
+    columns += [c for c in ("reverse_on", "reverse") if c in voucher.columns]  # the reversal is approved too
     frame = voucher.reindex(columns=columns)
     text = frame.astype(str).where(frame.notna(), "")
-    text["date"] = voucher["date"].dt.strftime("%Y-%m-%d").fillna("")
+    for name in ("date", "reverse_on"):
+        if name in voucher.columns:
+            text[name] = voucher[name].dt.strftime("%Y-%m-%d").fillna("")
     rows = sorted("\x1f".join(r) for r in text.itertuples(index=False, name=None))
     return hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()
 
@@ -125,11 +130,17 @@ def build(
     previous_hashes: dict[str, str] | None = None,
     login: str = "",
     approvals_sheet_columns: list[str] | None = None,
+    period_end: pd.Timestamp | None = None,
 ) -> Register:
     """The Journals register of the manual journal vouchers: ``open_lines`` (Kind journal, still to
     be posted), ``posted_lines`` (those the ledger holds, with ``found_in``), the ``findings`` of the
     run, the JournalApprovals rows; ``uploads`` (voucher number -> last upload), ``previous_hashes``
-    (voucher number -> the Journals sheet's Hash of the last run), ``login`` (who runs this)."""
+    (voucher number -> the Journals sheet's Hash of the last run), ``login`` (who runs this),
+    ``period_end`` (the last day of the period closed: a reversal dated up to it and not posted,
+    of a voucher that is, is ``journal-reversal-missing``).
+
+    A reversal voucher (:mod:`closekit.closing.reversals`) is approved with the voucher it
+    reverses: it needs what that one needs, and that one's approval covers it."""
     uploads, previous_hashes = uploads or {}, previous_hashes or {}
     frames = [open_lines.assign(_posted=False, found_in="")]
     if posted_lines is not None and len(posted_lines):
@@ -150,18 +161,26 @@ def build(
 
     records, found, cells = [], [], {}
     columns = approvals_sheet_columns or []
-    for _, voucher in lines.groupby(keys, sort=False):
+    of = lines["reversal_of"].fillna("").astype(str) if "reversal_of" in lines else pd.Series("", index=lines.index)
+    groups = list(lines.groupby(keys, sort=False))
+    groups.sort(key=lambda item: bool(of.loc[item[1].index[0]]))  # each voucher before its reversal
+    decided: dict[str, tuple[bool, bool, str, str, str, str]] = {}  # number -> needs, valid, who, status
+    for _, voucher in groups:
         first = voucher.iloc[0]
         number = str(first["voucher"])
         where = str(first["where"])
+        original = of.loc[voucher.index[0]]
         rows = voucher["row"].dropna().astype("int64")
         n_errors = sum(1 for r in rows if (where, int(r)) in errors) + errors.get((where, "voucher", number), 0)
         debit = int(voucher["amount_accounting"].fillna(0).clip(lower=0).sum())
         hash_now = content_hash(voucher.drop(columns=["_posted", "found_in"]), dimensions)
         needs = threshold is not None and Decimal(debit) > threshold.scaleb(money.exponent(currency))
-        approval = approval_of.get(number) if number else None
+        approval = approval_of.get(number) if number and not original else None
         approver, approved_at, preparer = "", "", ""
         valid = False
+        if original and original in decided:  # approved (or uploaded, or posted) with the voucher it reverses
+            needs, valid, preparer, approver, approved_at, was = decided[original]
+            valid = valid or was in (EXPORTED, POSTED, PARTLY)
         if approval is not None:
             row, item = approval
             preparer = (item.preparer or "").strip()
@@ -190,8 +209,14 @@ def build(
             status = VALIDATED
         else:
             status = APPROVED
-        if status == VALIDATED:
+        decided[number] = (needs, valid, preparer, approver, approved_at, status)
+        if status == VALIDATED and not original:
             found.append(_pending(number, where, int(rows.iloc[0]) if len(rows) else None, debit, currency, threshold))
+        when = voucher["date"].min()
+        if original and status not in (POSTED, PARTLY) and period_end is not None and when <= period_end:
+            before = decided.get(original)
+            if before is not None and before[5] in (POSTED, PARTLY):
+                found.append(_reversal_missing(number, original, where, rows, when, records))
         records.append(
             {
                 "Voucher": number,
@@ -210,11 +235,35 @@ def build(
                 "Errors": n_errors,
                 "Exported": f"{upload.file} ({upload.time})" if upload is not None else "",
                 "PostedIn": "; ".join(dict.fromkeys(p for p in voucher["found_in"] if p)),
+                "ReverseOn": _reverse_on(voucher),
+                "ReversalOf": original,
                 "Hash": hash_now,
             }
         )
     frame = pd.DataFrame(records, columns=COLUMNS)
     return Register(frame, fnd.frame(found), cells)
+
+
+def _reverse_on(voucher: pd.DataFrame):
+    """The date an auto-reversing voucher reverses on (its ReverseOn; Reverse = Yes: see its reversal row)."""
+    if "reverse_on" not in voucher.columns:
+        return pd.NaT
+    dates = voucher["reverse_on"].dropna()
+    return dates.min() if len(dates) else pd.NaT
+
+
+def _reversal_missing(number: str, original: str, where: str, rows: pd.Series, when, records: list[dict]) -> dict:
+    posted = next((r["PostedIn"] for r in records if r["Voucher"] == original), "")
+    return fnd.finding(
+        "journal-reversal-missing",
+        where,
+        f"the reversal {number} of journal voucher {original} (posted: {posted}), dated {when:%Y-%m-%d}, is not in "
+        f"the posted ledger: it is read as still to be posted",
+        row=int(rows.iloc[0]) if len(rows) else None,
+        column="Voucher",
+        voucher=number,
+        fix="Upload the reversal (closekit export writes it) or post it in the ERP, then export the ledger again.",
+    )
 
 
 def _error_rows(findings: pd.DataFrame) -> dict:

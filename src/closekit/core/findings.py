@@ -521,6 +521,27 @@ _CODES += [
         "accounting currency (the upload layouts carry accounting-currency amounts)",
         "Approve it, or upload it with --again, or enter the foreign-currency voucher in the ERP.",
     ),
+    Code(
+        "reversal-date-conflict",
+        Severity.ERROR,
+        "the lines of an auto-reversing journal voucher give different ReverseOn dates: a voucher reverses as "
+        "a whole, on one date, so no reversal is made",
+        "Type one ReverseOn date on every line of the voucher (or on none, with Reverse = Yes).",
+    ),
+    Code(
+        "reversal-date-invalid",
+        Severity.ERROR,
+        "an auto-reversing journal voucher whose reversal cannot be dated: ReverseOn not after the voucher's "
+        "date, Reverse = Yes without a next period in Periods, or no voucher number; no reversal is made",
+        "Type a reversal date after the voucher's date, add the next period, or number the voucher.",
+    ),
+    Code(
+        "journal-reversal-missing",
+        Severity.WARNING,
+        "the reversal of a posted auto-reversing journal voucher, dated in the period being closed, that the "
+        "posted ledger does not hold: it is read as still to be posted",
+        "Upload the reversal (closekit export writes it) or post it in the ERP, then export the ledger again.",
+    ),
 ]
 
 # issue 17 items 3-4: subledger tie-outs and reconciling items (closekit.closing.reconciliation)

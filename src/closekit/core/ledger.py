@@ -32,7 +32,12 @@ from closekit.core.rates import Rates, convert
 
 BASE_COLUMNS = ["where", "row", "kind", "journal", "voucher", "line", "date", "account"]
 TAIL_COLUMNS = ["currency", "amount", "amount_accounting", "converted", "text", "posted", "document_date"]
-RESERVED = {c.lower() for c in BASE_COLUMNS + TAIL_COLUMNS}
+#: Columns a ledger has only when a source maps them (issue 17: auto-reversing journal lines):
+#: ``reverse_on`` (datetime64) the date the line's voucher reverses on, ``reverse`` (boolean) Yes
+#: for a reversal on the next period's first day (:mod:`closekit.closing.reversals`).
+#: ``reversal_of`` (text) on the lines of a reversal voucher closekit made, the voucher it reverses.
+OPTIONAL_COLUMNS = ["reverse_on", "reverse", "reversal_of"]
+RESERVED = {c.lower() for c in BASE_COLUMNS + TAIL_COLUMNS + OPTIONAL_COLUMNS}
 
 
 @dataclass
@@ -65,6 +70,8 @@ GENERIC_HEADERS = {
     "text": "Text",
     "posted": "Posted",
     "document_date": "DocumentDate",
+    "reverse_on": "ReverseOn",
+    "reverse": "Reverse",
 }
 
 
@@ -144,10 +151,13 @@ def _categories(values: pd.Series) -> np.ndarray:
 
 
 def _typed(lines: pd.DataFrame, dimensions: tuple[str, ...]) -> pd.DataFrame:
-    lines = lines[columns_for(dimensions)]
+    optional = [c for c in OPTIONAL_COLUMNS if c in lines.columns]
+    lines = lines[columns_for(dimensions) + optional]
     text = ["journal", "voucher", "account", *dimensions, "currency", "text"]
+    types = {"reverse_on": "datetime64[ns]", "reverse": "boolean", "reversal_of": "string"}
     return lines.astype(
         {
+            **{c: types[c] for c in optional},
             "where": "category",
             "kind": "category",
             "row": "int64",
@@ -391,6 +401,15 @@ def canonical_lines(
         out["document_date"] = doc
     else:
         out["document_date"] = pd.NaT
+    if "reverse_on" in raw:  # issue 17: the date an accrual reverses on
+        reverse_on, reverse_bad, _ = parsing.parse_dates(raw["reverse_on"], date_format, date1904=date1904)
+        text = parsing.as_text(raw["reverse_on"])
+        bad("bad-date", reverse_bad, "reverse_on", "'{value}' is not a date", text)
+        out["reverse_on"] = reverse_on
+    if "reverse" in raw:
+        reverse, reverse_bad = parsing.parse_yes_no(raw["reverse"])
+        bad("bad-value", reverse_bad, "reverse", "'{value}' is not Yes or No", parsing.as_text(raw["reverse"]))
+        out["reverse"] = reverse
 
     for name in ("journal", "voucher", "account", *dimensions, "text"):
         if name in raw:

@@ -93,7 +93,7 @@ def close(
             continue
         outcomes[step] = StepOutcome(True, result.step_clean(step), _reason(result.findings_by_step.get(step)))
     closed = CloseResult(checked, result, outcomes)
-    closed.journals = journal_pipeline.register(checked, user)  # issue 17: each manual journal voucher's status
+    closed.journals = journal_pipeline.register(checked, user, ctx.end)  # issue 17: each manual voucher's status
     if len(closed.journals.frame) or len(closed.journals.findings):
         result.findings_by_step["journals"] = closed.journals.findings
     facts = signoff_rules.RunFacts(dt.datetime.now(dt.UTC).date(), runlog.user())  # issue 16: sign-off rules

@@ -22,8 +22,9 @@ from closekit.workbook import outputs, schema
 from closekit.workbook.book import read_rows, read_settings
 
 
-def register(checked: ValidationResult, user: str | None = None) -> Register:
-    """The Journals register of a validation: every manual journal voucher and its status."""
+def register(checked: ValidationResult, user: str | None = None, period_end=None) -> Register:
+    """The Journals register of a validation: every manual journal voucher and its status
+    (``period_end``: the last day of the period being closed, for reversals that are due)."""
     io, book = checked.io, checked.book
     lines = checked.ledger.lines
     settings = book.settings
@@ -40,6 +41,7 @@ def register(checked: ValidationResult, user: str | None = None) -> Register:
         previous_hashes=previous_hashes(io),
         login=runlog.user() if user is None else user,
         approvals_sheet_columns=list(approvals_sheet.columns) if approvals_sheet is not None else [],
+        period_end=period_end,
     )
 
 
@@ -95,7 +97,8 @@ def sheet(found: Register, currency: str) -> OutputSheet:
     """The Journals output sheet."""
     out, formats = outputs.money_frame(found.frame, ["Debit"], currency)
     out["Date"] = pd.to_datetime(out["Date"]).dt.date
-    formats.update({"Date": "date", "Lines": "integer", "Errors": "integer"})
+    out["ReverseOn"] = pd.to_datetime(out["ReverseOn"]).dt.date
+    formats.update({"Date": "date", "ReverseOn": "date", "Lines": "integer", "Errors": "integer"})
     return OutputSheet(SHEET, out.reset_index(drop=True), formats=formats, widths={"Source": 24, "Exported": 30})
 
 

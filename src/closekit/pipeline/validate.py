@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from closekit.closing import posted_journals, validation
+from closekit.closing import posted_journals, reversals, validation
 from closekit.closing.importing import SourceSpec, load_ledger
 from closekit.core import findings as fnd
 from closekit.core.ledger import Ledger, empty_lines
@@ -54,6 +54,9 @@ def validate(
     given = [str(Path(here) / Path(s.path).expanduser()) for s in extra]
     folder_rule.check_sources([(s.path, row) for row, s in book.sources], given, io.folder())
     ledger, import_findings = load_ledger(book, io, extra)
+    # auto-reversing journal vouchers get their reversal voucher, checked and posted-matched like the rest
+    ledger, reversal_findings = reversals.add(ledger, book.calendar)
+    import_findings = fnd.combine([import_findings, reversal_findings])
     # journal vouchers the posted ledger already holds are read once, not twice
     ledger, posted_findings, posted_lines = posted_journals.split(ledger, book)
     rules = validation.validate(ledger, book, user=runlog.user() if user is None else user)

@@ -33,6 +33,8 @@ ALIASES = {
     "text": ("Text",),
     "posted": ("Posted",),
     "document_date": ("DocumentDate",),
+    "reverse_on": ("ReverseOn", "ReverseDate", "Reversal Date"),
+    "reverse": ("Reverse", "ReverseEntry"),
 }
 
 
