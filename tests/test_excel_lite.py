@@ -316,3 +316,28 @@ def test_the_sample_lite_close_shows_what_docs_excel_md_says(lite, tmp_path):
     assert sheet[cells["status"]].value == status
     assert (sheet[cells["errors"]].value, sheet[cells["warnings"]].value) == (errors, warnings)
     assert "✗" not in str(sheet[cells["progress"]].value)
+
+
+@pytest.mark.parametrize("approver", ["Anna", "petra"])
+def test_a_typed_journal_approval_counts_in_excel_as_on_the_command_line(lite, tmp_path, approver):
+    """Issue 17: an approval typed into JournalApprovals is stamped and checked by a close run from
+    xlwings Lite as by the command line: another person approves, the preparer does not."""
+    rows = sample.workbook_rows()
+    rows["Sources"] = []
+    rows["Settings"] = [*rows["Settings"], ["JournalApprovalAmount", 1000]]
+    rows["LedgerImport"] = [sample.HEADER, *sample.ledger_rows()]
+    rows["JournalImport"] = [sample.HEADER, *sample.journal_rows()]
+    rows["JournalApprovals"] = [["ADJ-2026-10-01", "Petra", approver, "2026-11-02"]]
+    path = template.write(tmp_path / "close.xlsx", rows, force=True)
+    closed, _ = through_lite(lite, "run_close", path, tmp_path)
+    got = cells(closed)
+    journals = {r[0]: dict(zip(got["Journals"][0], r, strict=True)) for r in got["Journals"][1:]}
+    approvals = dict(zip(got["JournalApprovals"][0], got["JournalApprovals"][1], strict=True))
+    codes = {r[1] for r in got["Findings"][1:]}
+    if approver == "Anna":
+        assert journals["ADJ-2026-10-01"]["Status"] == "Approved"
+        assert approvals["ApprovedHash"] == journals["ADJ-2026-10-01"]["Hash"]  # stamped by the Excel run
+        assert "journal-self-approved" not in codes
+    else:
+        assert journals["ADJ-2026-10-01"]["Status"] == "Validated"
+        assert "journal-self-approved" in codes and "journal-approval-pending" in codes
