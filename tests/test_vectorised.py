@@ -1,4 +1,4 @@
-"""The vectorised fingerprints and checks (issue 18 item 5) give what the plain Python ones gave:
+"""The vectorised fingerprints, checks and JSON (issue 18 item 5) give what the plain Python ones gave:
 a sign-off hash stored before stays valid."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from closekit.core import money
+from closekit.pipeline import close_json
 from closekit.review import signoffs
 
 
@@ -62,3 +64,25 @@ def test_own_posted_lines_are_the_vouchers_of_the_step_and_period():
     own = signoffs.own_posted_lines(lines, "ALC", "2026-10")
     assert own["n"].tolist() == [0, 1, 7]
     assert signoffs.own_posted_lines(lines.iloc[0:0], "ALC", "2026-10").empty
+
+
+@pytest.mark.parametrize("code", ["EUR", "JPY", "KWD"])
+def test_format_minor_many_is_format_minor(code):
+    values = [0, 1, -1, 5, -5, 99, 100, -100, 123456789, -987654321012, 10**15]
+    assert money.format_minor_many(values, code) == [money.format_minor(v, code) for v in values]
+    assert money.format_minor_many(pd.array(values, dtype="Int64").tolist(), code)[3] == money.format_minor(5, code)
+
+
+def test_records_are_to_dict_records():
+    table = pd.DataFrame(
+        {
+            "Account": pd.Series(["1000", "2000", None], dtype="string"),
+            "Department": ["", "SALES", None],
+            "Amount": pd.array([1, None, -3], dtype="Int64"),
+            "Minor": np.array([1, 2, 3], dtype=np.int64),
+            "Date": pd.to_datetime(["2026-10-01", None, "2026-10-31"]),
+        }
+    )
+    assert close_json.records(table) == table.to_dict("records")
+    assert close_json.records(table, ["Minor", "Missing"]) == table[["Minor"]].to_dict("records")
+    assert close_json.records(table.iloc[0:0]) == []
