@@ -12,6 +12,7 @@ import pytest
 from closekit.core import money
 from closekit.pipeline import close_json
 from closekit.review import signoffs
+from closekit.sources import tables
 
 
 def joined_by_python(values: pd.Series) -> bytes:
@@ -86,3 +87,14 @@ def test_records_are_to_dict_records():
     assert close_json.records(table) == table.to_dict("records")
     assert close_json.records(table, ["Minor", "Missing"]) == table[["Minor"]].to_dict("records")
     assert close_json.records(table.iloc[0:0]) == []
+
+
+@pytest.mark.parametrize("limit", [2, 3, 8, 17])
+def test_lines_shorter_than_never_passes_a_long_line(limit):
+    rng = np.random.default_rng(limit)
+    for _ in range(300):
+        data = bytes(rng.choice([10, 65, 66], size=int(rng.integers(0, 80)), p=[0.08, 0.46, 0.46]).astype(np.uint8))
+        if tables._lines_shorter_than(data, limit):
+            assert tables._longest_line(data) < limit, data
+    assert tables._lines_shorter_than(b"ab\ncd\n" * 100, 8)
+    assert not tables._lines_shorter_than(b"ab\n" + b"x" * 8, 8)
