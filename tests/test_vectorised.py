@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from closekit.closing import validation
 from closekit.core import money
 from closekit.pipeline import close_json
 from closekit.review import signoffs
@@ -98,3 +99,22 @@ def test_lines_shorter_than_never_passes_a_long_line(limit):
             assert tables._longest_line(data) < limit, data
     assert tables._lines_shorter_than(b"ab\ncd\n" * 100, 8)
     assert not tables._lines_shorter_than(b"ab\n" + b"x" * 8, 8)
+
+
+def test_line_digests_tell_the_same_lines_apart_as_the_whole_key_does():
+    rng = np.random.default_rng(7)
+    n = 400
+    lines = pd.DataFrame(
+        {
+            "account": pd.Series(rng.choice(["1000", "2000", "3000"], n), dtype="string"),
+            "amount": pd.array(rng.integers(0, 6, n), dtype="Int64"),
+            "voucher": pd.Series(rng.choice(["V1", "V2", None], n), dtype="string"),
+            "text": pd.Series(rng.choice(["a", "b", ""], n), dtype="string"),
+        },
+        index=np.arange(n) * 3,
+    )
+    key = ["account", "amount", "voucher", "text"]
+    whole = pd.util.hash_pandas_object(lines[key], index=False).to_numpy()
+    quick = validation._line_digests(lines, key)
+    assert (pd.Series(whole).duplicated().to_numpy() == pd.Series(quick).duplicated().to_numpy()).all()
+    assert pd.Series(whole).duplicated().any() and not pd.Series(whole).duplicated().all()
