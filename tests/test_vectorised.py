@@ -14,6 +14,7 @@ from closekit.core import money
 from closekit.pipeline import close_json
 from closekit.review import signoffs
 from closekit.sources import tables
+from closekit.workbook import selectors
 
 
 def joined_by_python(values: pd.Series) -> bytes:
@@ -118,3 +119,18 @@ def test_line_digests_tell_the_same_lines_apart_as_the_whole_key_does():
     quick = validation._line_digests(lines, key)
     assert (pd.Series(whole).duplicated().to_numpy() == pd.Series(quick).duplicated().to_numpy()).all()
     assert pd.Series(whole).duplicated().any() and not pd.Series(whole).duplicated().all()
+
+
+@pytest.mark.parametrize("dtype", ["string", object, pd.StringDtype("python")])
+def test_dimension_filter_mask_is_the_object_comparison(dtype):
+    rng = np.random.default_rng(3)
+    lines = pd.DataFrame(
+        {d: pd.Series(rng.choice(["A", "B", "", None], 200), dtype=dtype) for d in ("Department", "CostCenter")},
+        index=np.arange(200) * 2,
+    )
+    for values in [(("Department", "A"),), (("Department", ""),), (("Department", "A"), ("CostCenter", "")), ()]:
+        expected = pd.Series(True, index=lines.index)
+        for dimension, value in values:
+            expected &= (lines[dimension].astype(object).where(lines[dimension].notna(), "") == value).to_numpy()
+        got = selectors.DimensionFilter(values).mask(lines)
+        assert got.index.equals(lines.index) and got.tolist() == expected.tolist(), values
