@@ -33,10 +33,7 @@ from closekit.core.version import VERSION
 from closekit.errors import CloseKitError, UsageError
 from closekit.pipeline import ssh_sign
 from closekit.review import period_status, signoffs
-from closekit.samples import company as sample
-from closekit.samples import group as sample_group
 from closekit.sources import importers
-from closekit.workbook import template
 
 
 class Command(TyperCommand):
@@ -178,6 +175,9 @@ def new(
       2  bad usage, or the file exists (without --force)
       3  an internal error (a bug in closekit)
     """
+    from closekit.samples import company as sample  # openpyxl: only when a workbook is made
+    from closekit.samples import group as sample_group
+    from closekit.workbook import template
     if lite and classic:
         raise UsageError("Choose one of --lite and --classic: a workbook is for xlwings Lite or the classic add-in.")
     if with_sample and (lite or classic):
@@ -235,6 +235,8 @@ def _print_next_steps(workbook: Path, *, with_sample: bool, group: Path | None) 
     if group is not None:
         commands.append((f"closekit close {shlex.quote(str(group))} --steps consolidation", "close the group"))
     if with_sample:
+        from closekit.samples import company as sample
+
         out.print(f"Next, close the sample's period {sample.PERIOD}:")
     else:
         out.print(
@@ -843,6 +845,9 @@ def demo(
       1  findings of severity Error in either close
       3  an internal error (a bug in closekit)
     """
+    from closekit.samples import company as sample
+    from closekit.samples import group as sample_group
+
     folder = folder or Path(tempfile.mkdtemp(prefix="closekit-demo-"))
     workbook = folder / "close.xlsx"
     sample.write(workbook, force=True)

@@ -94,7 +94,8 @@ def movements(
     ranges = comparison_periods(book, ctx)
     dims = list(ctx.dimensions) if by_dimensions else []
     keys = ["account", *dims]
-    every = lines[lines["date"].notna() & lines["account"].notna() & lines["amount_accounting"].notna()]
+    used = lines[list(dict.fromkeys(["journal", "date", *keys, "amount_accounting"]))]  # not all 17 columns copied
+    every = used[used["date"].notna() & used["account"].notna() & used["amount_accounting"].notna()]
     journal = every["journal"].astype("string").fillna("").str.strip().str.upper()
     opening = journal.isin(OPENING_JOURNALS).to_numpy(dtype=bool)
     dated = every[~opening]

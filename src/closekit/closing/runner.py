@@ -34,6 +34,7 @@ from closekit.closing import (
     validation,
     yearend,
 )
+from closekit.closing.lazy_tables import LazyTables
 from closekit.core import findings as fnd
 from closekit.core import ledger
 from closekit.core.ledger import Ledger, SourceInfo
@@ -77,7 +78,8 @@ class CloseRun:
     steps: list[str]
     adjustments: pd.DataFrame  # canonical ledger lines of the generated vouchers (where="Adjustments")
     findings_by_step: dict[str, pd.DataFrame] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: The outputs; the GeneralJournal is built only when read (written), see :mod:`closekit.closing.lazy_tables`.
+    tables: LazyTables = field(default_factory=LazyTables)
     posted: bool = True  # False when the closing period is not open: nothing is posted
     posted_lines: pd.DataFrame | None = None  # the adjustments that post (all of them when ``posted``)
 
@@ -184,7 +186,10 @@ def run(
         result.tables["trial_balance"] = reports.trial_balance(
             ledger_.lines, posted_adjustments, book, ctx, by_dimensions=by_dimensions
         )
-        result.tables["general_journal"] = reports.general_journal(ledger_.lines, posted_adjustments, ctx)
+        lines_read = ledger_.lines
+        result.tables.defer(
+            "general_journal", lambda: reports.general_journal(lines_read, posted_adjustments, ctx)
+        )
         checks = reports.trial_balance_checks(  # in money, naming the vouchers behind an imbalance
             result.tables["trial_balance"], currency=ctx.accounting_currency, lines=ledger_.lines, end=ctx.end
         )

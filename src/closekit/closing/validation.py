@@ -579,7 +579,7 @@ def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
     if len(lines) < 2:
         return fnd.frame()
     key_columns = [*DUPLICATE_KEY[:6], *ledger.dimensions, *DUPLICATE_KEY[6:]]
-    digest = pd.util.hash_pandas_object(lines[key_columns], index=False).to_numpy()
+    digest = _line_digests(lines, key_columns)
     numbered = lines["line"].notna().to_numpy()
     occurrence = np.zeros(len(lines), dtype=np.int64)
     if not numbered.all():  # the occurrence count only matters for lines without a line number
@@ -630,6 +630,26 @@ def check_duplicates(ledger: Ledger, book: CloseBook) -> pd.DataFrame:
         fnd.from_mask("duplicate-line", lines, repeated, column=_lazy_column(ledger, "voucher"), message=message)
     )
     return fnd.combine(out)
+
+
+#: Key columns of many distinct long texts, left out of the first, quick pass of :func:`_line_digests`.
+_SLOW_KEY = ("voucher", "text")
+
+
+def _line_digests(lines: pd.DataFrame, key_columns: list[str]) -> np.ndarray:
+    """A 64-bit hash per line of its ``key_columns``: equal keys, equal hashes. The voucher numbers
+    and texts (most of the hashing time) are hashed only for the lines whose other key columns
+    repeat; a line whose other columns are unique keeps the hash of those, which no other line
+    shares (the two kinds of hash meet only by a 64-bit accident, as any two hashes do)."""
+    quick_columns = [c for c in key_columns if c not in _SLOW_KEY]
+    digest = pd.util.hash_pandas_object(lines[quick_columns], index=False).to_numpy()
+    if len(quick_columns) == len(key_columns):
+        return digest
+    again = pd.Series(digest).duplicated(keep=False).to_numpy()
+    if again.any():
+        digest = digest.copy()
+        digest[again] = pd.util.hash_pandas_object(lines.loc[again, key_columns], index=False).to_numpy()
+    return digest
 
 
 def check_voucher_reuse(ledger: Ledger, book: CloseBook) -> pd.DataFrame:

@@ -8,6 +8,7 @@ hand-typed table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -62,6 +63,15 @@ def format_minor(minor: int, code: str) -> str:
     """Decimal string with the currency's minor units, as in the JSON output: ``"-123.45"``."""
     places = exponent(code)
     return f"{to_decimal(minor, code):.{places}f}"
+
+
+def format_minor_many(minors: Iterable[int], code: str) -> list[str]:
+    """:func:`format_minor` of many amounts of one currency (the same texts, without a Decimal each)."""
+    places = exponent(code)
+    if places <= 0:
+        return [format_minor(int(m), code) for m in minors]
+    scale = 10**places
+    return [f"{'-' if m < 0 else ''}{abs(m) // scale}.{abs(m) % scale:0{places}d}" for m in map(int, minors)]
 
 
 def display(minor: int, code: str) -> str:

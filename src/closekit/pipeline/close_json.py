@@ -11,6 +11,21 @@ from closekit.core import findings as fnd
 from closekit.core import money
 
 
+def records(table: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """``table.to_dict("records")`` (of ``columns``) by whole columns: the same Python values, in a
+    fraction of the time for tens of thousands of rows."""
+    names = [c for c in (columns or table.columns) if c in table.columns]
+    values = [_values(table[c]) for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _values(column: pd.Series) -> list:
+    values = column.tolist()
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and column.hasnans:
+        return [None if v is pd.NA else v for v in values]  # as to_dict gives them
+    return values
+
+
 def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dict:
     """The ``--json`` of ``closekit close`` (workbook.md "Command line"): the period, its findings and, when
     the close ran, its adjustments, trial balance, settlements, open items, consolidation and subledger
@@ -32,11 +47,14 @@ def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dic
     def amount(value: object) -> str:
         return money.format_minor(int(value), ccy)
 
+    def amounts(table: pd.DataFrame, column: str) -> list[str]:
+        return money.format_minor_many(table[column].tolist(), ccy)
+
     def dimensions_of(rec: dict) -> dict:
         return {d: rec[d] for d in dims if d in rec and rec[d] not in ("", None)}
 
     if run.posted_lines is not None:
-        for rec in run.posted_lines.to_dict("records"):
+        for rec in records(run.posted_lines):
             value = int(rec["amount_accounting"])
             txn = value if pd.isna(rec.get("amount")) else int(rec["amount"])  # debit, credit: in currency
             payload["adjustments"].append(
@@ -55,36 +73,47 @@ def close_json(period: str, findings: pd.DataFrame, run: CloseRun | None) -> dic
                     "rule": rec["rule"],
                 }
             )
-    for rec in run.tables.get("trial_balance", pd.DataFrame()).to_dict("records"):
-        if rec["Account"] == "Total":
-            continue
-        payload["trial_balance"].append(
-            {
-                "account": rec["Account"],
-                "dimensions": dimensions_of(rec),
-                "opening": amount(rec["Opening"]),
-                "debit": amount(rec["Debit"]),
-                "credit": amount(rec["Credit"]),
-                "closing": amount(rec["Closing"]),
-                "closing_after": amount(rec["ClosingAfter"]),
-            }
-        )
-    for rec in run.tables.get("settlements", pd.DataFrame()).to_dict("records"):
-        payload["settlements"].append(
-            {
-                "id": rec["SettlementId"],
-                "account": rec["Account"],
-                "dimensions": dimensions_of(rec),
-                "voucher": rec["Voucher"],
-                "date": pd.Timestamp(rec["Date"]).strftime("%Y-%m-%d"),
-                "amount_accounting": amount(rec["Amount"]),
-                "rule": rec["Rule"],
-            }
-        )
-    for rec in run.tables.get("open_items", pd.DataFrame()).to_dict("records"):
-        payload["open_items"].append(
-            {"account": rec["Account"], "voucher": rec["Voucher"], "amount_accounting": amount(rec["Amount"])}
-        )
+    tb = run.tables.get("trial_balance", pd.DataFrame())
+    if len(tb):
+        tb = tb[tb["Account"] != "Total"]
+        texts = {c: amounts(tb, c) for c in ("Opening", "Debit", "Credit", "Closing", "ClosingAfter")}
+        for i, rec in enumerate(records(tb, ["Account", *dims])):
+            payload["trial_balance"].append(
+                {
+                    "account": rec["Account"],
+                    "dimensions": dimensions_of(rec),
+                    "opening": texts["Opening"][i],
+                    "debit": texts["Debit"][i],
+                    "credit": texts["Credit"][i],
+                    "closing": texts["Closing"][i],
+                    "closing_after": texts["ClosingAfter"][i],
+                }
+            )
+    settled = run.tables.get("settlements", pd.DataFrame())
+    if len(settled):
+        texts = amounts(settled, "Amount")
+        dates = pd.to_datetime(settled["Date"]).dt.strftime("%Y-%m-%d").tolist()
+        for i, rec in enumerate(records(settled, ["SettlementId", "Account", "Voucher", "Rule", *dims])):
+            payload["settlements"].append(
+                {
+                    "id": rec["SettlementId"],
+                    "account": rec["Account"],
+                    "dimensions": dimensions_of(rec),
+                    "voucher": rec["Voucher"],
+                    "date": dates[i],
+                    "amount_accounting": texts[i],
+                    "rule": rec["Rule"],
+                }
+            )
+    open_items = run.tables.get("open_items", pd.DataFrame())
+    if len(open_items):
+        payload["open_items"] = [
+            {"account": account, "voucher": voucher, "amount_accounting": text}
+            for account, voucher, text in zip(
+                open_items["Account"].tolist(), open_items["Voucher"].tolist(), amounts(open_items, "Amount"),
+                strict=True,
+            )
+        ]
     payload["reconciliations"] = _tieouts(run.tables.get("reconciliations"))
     if "consolidated_trial_balance" in run.tables:
         payload["consolidation"] = consolidation.json_records(run.tables["consolidated_trial_balance"], ccy, dims)

@@ -89,8 +89,29 @@ def fingerprint_columns(frame: pd.DataFrame) -> str:
             digest.update(np.where(missing, 0, as_int).astype("<i8").tobytes())
             digest.update(np.packbits(missing).tobytes())
         else:
-            digest.update("\x1f".join(values.astype("string").fillna("\x00").tolist()).encode("utf-8"))
+            digest.update(joined_text(values))
     return digest.hexdigest()
+
+
+def joined_text(values: pd.Series) -> memoryview | bytes:
+    """The UTF-8 of a column's texts joined by ``\\x1f``, an empty cell as ``\\x00``: the bytes of
+    ``"\\x1f".join(texts)``, made by pyarrow when installed (a million lines: 0.03 s where the join
+    takes 0.1-0.2 s)."""
+    texts = values.astype("string").fillna("\x00")
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # closekit without the fast extra
+        return "\x1f".join(texts.tolist()).encode("utf-8")
+    text = pa.array(texts.array, type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not len(text):
+        return b""
+    each = pa.scalar("\x1f", pa.large_string()), pa.scalar("", pa.large_string())
+    separated = pc.binary_join_element_wise(text, *each)  # each text followed by \x1f
+    offsets = np.frombuffer(separated.buffers()[1], dtype=np.int64)[separated.offset :][: len(separated) + 1]
+    return memoryview(separated.buffers()[2])[int(offsets[0]) : int(offsets[-1]) - 1]  # the last \x1f dropped
 
 
 def own_posted_lines(lines: pd.DataFrame, prefix: str, period: str) -> pd.DataFrame:
@@ -100,7 +121,11 @@ def own_posted_lines(lines: pd.DataFrame, prefix: str, period: str) -> pd.DataFr
     if not len(lines) or "voucher" not in lines:
         return lines.iloc[0:0]
     pattern = rf"^{re.escape(prefix)}-{re.escape(period)}-\S*(?:\s|$)"
-    own = lines["voucher"].astype("string").str.match(pattern, na=False).to_numpy(dtype=bool)
+    vouchers = lines["voucher"].astype("string")
+    # the regular expression only on the few vouchers that start like one (a million lines: 0.4 s -> 0.02 s)
+    own = vouchers.str.startswith(f"{prefix}-{period}-", na=False).to_numpy(dtype=bool)
+    if own.any():
+        own[own] = vouchers[own].str.match(pattern, na=False).to_numpy(dtype=bool)
     return lines[own]
 
 

@@ -215,7 +215,7 @@ def _refuse_mixed(data: bytes, bad: int, where: str) -> None:
 def _refuse_long_fields(data: bytes, where: str) -> None:
     """Refuse, before decoding, a run of more than :data:`MAX_FIELD_CHARS` bytes without a line break
     or any delimiter: no cell of a spreadsheet is that long (32,767 characters, at most 4 bytes each)."""
-    if _longest_line(data) <= MAX_FIELD_CHARS:  # the usual case, found with one comparison a byte
+    if _lines_shorter_than(data, MAX_FIELD_CHARS) or _longest_line(data) <= MAX_FIELD_CHARS:  # the usual case
         return
     length, start = _longest_run(data)
     if length > MAX_FIELD_CHARS:
@@ -225,6 +225,14 @@ def _refuse_long_fields(data: bytes, where: str) -> None:
             f"closekit reads fields of at most {MAX_FIELD_CHARS:,} characters (an Excel cell holds 32,767). "
             f"This is not a journal export: check that it is the right file."
         )
+
+
+def _lines_shorter_than(data: bytes, limit: int) -> bool:
+    """True when no run of bytes without a line feed is ``limit`` long, told by a line feed in each
+    whole block of ``limit // 2`` bytes (any longer run holds such a block): a thousand ``find`` calls
+    for a 68 MB file instead of a pass over every byte. False: not known, measure."""
+    step = max(limit // 2, 1)
+    return all(data.find(b"\n", start, start + step) >= 0 for start in range(0, len(data) - step + 1, step))
 
 
 def _longest_line(data: bytes) -> int:
