@@ -232,9 +232,11 @@ ALLOCATION_TASK = "Process allocations"
 
 def post_the_adjustments(workbook, tmp_path) -> None:
     """What the ERP does with the upload: ``closekit export`` writes it, the ERP posts it, and the
-    next ledger export holds the generated vouchers as posted lines."""
+    next ledger export holds the generated vouchers as posted lines (the manual accrual stays a journal
+    still to be posted: ``--journals adjustments``)."""
     upload = tmp_path / "upload.csv"
-    assert cli.main(["export", str(workbook), "--out", str(upload), "--format", "generic"]) == 0
+    command = ["export", str(workbook), "--out", str(upload), "--format", "generic", "--journals", "adjustments"]
+    assert cli.main(command) == 0
     rows = upload.read_text(encoding="utf-8-sig").splitlines()[1:]
     assert any(r.startswith("revaluation,REV-2026-10-USD") for r in rows)
     ledger = workbook.parent / sample.LEDGER_FILE
