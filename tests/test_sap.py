@@ -548,6 +548,6 @@ def test_close_then_export_sap(sample_workbook, tmp_path):
     written = api.write_export(exported, tmp_path / "upload")
     assert written == [tmp_path / "upload.xlsx"] and written[0].exists()
     _, frame = read_upload(exported.export.files[0])
-    assert len(frame) == exported.lines == 5
+    assert len(frame) == exported.lines == 7  # the adjustments and the sample's manual accrual (2 lines)
     sums = (frame["Debit"].fillna(0) - frame["Credit"].fillna(0)).groupby(frame["Sequence ID"]).sum().round(2)
     assert (sums == 0).all()
