@@ -93,6 +93,8 @@ class CloseBook:
     #: The Reconciliations and ReconcilingItems sheets (docs/close.md "Subledger tie-outs").
     reconciliations: list[tuple[int, schema.ReconciliationRow]] = field(default_factory=list)
     reconciling_items: list[tuple[int, schema.ReconcilingItemRow]] = field(default_factory=list)
+    #: The StatementLines sheet (issue 18 item 1): the statements' line hierarchy when Custom.
+    statement_lines: list[tuple[int, schema.StatementLineRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -506,6 +508,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     approvals = rows_of("JournalApprovals", schema.JournalApprovalRow)
     reconciliations = rows_of("Reconciliations", schema.ReconciliationRow)
     reconciling_items = rows_of("ReconcilingItems", schema.ReconcilingItemRow)
+    statement_lines = rows_of("StatementLines", schema.StatementLineRow)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -548,6 +551,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         approvals,
         reconciliations,
         reconciling_items,
+        statement_lines,
     )
 
 
