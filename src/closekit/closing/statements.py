@@ -9,8 +9,10 @@ labels in Settings ``Language``. Each line shows its accounts (Accounts sheet or
 under it (their ``Order``), then its total row (``Account`` empty, ``Kind`` = ``Total``): ``Total
 <line>`` for a line of accounts, the line's own label for a line of lines (``Gross profit``,
 ``Operating result``, ``Total assets``, ``Total equity and liabilities``). A line counts in its
-parent's total with its ``Sign``. Lines without accounts (or whose amounts are all zero) are left
-out, and so are accounts whose amounts are all zero.
+parent's total as it is; ``Sign`` ``-`` shows a line (and the lines under it) with the sign
+turned, e.g. expenses as positive amounts, without changing any total above it. Lines without
+accounts (or whose amounts are all zero) are left out, and so are accounts whose amounts are all
+zero.
 
 The balance sheet balances before any year-end close (``Total assets`` = ``Total equity and
 liabilities``), in every column:
@@ -308,30 +310,35 @@ def _row(node: sl.Node, account: str, name: str, sums: dict, level: int, kind: s
             "Line": node.line, "Level": level, "Kind": kind}
 
 
-def _render(node: sl.Node, by_line: dict, amounts: list[str], language: str, level: int):
+def _render(node: sl.Node, by_line: dict, amounts: list[str], language: str, level: int, shown: int = 1):
+    """The rows of ``node`` and the lines under it, and its total. Amounts add up as they are; a
+    line's ``Sign`` - only turns how it (and what is under it) is shown, so totals stay right."""
+    shown *= node.sign
     own = by_line.get(node.line)
     rows: list[dict] = []
     sums = dict.fromkeys(amounts, 0)
-    shown = False
+    seen = False
     if own is not None and len(own):
-        shown = True
+        seen = True
         for record in own.to_dict("records"):
             kind = ACCOUNT if record["Account"] else PROFIT_ROW
-            rows.append(_row(node, record["Account"], record["Name"], {c: int(record[c]) for c in amounts},
+            values = {c: int(record[c]) for c in amounts}
+            rows.append(_row(node, record["Account"], record["Name"], {c: v * shown for c, v in values.items()},
                              level + 1, kind, language))
             for c in amounts:
-                sums[c] += int(record[c])
+                sums[c] += values[c]
     for child in node.children:
-        child_rows, child_sums = _render(child, by_line, amounts, language, level + 1)
+        child_rows, child_sums = _render(child, by_line, amounts, language, level + 1, shown)
         if child_sums is None:
             continue
-        shown = True
+        seen = True
         rows += child_rows
         for c in amounts:
-            sums[c] += child.sign * child_sums[c]
-    if not shown:
+            sums[c] += child_sums[c]
+    if not seen:
         return [], None
-    rows.append(_row(node, "", node.total_text(language), sums, level, TOTAL, language))
+    rows.append(_row(node, "", node.total_text(language), {c: v * shown for c, v in sums.items()}, level, TOTAL,
+                     language))
     return rows, sums
 
 

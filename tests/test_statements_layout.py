@@ -1,0 +1,235 @@
+"""Statements in a line hierarchy with comparatives (issue 18 item 1): the IFRS layout, HGB in
+German, a StatementLines sheet, prior period / prior year end / last year columns. Figures are
+those of docs/close.md "Trial balance and statements" (EUR; the frames hold cents), worked by hand
+in the comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from closefixtures import context, lines
+from closekit.closing import reports
+from closekit.workbook import book as bookm
+
+ACCOUNTS_HEADER = ["Account", "Name", "Type", "StatementLine"]
+CHART_IFRS = [
+    ["1000", "Bank", "Asset", "Cash and cash equivalents"],
+    ["1200", "Receivables", "Asset", "Trade and other receivables"],
+    ["2000", "Payables", "Liability", "Trade and other payables"],
+    ["3000", "Capital", "Equity", "Share capital"],
+    ["3900", "Retained earnings", "Equity", "Retained earnings"],
+    ["4000", "Sales", "Revenue", "Revenue"],
+    ["5000", "Cost of goods sold", "Expense", "Cost of sales"],
+    ["6000", "Office", "Expense", "Administrative expenses"],
+    ["7000", "Interest", "Expense", "Finance costs"],
+    ["8000", "Income tax", "Expense", "Income tax expense"],
+]
+PERIODS = [["2025-01", "2025-01-01", "2025-01-31", "Open"], ["2025-02", "2025-02-01", "2025-02-28", "Open"]]
+FEB = context("2025-02", "2025-02-01", "2025-02-28")
+
+
+def make_book(chart, *, statement_lines=None, **settings) -> bookm.CloseBook:
+    sheets = {
+        "Settings": [
+            ["Setting", "Value"],
+            ["AccountingCurrency", "EUR"],
+            ["Period", "2025-02"],
+            ["RetainedEarningsAccount", "3900"],
+            *[[k, v] for k, v in settings.items()],
+        ],
+        "Accounts": [ACCOUNTS_HEADER, *chart],
+        "Periods": [["Period", "Start", "End", "Status"], *PERIODS],
+    }
+    if statement_lines is not None:
+        sheets["StatementLines"] = [["Line", "Parent", "Order", "Sign", "Label", "LabelDE"], *statement_lines]
+    return bookm.from_rows(sheets)
+
+
+def voucher(number, date, *legs, journal="GL"):
+    return [
+        {"journal": journal, "voucher": number, "date": date, "account": a, "amount": amount} for a, amount in legs
+    ]
+
+
+# 2024: capital paid in, a February sale and its cost; the year's end carried forward by an opening
+# voucher (Bank 5,000 + Receivables 1,000 = Payables 400 + Capital 5,000 + retained profit 600).
+LEDGER = lines(
+    voucher("C-1", "2024-01-02", ("1000", "5000.00"), ("3000", "-5000.00"))
+    + voucher("S-1", "2024-02-10", ("1200", "1000.00"), ("4000", "-1000.00"))
+    + voucher("P-1", "2024-02-20", ("5000", "400.00"), ("2000", "-400.00"))
+    + voucher(
+        "OB-2025",
+        "2025-01-01",
+        ("1000", "5000.00"),
+        ("1200", "1000.00"),
+        ("2000", "-400.00"),
+        ("3000", "-5000.00"),
+        ("3900", "-600.00"),
+        journal="OPEN",
+    )
+    + voucher("S-2", "2025-01-15", ("1000", "2000.00"), ("4000", "-2000.00"))
+    + voucher("S-3", "2025-02-05", ("1200", "3000.00"), ("4000", "-3000.00"))
+    + voucher("P-2", "2025-02-10", ("5000", "1200.00"), ("2000", "-1200.00"))
+    + voucher("O-1", "2025-02-20", ("6000", "300.00"), ("1000", "-300.00"))
+    + voucher("I-1", "2025-02-25", ("7000", "50.00"), ("1000", "-50.00"))
+    + voucher("T-1", "2025-02-28", ("8000", "290.00"), ("2000", "-290.00"))
+)
+
+
+def eur(text: str) -> int:
+    return int(Decimal(text.replace(",", "")) * 100)
+
+
+def by_name(frame: pd.DataFrame, *columns: str) -> dict[str, tuple]:
+    totals = frame[frame["Account"] == ""]
+    return {r[0]: tuple(r[1:]) for r in totals[["Name", *columns]].itertuples(index=False)}
+
+
+def test_ifrs_income_statement_subtotals_and_last_year():
+    _, income = reports.statements(LEDGER, None, make_book(CHART_IFRS), FEB)
+    # February 2025: sales 3,000 - cost 1,200 = gross profit 1,800; - office 300 = operating
+    # result 1,500; - interest 50 = 1,450 before tax; - tax 290 = 1,160. Year to date: sales
+    # 2,000 + 3,000 = 5,000, so 3,160. February 2024: sales 1,000 - cost 400 = 600 (and year to date).
+    totals = by_name(income, "Period", "YearToDate", "PeriodLY", "YearToDateLY", "VarianceLY", "VarianceLY %")
+    assert totals["Gross profit"] == (eur("1800"), eur("3800"), eur("600"), eur("600"), eur("1200"), Decimal("200.0"))
+    assert totals["Operating result"][:2] == (eur("1500"), eur("3500"))
+    assert totals["Profit before tax"][:2] == (eur("1450"), eur("3450"))
+    # 1,160 - 600 = 560, 560 / 600 = 93.33 %
+    assert totals["Profit for the period"] == (
+        eur("1160"), eur("3160"), eur("600"), eur("600"), eur("560"), Decimal("93.3"),
+    )
+    assert income["Name"].iloc[-1] == "Profit for the period" and income["Level"].iloc[-1] == 0
+    office = income[income["Account"] == "6000"].iloc[0]
+    # nothing last year: the variance is the whole amount, the percent of a zero base is blank
+    assert (office["Period"], office["PeriodLY"], office["VarianceLY"]) == (eur("-300"), 0, eur("-300"))
+    assert office["VarianceLY %"] is None
+    assert list(income["StatementLine"][income["Account"] != ""]) == [
+        "Revenue", "Cost of sales", "Administrative expenses", "Finance costs", "Income tax expense",
+    ]
+
+
+def test_ifrs_balance_sheet_with_prior_period_end_and_prior_year_end():
+    balance, _ = reports.statements(LEDGER, None, make_book(CHART_IFRS), FEB)
+    # 28 Feb 2025: bank 5,000 + 2,000 - 300 - 50 = 6,650; receivables 1,000 + 3,000 = 4,000.
+    # 31 Jan 2025: bank 7,000, receivables 1,000. 31 Dec 2024: bank 5,000, receivables 1,000.
+    assert by_name(balance, "Amount", "PriorPeriodEnd", "PriorYearEnd")["Total assets"] == (
+        eur("10650"), eur("8000"), eur("6000"),
+    )
+    bank = balance[balance["Account"] == "1000"].iloc[0]
+    # 6,650 - 7,000 = -350 (-5.0 %); 6,650 - 5,000 = 1,650 (33.0 %)
+    assert (bank["Variance"], bank["Variance %"], bank["VariancePYE"], bank["VariancePYE %"]) == (
+        eur("-350"), Decimal("-5.0"), eur("1650"), Decimal("33.0"),
+    )
+    equity = balance[balance["Line"].isin(["SC", "RE", "E"])]
+    # The profit sits in the retained earnings line, with the income statement's year to date of
+    # each column: 3,160 (Jan-Feb 2025), 2,000 (January), 600 (all of 2024, not closed then).
+    shown = equity[["Name", "Amount", "PriorPeriodEnd", "PriorYearEnd", "Kind"]]
+    assert [tuple(r) for r in shown.itertuples(index=False)] == [
+        ("Capital", eur("5000"), eur("5000"), eur("5000"), "Account"),
+        ("Total Share capital", eur("5000"), eur("5000"), eur("5000"), "Total"),
+        ("Retained earnings", eur("600"), eur("600"), 0, "Account"),
+        ("Profit for the period", eur("3160"), eur("2000"), eur("600"), "Profit"),
+        ("Total Retained earnings", eur("3760"), eur("2600"), eur("600"), "Total"),
+        ("Total equity", eur("8760"), eur("7600"), eur("5600"), "Total"),
+    ]
+    # payables 400 + 1,200 + 290 = 1,890; they and equity make the assets in every column
+    totals = by_name(balance, "Amount", "PriorPeriodEnd", "PriorYearEnd")
+    assert totals["Total liabilities"] == (eur("1890"), eur("400"), eur("400"))
+    assert totals["Total equity and liabilities"] == totals["Total assets"]
+    assert balance["Name"].iloc[-1] == "Total equity and liabilities"
+
+
+CHART_HGB = [
+    [a, n, t, line]
+    for (a, n, t, _), line in zip(
+        CHART_IFRS,
+        ["B.IV", "Forderungen und sonstige Vermögensgegenstände", "P.C", "P.A.I", "P.A.IV", "1", "5", "8", "13",
+         "14"],
+        strict=True,
+    )
+]
+
+
+def test_hgb_layout_in_german_names_the_profit_the_same_on_both_statements():
+    book = make_book(CHART_HGB, StatementLayout="HGB", Language="de")
+    balance, income = reports.statements(LEDGER, None, book, FEB)
+    totals = by_name(income, "Period", "YearToDate")
+    # §275 (2): Umsatzerlöse 3,000 - Materialaufwand 1,200 - sonstige 300 = Betriebsergebnis 1,500;
+    # Finanzergebnis -50; Steuern -290: Ergebnis nach Steuern = Jahresüberschuss 1,160.
+    assert totals["Betriebsergebnis"] == (eur("1500"), eur("3500"))
+    assert totals["Finanzergebnis"] == (eur("-50"), eur("-50"))
+    assert totals["Ergebnis nach Steuern"] == (eur("1160"), eur("3160"))
+    assert totals["Summe Umsatzerlöse"] == (eur("3000"), eur("5000"))
+    assert income["Name"].iloc[-1] == "Jahresüberschuss/Jahresfehlbetrag"
+    profit_row = balance[balance["Kind"] == "Profit"]
+    assert profit_row[["StatementLine", "Name", "Amount"]].values.tolist() == [
+        ["Gewinnvortrag/Verlustvortrag", "Jahresüberschuss/Jahresfehlbetrag", eur("3160")]
+    ]
+    bs = by_name(balance, "Amount")
+    assert bs["Summe Aktiva"] == bs["Summe Passiva"] == (eur("10650"),)
+    assert bs["Summe Umlaufvermögen"] == (eur("10650"),)
+    assert "Summe Anlagevermögen" not in bs  # no fixed assets: the line is left out
+
+
+STATEMENT_LINES = [
+    ["ASSETS", "", 1, "", "Total assets", "Summe Aktiva"],
+    ["CASH", "ASSETS", 2, "", "Cash", "Kasse"],
+    ["REC", "ASSETS", 1, "", "Receivables", "Forderungen"],
+    ["EQL", "", 2, "", "Total equity and liabilities", ""],
+    ["EQ", "EQL", 1, "", "Equity", ""],
+    ["LIAB", "EQL", 2, "", "Liabilities", ""],
+    ["NET", "", 3, "", "Net result", "Ergebnis"],
+    ["SALES", "NET", 1, "+", "Sales", ""],
+    ["COSTS", "NET", 2, "-", "Costs", ""],
+]
+CHART_CUSTOM = [
+    [a, n, t, line]
+    for (a, n, t, _), line in zip(
+        CHART_IFRS, ["CASH", "rec", "Liabilities", "EQ", "EQ", "SALES", "COSTS", "COSTS", "COSTS", "Costs"], strict=True
+    )
+]
+
+
+def test_custom_layout_from_the_statement_lines_sheet_with_a_minus_sign():
+    book = make_book(CHART_CUSTOM, statement_lines=STATEMENT_LINES, StatementLayout="Custom")
+    assert [r.line for _, r in book.statement_lines][:3] == ["ASSETS", "CASH", "REC"]
+    balance, income = reports.statements(LEDGER, None, book, FEB)
+    # Costs are shown positive (Sign -): 1,200 + 300 + 50 + 290 = 1,840; the net result still
+    # subtracts them: 3,000 - 1,840 = 1,160.
+    assert [tuple(r) for r in income[["Name", "Period", "Kind"]].itertuples(index=False)] == [
+        ("Sales", eur("3000"), "Account"),
+        ("Total Sales", eur("3000"), "Total"),
+        ("Cost of goods sold", eur("1200"), "Account"),
+        ("Office", eur("300"), "Account"),
+        ("Interest", eur("50"), "Account"),
+        ("Income tax", eur("290"), "Account"),
+        ("Total Costs", eur("1840"), "Total"),
+        ("Net result", eur("1160"), "Total"),
+    ]
+    # Order puts receivables before cash; the profit row takes the income statement's name.
+    assert list(balance["Name"]) == [
+        "Receivables", "Total Receivables", "Bank", "Total Cash", "Total assets",
+        "Capital", "Retained earnings", "Net result", "Total Equity",
+        "Payables", "Total Liabilities", "Total equity and liabilities",
+    ]
+    totals = by_name(balance, "Amount")
+    assert totals["Total assets"] == totals["Total equity and liabilities"] == (eur("10650"),)
+
+
+def test_an_unknown_statement_line_is_a_line_of_its_own_under_its_type():
+    chart = [*CHART_IFRS[:9], ["8000", "Income tax", "Expense", "Taxes of all kinds"]]
+    _, income = reports.statements(LEDGER, None, make_book(chart), FEB)
+    tax = income[income["StatementLine"] == "Taxes of all kinds"]
+    assert tax["Name"].tolist() == ["Income tax", "Total Taxes of all kinds"]
+    # it is in the operating result now: 1,500 - 290 = 1,210
+    assert by_name(income, "Period")["Operating result"] == (eur("1210"),)
+    assert by_name(income, "Period")["Profit for the period"] == (eur("1160"),)
+
+
+def test_comparatives_can_be_left_out_and_an_empty_ledger_gives_the_columns():
+    balance, income = reports.statements(LEDGER, None, make_book(CHART_IFRS), FEB, comparatives=False)
+    assert (balance["PriorYearEnd"] == 0).all() and (income["PeriodLY"] == 0).all()
+    empty_bs, empty_is = reports.statements(lines([]), None, make_book(CHART_IFRS), FEB)
+    assert empty_bs.empty and "PriorPeriodEnd" in empty_bs.columns and "YearToDateLY" in empty_is.columns
