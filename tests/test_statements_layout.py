@@ -233,3 +233,27 @@ def test_comparatives_can_be_left_out_and_an_empty_ledger_gives_the_columns():
     assert (balance["PriorYearEnd"] == 0).all() and (income["PeriodLY"] == 0).all()
     empty_bs, empty_is = reports.statements(lines([]), None, make_book(CHART_IFRS), FEB)
     assert empty_bs.empty and "PriorPeriodEnd" in empty_bs.columns and "YearToDateLY" in empty_is.columns
+
+
+def test_the_closed_sample_prints_a_title_and_balances(sample_workbook):
+    """Through the command line: the sheets keep their header in row 1, the title block is the
+    printed page header, and the balance sheet balances in every column."""
+    import openpyxl
+
+    from closekit import cli
+
+    assert cli.main(["close", str(sample_workbook)]) == 0
+    book = openpyxl.load_workbook(sample_workbook)
+    balance, income = book["BalanceSheet"], book["IncomeStatement"]
+    assert balance.oddHeader.center.text == "Contoso Trading NL — Balance sheet at 31 Oct 2026 — EUR"
+    assert income.oddHeader.center.text.startswith("Contoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026")
+    header = [c.value for c in balance[1]]
+    assert header[:4] == ["StatementLine", "Account", "Name", "Amount"] and "PriorYearEnd" in header
+    rows = {r[2]: r for r in balance.iter_rows(min_row=2, values_only=True)}
+    for column in ("Amount", "PriorPeriodEnd", "PriorYearEnd"):
+        j = header.index(column)
+        assert rows["Total assets"][j] == rows["Total equity and liabilities"][j]
+    income_header = [c.value for c in income[1]]
+    last = next(income.iter_rows(min_row=income.max_row, values_only=True))
+    assert last[2] == "Profit for the period" == rows["Profit for the period"][2]
+    assert last[income_header.index("YearToDate")] == rows["Profit for the period"][header.index("Amount")]

@@ -9,8 +9,9 @@ Three layouts, chosen by Settings ``StatementLayout``:
 - ``HGB``: §266 (Bilanz, Aktiva/Passiva) and §275 (2) (Gesamtkostenverfahren).
 - ``Custom``: the rows of the StatementLines sheet (Line, Parent, Order, Sign, Label, LabelDE).
 
-An account goes to the line its Accounts ``StatementLine`` names: the line's code or one of its
-labels, compared without case and surrounding blanks; a blank StatementLine counts as the account's
+An account goes to the line its Accounts ``StatementLine`` names: the line's code, one of its
+labels or (built-in layouts) a usual other name (``Receivables``, ``Payables``, ``Financial
+result``...), compared without case and surrounding blanks; a blank StatementLine counts as the account's
 Type. A StatementLine no line has becomes a line of its own with that text, under the layout's
 line for the account's Type (IFRS: current assets, current liabilities, equity, operating result),
 after the layout's lines; in a Custom layout under the line named like the Type, else at the top.
@@ -36,6 +37,8 @@ class Node:
     #: The label of the line's total row; blank: the label (a line with lines under it) or "Total <label>".
     total: str = ""
     total_de: str = ""
+    #: Other names an Accounts StatementLine may use for the line (e.g. ``Receivables``).
+    aliases: tuple[str, ...] = ()
     children: list[Node] = field(default_factory=list)
 
     def text(self, language: str) -> str:
@@ -68,7 +71,8 @@ class Layout:
     def find(self, text: str) -> str | None:
         key = text.strip().casefold()
         for n in self.nodes.values():
-            if key in (n.line.casefold(), n.label.casefold(), n.label_de.casefold()):
+            names = (n.line, n.label, n.label_de, *n.aliases)
+            if key in (name.casefold() for name in names):
                 return n.line
         return None
 
@@ -135,8 +139,9 @@ _IFRS = [
     ("DIST", "OP", "Distribution costs", "Vertriebskosten", "", ""),
     ("ADM", "OP", "Administrative expenses", "Verwaltungskosten", "", ""),
     ("OE", "OP", "Other expenses", "Sonstige Aufwendungen", "", ""),
-    ("FIN", "PBT", "Finance income", "Finanzerträge", "", ""),
-    ("FC", "PBT", "Finance costs", "Finanzierungsaufwendungen", "", ""),
+    ("FR", "PBT", "Net finance result", "Finanzergebnis", "", ""),
+    ("FIN", "FR", "Finance income", "Finanzerträge", "", ""),
+    ("FC", "FR", "Finance costs", "Finanzierungsaufwendungen", "", ""),
     ("ITX", "PL", "Income tax expense", "Ertragsteuern", "", ""),
 ]
 
@@ -185,21 +190,41 @@ _HGB = [
 ]
 
 
-def _built_in(name: str, rows, roots: tuple[str, str, str], by_type: dict[str, str], host: str) -> Layout:
+#: Names charts often use for a line of the built-in layouts.
+_IFRS_ALIASES = {
+    "TR": ("Receivables", "Accounts receivable", "Trade receivables"),
+    "TP": ("Payables", "Accounts payable", "Trade payables"),
+    "CASH": ("Cash", "Bank", "Cash and bank"),
+    "FR": ("Financial result", "Finance result", "Net finance costs"),
+    "SC": ("Capital", "Issued capital"),
+    "PPE": ("Fixed assets", "Tangible assets"),
+    "COS": ("Cost of goods sold", "COGS"),
+    "ITX": ("Income tax", "Taxes on income", "Tax"),
+}
+_HGB_ALIASES = {
+    "B.II": ("Forderungen", "Receivables"),
+    "B.IV": ("Bank", "Kasse", "Cash"),
+    "P.C": ("Payables", "Verbindlichkeiten aus Lieferungen und Leistungen"),
+    "FE": ("Financial result",),
+    "5": ("Cost of sales",),
+}
+
+
+def _built_in(name: str, rows, roots: tuple[str, str, str], by_type: dict[str, str], host: str, aliases) -> Layout:
     layout = Layout(name, {}, *roots, by_type=by_type, profit_host=host)
     for i, (line, parent, label, label_de, total, total_de) in enumerate(rows):
-        layout.add(Node(line, parent, float(i), 1, label, label_de, total, total_de))
+        layout.add(Node(line, parent, float(i), 1, label, label_de, total, total_de, aliases.get(line, ())))
     return layout
 
 
 def ifrs() -> Layout:
     by_type = {"Asset": "CA", "Liability": "CL", "Equity": "E", "Revenue": "OP", "Expense": "OP"}
-    return _built_in("IFRS", _IFRS, ("A", "EL", "PL"), by_type, "RE")
+    return _built_in("IFRS", _IFRS, ("A", "EL", "PL"), by_type, "RE", _IFRS_ALIASES)
 
 
 def hgb() -> Layout:
     by_type = {"Asset": "B", "Liability": "P.L", "Equity": "P.A", "Revenue": "BE", "Expense": "BE"}
-    return _built_in("HGB", _HGB, ("AKT", "PAS", "GUV"), by_type, "P.A.V")
+    return _built_in("HGB", _HGB, ("AKT", "PAS", "GUV"), by_type, "P.A.V", _HGB_ALIASES)
 
 
 def custom(book: CloseBook) -> Layout:

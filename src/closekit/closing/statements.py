@@ -352,3 +352,29 @@ def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             ]
     ints = [c for c in columns if c in _BS or c in _IS or c in _VARIANCES or c in _INT]
     return frame[columns].astype(dict.fromkeys(ints, np.int64)).reset_index(drop=True)
+
+
+def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
+    """The title block of a statement (``"balance"``, ``"income"``, ``"group balance"``, ``"group
+    income"``): company, what it is and when, the currency, in the workbook's Language. Output
+    sheets keep their header in row 1, so the writer prints it as the page header."""
+    company = book.settings.company if book.settings and book.settings.company else ""
+    if sl.language_of(book) == "de":
+        start, end, year = (f"{d:%d.%m.%Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
+        period = f"{start}–{end} (Geschäftsjahr ab {year})"
+        names = {
+            "balance": f"Bilanz zum {end}",
+            "income": f"Gewinn- und Verlustrechnung {period}",
+            "group balance": f"Konzernbilanz zum {end}",
+            "group income": f"Konzern-Gewinn- und Verlustrechnung {year}–{end}",
+        }
+    else:
+        start, end, year = (f"{d:%d %b %Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
+        period = f"{start} – {end} (year to date from {year})"
+        names = {
+            "balance": f"Balance sheet at {end}",
+            "income": f"Income statement {period}",
+            "group balance": f"Group balance sheet at {end}",
+            "group income": f"Group income statement {year} – {end}",
+        }
+    return " — ".join(part for part in (company, names[statement], ctx.accounting_currency) if part)
