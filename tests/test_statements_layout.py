@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 
 from closefixtures import context, lines
-from closekit.closing import reports
+from closekit.closing import cash_flow, reports
 from closekit.workbook import book as bookm
 
 ACCOUNTS_HEADER = ["Account", "Name", "Type", "StatementLine"]
@@ -30,7 +30,7 @@ PERIODS = [["2025-01", "2025-01-01", "2025-01-31", "Open"], ["2025-02", "2025-02
 FEB = context("2025-02", "2025-02-01", "2025-02-28")
 
 
-def make_book(chart, *, statement_lines=None, **settings) -> bookm.CloseBook:
+def make_book(chart, *, statement_lines=None, header=ACCOUNTS_HEADER, **settings) -> bookm.CloseBook:
     sheets = {
         "Settings": [
             ["Setting", "Value"],
@@ -39,7 +39,7 @@ def make_book(chart, *, statement_lines=None, **settings) -> bookm.CloseBook:
             ["RetainedEarningsAccount", "3900"],
             *[[k, v] for k, v in settings.items()],
         ],
-        "Accounts": [ACCOUNTS_HEADER, *chart],
+        "Accounts": [header, *chart],
         "Periods": [["Period", "Start", "End", "Status"], *PERIODS],
     }
     if statement_lines is not None:
@@ -257,3 +257,82 @@ def test_the_closed_sample_prints_a_title_and_balances(sample_workbook):
     last = next(income.iter_rows(min_row=income.max_row, values_only=True))
     assert last[2] == "Profit for the period" == rows["Profit for the period"][2]
     assert last[income_header.index("YearToDate")] == rows["Profit for the period"][header.index("Amount")]
+    flow = book["CashFlow"]
+    assert flow.oddHeader.center.text.startswith("Contoso Trading NL — Cash-flow statement 01 Oct 2026")
+    check = [r for r in flow.iter_rows(min_row=2, values_only=True) if r[2] == "Difference"]
+    assert [r[3:5] for r in check] == [(0, 0)]
+
+
+# --- cash-flow statement -----------------------------------------------------------------------
+
+
+def test_cash_flow_of_the_worked_example_without_cash_flow_lines():
+    """No CashFlowLine: the accounts of "Cash and cash equivalents" are the cash, the rest is
+    working capital (equity: financing)."""
+    flow, found = cash_flow.cash_flow(LEDGER, None, make_book(CHART_IFRS), FEB)
+    assert found.empty
+    # February: profit 1,160; receivables rose 3,000 (cash not received), payables rose 1,200 + 290
+    # (cash not paid): 1,160 - 3,000 + 1,490 = -350 = the bank's 7,000 -> 6,650. Year to date:
+    # profit 3,160, the same working capital: 1,650 = the bank's 5,000 -> 6,650.
+    assert [tuple(r) for r in flow[["Section", "Account", "Name", "Period", "YearToDate"]].itertuples(index=False)] == [
+        ("Operating", "", "Profit for the period", eur("1160"), eur("3160")),
+        ("Operating", "1200", "Receivables", eur("-3000"), eur("-3000")),
+        ("Operating", "2000", "Payables", eur("1490"), eur("1490")),
+        ("Operating", "", "Total working capital movements", eur("-1510"), eur("-1510")),
+        ("Operating", "", "Net cash from operating activities", eur("-350"), eur("1650")),
+        ("Investing", "", "Net cash from investing activities", 0, 0),
+        ("Financing", "", "Net cash from financing activities", 0, 0),
+        ("Cash", "", "Net change in cash", eur("-350"), eur("1650")),
+        ("Cash", "", "Cash at the beginning", eur("7000"), eur("5000")),
+        ("Cash", "", "Cash at the end", eur("6650"), eur("6650")),
+        ("Check", "", "Movement of the cash accounts", eur("-350"), eur("1650")),
+        ("Check", "", "Difference", 0, 0),
+    ]
+
+
+def test_cash_flow_lines_put_investing_financing_and_non_cash_items_apart():
+    header = [*ACCOUNTS_HEADER, "CashFlowLine"]
+    chart = [
+        *[[*r, "Cash" if r[0] == "1000" else ""] for r in CHART_IFRS],
+        ["1500", "Equipment", "Asset", "Property, plant and equipment", "Investing"],
+        ["1590", "Accumulated depreciation", "Asset", "Property, plant and equipment", "NonCash"],
+        ["6500", "Depreciation", "Expense", "Administrative expenses", "Investing"],  # not read on P&L
+    ]
+    ledger_lines = lines(
+        voucher("E-1", "2025-02-03", ("1500", "1000.00"), ("1000", "-1000.00"))
+        + voucher("D-1", "2025-02-28", ("6500", "100.00"), ("1590", "-100.00"))
+        + voucher("K-1", "2025-02-14", ("1000", "500.00"), ("3000", "-500.00"))
+    )
+    everything = pd.concat([LEDGER, ledger_lines], ignore_index=True)
+    flow, found = cash_flow.cash_flow(everything, None, make_book(chart, header=header), FEB)
+    assert found.empty
+    period = {(r.Section, r.Name): r.Period for r in flow.itertuples(index=False)}
+    # profit 1,160 - depreciation 100 = 1,060; + 100 back (non-cash); working capital -1,510:
+    # operating -350; equipment bought 1,000; capital paid in 500: -350 - 1,000 + 500 = -850.
+    assert period[("Operating", "Profit for the period")] == eur("1060")
+    assert period[("Operating", "Accumulated depreciation")] == eur("100")
+    assert period[("Operating", "Total adjustments for non-cash items")] == eur("100")
+    assert period[("Operating", "Net cash from operating activities")] == eur("-350")
+    assert period[("Investing", "Equipment")] == eur("-1000")
+    assert period[("Financing", "Capital")] == eur("500")
+    assert period[("Cash", "Net change in cash")] == period[("Check", "Movement of the cash accounts")] == eur("-850")
+    assert period[("Check", "Difference")] == 0
+
+
+def test_an_unbalanced_ledger_makes_the_cash_flow_difference_a_finding():
+    lopsided = pd.concat(
+        [LEDGER, lines(voucher("X-1", "2025-02-27", ("1000", "1.00")))], ignore_index=True
+    )
+    flow, found = cash_flow.cash_flow(lopsided, None, make_book(CHART_IFRS), FEB)
+    assert found["Code"].tolist() == ["cash-flow-difference"]
+    assert "a difference of -1.00 EUR" in found["Message"].iloc[0]
+    assert flow["Period"].iloc[-1] == -100
+
+
+def test_cash_flow_in_german():
+    book = make_book(CHART_HGB, StatementLayout="HGB", Language="de")
+    flow, _ = cash_flow.cash_flow(LEDGER, None, book, FEB)
+    names = flow.set_index("Name")["Period"]
+    assert names["Jahresüberschuss/Jahresfehlbetrag"] == eur("1160")
+    assert names["Cashflow aus laufender Geschäftstätigkeit"] == eur("-350")
+    assert names["Differenz"] == 0

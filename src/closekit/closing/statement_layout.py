@@ -64,6 +64,8 @@ class Layout:
     #: Line of each account Type for StatementLine texts no line has; and the line of the profit row.
     by_type: dict[str, str]
     profit_host: str
+    #: The line of cash accounts (for the cash-flow statement when no account is marked Cash).
+    cash_line: str = ""
 
     def roots(self) -> list[Node]:
         return sorted((n for n in self.nodes.values() if n.parent is None), key=lambda n: n.order)
@@ -211,7 +213,7 @@ _HGB_ALIASES = {
 
 
 def _built_in(name: str, rows, roots: tuple[str, str, str], by_type: dict[str, str], host: str, aliases) -> Layout:
-    layout = Layout(name, {}, *roots, by_type=by_type, profit_host=host)
+    layout = Layout(name, {}, *roots, by_type=by_type, profit_host=host, cash_line="CASH" if name == "IFRS" else "B.IV")
     for i, (line, parent, label, label_de, total, total_de) in enumerate(rows):
         layout.add(Node(line, parent, float(i), 1, label, label_de, total, total_de, aliases.get(line, ())))
     return layout

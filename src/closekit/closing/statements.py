@@ -355,8 +355,8 @@ def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
-    """The title block of a statement (``"balance"``, ``"income"``, ``"group balance"``, ``"group
-    income"``): company, what it is and when, the currency, in the workbook's Language. Output
+    """The title block of a statement (``"balance"``, ``"income"``, ``"cash flow"``, ``"group
+    balance"``, ``"group income"``): company, what it is and when, the currency, in the workbook's Language. Output
     sheets keep their header in row 1, so the writer prints it as the page header."""
     company = book.settings.company if book.settings and book.settings.company else ""
     if sl.language_of(book) == "de":
@@ -365,6 +365,7 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
         names = {
             "balance": f"Bilanz zum {end}",
             "income": f"Gewinn- und Verlustrechnung {period}",
+            "cash flow": f"Kapitalflussrechnung {period}",
             "group balance": f"Konzernbilanz zum {end}",
             "group income": f"Konzern-Gewinn- und Verlustrechnung {year}–{end}",
         }
@@ -374,6 +375,7 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
         names = {
             "balance": f"Balance sheet at {end}",
             "income": f"Income statement {period}",
+            "cash flow": f"Cash-flow statement {period}",
             "group balance": f"Group balance sheet at {end}",
             "group income": f"Group income statement {year} – {end}",
         }

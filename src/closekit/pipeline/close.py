@@ -29,6 +29,7 @@ from closekit.workbook.checklist import StepOutcome
 _TITLES = {
     "balance_sheet": "balance",
     "income_statement": "income",
+    "cash_flow": "cash flow",
     "group_balance_sheet": "group balance",
     "group_income_statement": "group income",
 }
@@ -154,6 +155,7 @@ def write_close(
             ("trial_balance", "TrialBalance"),
             ("balance_sheet", "BalanceSheet"),
             ("income_statement", "IncomeStatement"),
+            ("cash_flow", "CashFlow"),
             ("general_journal", "GeneralJournal"),
             ("opening_balances", "OpeningBalances"),
             ("group_balance_sheet", "GroupBalanceSheet"),

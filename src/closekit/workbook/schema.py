@@ -306,6 +306,10 @@ class SourceRow(SheetRow):
     date_format: OptionalText = col("DateFormat", "e.g. DD.MM.YYYY, MM/DD/YYYY (default: detected).", default=None)
 
 
+#: Accounts CashFlowLine values (docs/close.md "Cash-flow statement").
+CASH_FLOW_LINES = ("Cash", "NonCash", "WorkingCapital", "Investing", "Financing")
+
+
 class AccountRow(SheetRow):
     account: Text = col("Account", "Main account number, as the ERP shows it.")
     name: Text = col("Name", "Account name.", width=30)
@@ -336,6 +340,14 @@ class AccountRow(SheetRow):
         "Settle accounts: One-to-one (default, D365's automatic settlement), Reference (then lines of one "
         "voucher netting to zero) or Combinations (then also up to 4 lines netting one line).",
         default="One-to-one",
+    )
+    # issue 18 item 1: the cash-flow statement (appended last)
+    cash_flow_line: Annotated[str | None, BeforeValidator(_choice(*CASH_FLOW_LINES))] = col(
+        "CashFlowLine",
+        "Cash-flow statement: Cash (a cash account), NonCash (e.g. accumulated depreciation, provisions), "
+        "WorkingCapital, Investing or Financing (default: WorkingCapital for Asset and Liability, Financing for "
+        "Equity; not read on Revenue and Expense accounts).",
+        default=None,
     )
 
 
