@@ -336,3 +336,21 @@ def test_cash_flow_in_german():
     assert names["Jahresüberschuss/Jahresfehlbetrag"] == eur("1160")
     assert names["Cashflow aus laufender Geschäftstätigkeit"] == eur("-350")
     assert names["Differenz"] == 0
+
+
+def test_the_non_controlling_interest_account_is_its_own_line_of_equity():
+    chart = [*CHART_IFRS, ["3980", "Minority share", "Equity", "Equity"], ["1600", "Goodwill", "Asset", ""]]
+    chart[-1][3] = "Goodwill"
+    book = make_book(chart, NonControllingInterestAccount="3980")
+    moved = pd.concat(
+        [LEDGER, lines(voucher("N-1", "2025-02-28", ("1600", "400.00"), ("3980", "-400.00")))], ignore_index=True
+    )
+    balance, _ = reports.statements(moved, None, book, FEB)
+    nci = balance[balance["Account"] == "3980"].iloc[0]
+    assert (nci["StatementLine"], nci["Line"], nci["Amount"]) == ("Non-controlling interests", "NCI", eur("400"))
+    goodwill = balance[balance["Account"] == "1600"].iloc[0]
+    assert (goodwill["StatementLine"], goodwill["Line"]) == ("Intangible assets", "INT")
+    totals = by_name(balance, "Amount")
+    assert totals["Total non-current assets"] == (eur("400"),)
+    assert totals["Total equity"] == (eur("9160"),)  # 8,760.00 + 400.00
+    assert totals["Total assets"] == totals["Total equity and liabilities"] == (eur("11050"),)

@@ -167,6 +167,7 @@ _HGB = [
     ("P.A.III", "P.A", "Revenue reserves", "Gewinnrücklagen", "", ""),
     ("P.A.IV", "P.A", "Retained profits brought forward", "Gewinnvortrag/Verlustvortrag", "", ""),
     ("P.A.V", "P.A", "Net income for the year", "Jahresüberschuss/Jahresfehlbetrag", "", ""),
+    ("P.A.VI", "P.A", "Non-controlling interests", "Nicht beherrschende Anteile", "", ""),
     ("P.L", "PAS", "Liabilities", "Schulden", "Total liabilities", "Summe Schulden"),
     ("P.B", "P.L", "Provisions", "Rückstellungen", "", ""),
     ("P.C", "P.L", "Liabilities to banks and others", "Verbindlichkeiten", "", ""),
@@ -200,6 +201,8 @@ _IFRS_ALIASES = {
     "FR": ("Financial result", "Finance result", "Net finance costs"),
     "SC": ("Capital", "Issued capital"),
     "PPE": ("Fixed assets", "Tangible assets"),
+    "INT": ("Goodwill", "Intangibles"),
+    "NCI": ("Non-controlling interest", "NCI", "Minority interests"),
     "COS": ("Cost of goods sold", "COGS"),
     "ITX": ("Income tax", "Taxes on income", "Tax"),
 }
@@ -208,6 +211,8 @@ _HGB_ALIASES = {
     "B.IV": ("Bank", "Kasse", "Cash"),
     "P.C": ("Payables", "Verbindlichkeiten aus Lieferungen und Leistungen"),
     "FE": ("Financial result",),
+    "A.I": ("Goodwill", "Geschäfts- oder Firmenwert"),
+    "P.A.VI": ("Non-controlling interest", "Minority interests", "Anteile anderer Gesellschafter"),
     "5": ("Cost of sales",),
 }
 

@@ -166,6 +166,7 @@ def statements(
             frame[f"{name}_closing"] = np.int64(0)
             frame[f"{name}_movement"] = np.int64(0)
     frame["line"] = _lines_of(frame, layout)
+    _non_controlling_line(book, frame, layout)
     is_pl = frame["type"].isin(tbm.PROFIT_AND_LOSS).to_numpy()
     assets_side = frame["type"].isin(["Asset", ""]).to_numpy()
     roots = _roots(layout, frame, is_pl, assets_side)
@@ -240,6 +241,19 @@ def _lines_of(frame: pd.DataFrame, layout: sl.Layout) -> list[str]:
             found = code
         out.append(found)
     return out
+
+
+def _non_controlling_line(book: CloseBook, frame: pd.DataFrame, layout: sl.Layout) -> None:
+    """A group's Settings NonControllingInterestAccount goes to the layout's line of
+    non-controlling interests (IAS 1.54(q)), unless its StatementLine names a line of accounts."""
+    account = book.settings.non_controlling_interest_account if book.settings else None
+    target = layout.find("Non-controlling interests")
+    if not account or not target:
+        return
+    for i in np.flatnonzero((frame["account"] == str(account)).to_numpy()):
+        line = frame.at[i, "line"]
+        if line.startswith("~") or layout.nodes[line].children:
+            frame.at[i, "line"] = target
 
 
 def _roots(layout: sl.Layout, frame: pd.DataFrame, is_pl: np.ndarray, assets_side: np.ndarray) -> dict:
