@@ -354,3 +354,25 @@ def test_the_non_controlling_interest_account_is_its_own_line_of_equity():
     assert totals["Total non-current assets"] == (eur("400"),)
     assert totals["Total equity"] == (eur("9160"),)  # 8,760.00 + 400.00
     assert totals["Total assets"] == totals["Total equity and liabilities"] == (eur("11050"),)
+
+
+def test_statement_lines_that_cannot_be_followed_are_findings_and_still_show():
+    rows = [
+        *STATEMENT_LINES,
+        ["SALES", "NET", 9, "", "Sales again", ""],
+        ["X", "NOPE", "", "", "Other", ""],
+        ["P", "Q", "", "", "P", ""],
+        ["Q", "P", "", "", "Q", ""],
+    ]
+    book = make_book(CHART_CUSTOM, statement_lines=rows, StatementLayout="Custom")
+    found = book.findings[book.findings["Where"] == "StatementLines"]
+    assert [(r.Row, r.Column) for r in found.itertuples()] == [(11, "Line"), (12, "Parent"), (13, "Parent"),
+                                                              (14, "Parent")]
+    assert "'SALES' is listed twice (rows 9 and 11)" in found["Message"].iloc[0]
+    assert "Parent 'NOPE' is no Line of the sheet" in found["Message"].iloc[1]
+    assert set(found["Severity"]) == {"Warning"}
+    _, income = reports.statements(LEDGER, None, book, FEB)
+    assert by_name(income, "Period")["Net result"] == (eur("1160"),)
+    empty = make_book(CHART_IFRS, StatementLayout="Custom")
+    warned = empty.findings[empty.findings["Column"] == "StatementLayout"]
+    assert "the statements use IFRS" in warned["Message"].iloc[0]

@@ -240,15 +240,16 @@ def custom(book: CloseBook) -> Layout:
     rows = book.statement_lines
     codes = {r.line for _, r in rows}
     layout = Layout("Custom", {}, "", "", "", by_type={}, profit_host="")
-    parents = {r.line: (r.parent if r.parent in codes and r.parent != r.line else None) for _, r in rows}
-    for line in list(parents):  # break cycles
-        seen, at = {line}, parents[line]
-        while at is not None:
-            if at in seen:
-                parents[line] = None
-                break
+    parents: dict[str, str | None] = {}
+    for _, r in rows:  # a Line listed twice: the first row counts
+        parents.setdefault(r.line, r.parent if r.parent in codes and r.parent != r.line else None)
+    for line in list(parents):  # break cycles: a line whose parent chain comes back to it is a top line
+        seen, at = set(), parents[line]
+        while at is not None and at not in seen and at != line:
             seen.add(at)
             at = parents[at]
+        if at == line:
+            parents[line] = None
     pending = [(i, r) for i, (_, r) in enumerate(rows) if r.line not in layout.nodes]
     while pending:
         rest = []
