@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closefixtures import close_book, context, lines
-from closekit.closing import reports
+from closekit.closing import cash_flow, reports
 from closekit.closing.statements import BALANCE_SHEET_COLUMNS, INCOME_STATEMENT_COLUMNS, PRIOR_YEARS
 from closekit.core.steps import adjustment_frame
 
@@ -470,14 +470,17 @@ def test_balanced_vouchers_give_a_balanced_trial_balance_and_statements(rows, ad
             assert total["Debit"] == tb["Debit"].iloc[:-1].sum()
     balance_sheet, income = reports.statements(ledger_lines, adjustments, BOOK, ctx)
     if len(balance_sheet):
-        assert (
-            row(balance_sheet, "Name", "Total assets")["Amount"]
-            == row(balance_sheet, "Name", "Total equity and liabilities")["Amount"]
-        )
+        for column in ("Amount", "PriorPeriodEnd", "PriorYearEnd"):  # every column balances
+            assert (
+                row(balance_sheet, "Name", "Total assets")[column]
+                == row(balance_sheet, "Name", "Total equity and liabilities")[column]
+            )
         assert (
             row(balance_sheet, "Name", "Profit for the period")["Amount"]
             == row(income, "Name", "Profit for the period")["YearToDate"]
         )
+    flow, found = cash_flow.cash_flow(ledger_lines, adjustments, BOOK, ctx)
+    assert found.empty and (flow.empty or flow["Period"].iloc[-1] == flow["YearToDate"].iloc[-1] == 0)
     journal = reports.general_journal(ledger_lines, adjustments, ctx)
     if len(journal):
         totals = journal[journal["Text"].str.startswith("Total voucher")]
