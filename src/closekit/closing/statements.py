@@ -179,7 +179,7 @@ def statements(
         }
     )
     income_rows = income_rows[(income_rows[list(_IS)] != 0).any(axis=1)]
-    income, profit = _statement(layout, roots["income"], income_rows, list(_IS), language)
+    income, _ = _statement(layout, roots["income"], income_rows, list(_IS), language)
 
     bs = frame[~is_pl]
     sign = np.where(assets_side[~is_pl], 1, -1)
@@ -196,9 +196,10 @@ def statements(
     if any(prior for _, _, prior in figures.values()):
         extra.append({"line": host, "Account": "", "Name": PRIOR_YEARS,
                       **{c: figures[src][1] if src in figures else 0 for c, src in _BS.items()}})
-    extra.append({"line": host, "Account": "", "Name": profit_name,
-                  **{c: profit[{"current": "YearToDate"}.get(src, "")] if src == "current" else
-                     _profit(frame, src) for c, src in _BS.items()}})
+    # every P&L account's year to date: the income statement's top total (with a Custom layout of
+    # several top lines on the income statement, their sum), so that the balance sheet balances
+    profits = {c: _profit(frame, src) for c, src in _BS.items()}
+    extra.append({"line": host, "Account": "", "Name": profit_name, **profits})
     bs_rows = pd.concat([bs_rows, pd.DataFrame(extra)], ignore_index=True)
     balance, _ = _statement(layout, roots["balance"], bs_rows, list(_BS), language)
     return _finish(balance, BALANCE_SHEET_COLUMNS), _finish(income, INCOME_STATEMENT_COLUMNS)
