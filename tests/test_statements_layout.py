@@ -376,3 +376,17 @@ def test_statement_lines_that_cannot_be_followed_are_findings_and_still_show():
     empty = make_book(CHART_IFRS, StatementLayout="Custom")
     warned = empty.findings[empty.findings["Column"] == "StatementLayout"]
     assert "the statements use IFRS" in warned["Message"].iloc[0]
+
+
+def test_a_page_header_with_ampersands_and_markup_is_written_as_text(sample_workbook):
+    import openpyxl
+
+    from closekit.sheetio.base import OutputSheet
+    from closekit.sheetio.files import FileWorkbook
+
+    frame = pd.DataFrame({"Name": ["x"]})
+    header = "Smith & Sons <GmbH> — Bilanz zum 28.02.2025 — EUR"
+    FileWorkbook(sample_workbook).write_sheets([OutputSheet("BalanceSheet", frame, header=header)])
+    sheet = openpyxl.load_workbook(sample_workbook)["BalanceSheet"]
+    assert sheet.oddHeader.center.text == header.replace("&", "&&")  # Excel shows && as one &
+    assert sheet["A1"].value == "Name" and sheet["A2"].value == "x"
