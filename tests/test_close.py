@@ -70,7 +70,7 @@ def test_write_close_writes_every_output_and_ticks_the_checklist(sample_workbook
     total = book.read_sheet("TrialBalance").frame.set_index("Account").loc["Total"]
     assert total["Closing"] == 0 and total["ClosingAfter"] == 0 and total["Debit"] == total["Credit"]
     balance = book.read_sheet("BalanceSheet").frame.set_index("Name")["Amount"]
-    assert balance["Total assets"] == balance["Total liabilities and equity"]
+    assert balance["Total assets"] == balance["Total equity and liabilities"]
     checklist = book.read_sheet("Checklist").frame.set_index("Task")
     done = checklist[checklist["Status"] == "Done"]
     assert set(done["Step"]) == {"import", "validate", "settlement", "revaluation", "allocation", "statements"}

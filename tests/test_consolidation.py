@@ -228,8 +228,8 @@ def test_group_statements_balance():
     table, _ = example_6_2("455.00")
     balance, income = consolidation.group_statements(table, group_book(), CTX)
     totals = balance.set_index("Name")["Amount"]
-    assert totals["Total assets"] == totals["Total liabilities and equity"] == 45000  # S's cash: 500 × 0.90
-    assert list(income.columns) == ["StatementLine", "Account", "Name", "YearToDate"]
+    assert totals["Total assets"] == totals["Total equity and liabilities"] == 45000  # S's cash: 500 × 0.90
+    assert list(income.columns) == ["StatementLine", "Account", "Name", "YearToDate", "Line", "Level", "Kind"]
 
 
 def test_an_average_rate_of_an_earlier_period_is_not_the_periods_average():

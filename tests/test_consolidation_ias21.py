@@ -218,8 +218,8 @@ def test_year_2_reserves_630_and_cta_610_with_historical_equity_carried_from_yea
     assert "historical-equity-missing" not in set(found["Code"])
     balance, income = consolidation.group_statements(table, group, YEAR_2)
     amounts = balance.set_index("Name")["Amount"]
-    assert amounts["Profit for the year"] == 30000 and amounts["Retained earnings"] == 33000
-    assert amounts["Total assets"] == amounts["Total liabilities and equity"] == 364000  # S's assets 2,800.00 × 1.30
+    assert amounts["Profit for the period"] == 30000 and amounts["Retained earnings"] == 33000
+    assert amounts["Total assets"] == amounts["Total equity and liabilities"] == 364000  # S's assets 2,800.00 × 1.30
     split = income.set_index("Name")["YearToDate"]
     assert (split["Attributable to owners of the parent"], split["Attributable to non-controlling interests"]) == (
         30000,

@@ -66,7 +66,7 @@ def test_group_close_consolidates_translates_and_eliminates(group, capsys):
     nl_usd_bank = ctb[(ctb["Company"] == "Contoso Trading NL") & (ctb["Account"] == "1110")]
     assert Decimal(str(nl_usd_bank["AmountGroup"].iloc[0])) == Decimal("91890.00")
     balance = book.read_sheet("GroupBalanceSheet").frame.set_index("Name")["Amount"]
-    assert balance["Total assets"] == balance["Total liabilities and equity"]
+    assert balance["Total assets"] == balance["Total equity and liabilities"]
     checklist = book.read_sheet("Checklist").frame.set_index("Step")
     assert checklist.loc["consolidation", "Status"] == "Done"
     hashes = book.read_sheet("RunLog").frame["InputHashes"].iloc[-1]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closefixtures import close_book, context, lines
-from closekit.closing import reports
+from closekit.closing import cash_flow, reports
 from closekit.closing.statements import BALANCE_SHEET_COLUMNS, INCOME_STATEMENT_COLUMNS, PRIOR_YEARS
 from closekit.core.steps import adjustment_frame
 
@@ -223,7 +223,7 @@ def test_fiscal_year_starting_in_july():
     assert row(income, "Name", "Profit for the period")[["Period", "YearToDate"]].tolist() == [1000, 11000]
     assert row(balance_sheet, "Name", PRIOR_YEARS)["Amount"] == 50000
     assert row(balance_sheet, "Name", "Total assets")["Amount"] == 61000
-    assert row(balance_sheet, "Name", "Total liabilities and equity")["Amount"] == 61000
+    assert row(balance_sheet, "Name", "Total equity and liabilities")["Amount"] == 61000
 
 
 def test_a_closed_year_is_not_counted_twice():
@@ -244,7 +244,7 @@ def test_a_closed_year_is_not_counted_twice():
     balance_sheet, _ = reports.statements(rows, None, BOOK, JAN)
     assert PRIOR_YEARS not in set(balance_sheet["Name"])
     assert row(balance_sheet, "Name", "Total assets")["Amount"] == 80000
-    assert row(balance_sheet, "Name", "Total liabilities and equity")["Amount"] == 80000
+    assert row(balance_sheet, "Name", "Total equity and liabilities")["Amount"] == 80000
     # The caller may say otherwise: then the prior year counts again (and the TB shows it).
     forced = reports.trial_balance(rows, None, BOOK, JAN, year_closed=False)
     assert row(forced, "Account", "1000")["Opening"] == 140000
@@ -271,7 +271,7 @@ def test_lines_after_the_period_without_amount_or_unknown_account():
         -100,
     ]
     assert row(balance_sheet, "Name", "Total assets")["Amount"] == 10000
-    assert row(balance_sheet, "Name", "Total liabilities and equity")["Amount"] == 10000
+    assert row(balance_sheet, "Name", "Total equity and liabilities")["Amount"] == 10000
 
 
 def test_empty_period_gives_empty_frames_with_the_columns():
@@ -292,28 +292,37 @@ def test_empty_period_gives_empty_frames_with_the_columns():
 
 
 def test_statements_of_worked_example_8_1():
+    """The IFRS layout (the default): the Accounts' StatementLine names a line of it (Current assets,
+    Current liabilities, Equity, Revenue) or is a line of its own (Operating expenses, and Expense
+    for the account without one) in the operating result."""
     adjustments = ledger(voucher("ACC-1", "2025-01-31", ("7000", "90.00"), ("2000", "-90.00")))
     balance_sheet, income = reports.statements(EXAMPLE_8_1, adjustments, BOOK, JAN)
-    assert table(income, *INCOME_STATEMENT_COLUMNS) == [
-        ("Revenue", "4000", "Revenue", eur("3000"), eur("3000")),
-        ("Revenue", "", "Total Revenue", eur("3000"), eur("3000")),
-        ("Operating expenses", "6000", "Expenses", eur("-1210"), eur("-1210")),
-        ("Operating expenses", "", "Total Operating expenses", eur("-1210"), eur("-1210")),
-        ("Expense", "7000", "Interest", eur("-90"), eur("-90")),
-        ("Expense", "", "Total Expense", eur("-90"), eur("-90")),
-        ("", "", "Profit for the period", eur("1700"), eur("1700")),
+    assert table(income, "StatementLine", "Account", "Name", "Period", "YearToDate", "Line", "Level", "Kind") == [
+        ("Revenue", "4000", "Revenue", eur("3000"), eur("3000"), "REV", 5, "Account"),
+        ("Revenue", "", "Total Revenue", eur("3000"), eur("3000"), "REV", 4, "Total"),
+        ("Gross profit", "", "Gross profit", eur("3000"), eur("3000"), "GP", 3, "Total"),
+        ("Operating expenses", "6000", "Expenses", eur("-1210"), eur("-1210"), "~Operating expenses", 4, "Account"),
+        ("Operating expenses", "", "Total Operating expenses", eur("-1210"), eur("-1210"), "~Operating expenses", 3,
+         "Total"),
+        ("Expense", "7000", "Interest", eur("-90"), eur("-90"), "~Expense", 4, "Account"),
+        ("Expense", "", "Total Expense", eur("-90"), eur("-90"), "~Expense", 3, "Total"),
+        ("Operating result", "", "Operating result", eur("1700"), eur("1700"), "OP", 2, "Total"),
+        ("Profit before tax", "", "Profit before tax", eur("1700"), eur("1700"), "PBT", 1, "Total"),
+        ("Profit for the period", "", "Profit for the period", eur("1700"), eur("1700"), "PL", 0, "Total"),
     ]
-    assert table(balance_sheet, *BALANCE_SHEET_COLUMNS) == [
-        ("Current assets", "1000", "Cash", eur("11790")),
-        ("Current assets", "", "Total Current assets", eur("11790")),
-        ("", "", "Total assets", eur("11790")),
-        ("Current liabilities", "2000", "Payables", eur("90")),
-        ("Current liabilities", "", "Total Current liabilities", eur("90")),
-        ("Equity", "3000", "Capital", eur("10000")),
-        ("Equity", "", "Profit for the year", eur("1700")),
-        ("Equity", "", "Total Equity", eur("11700")),
-        ("", "", "Total liabilities and equity", eur("11790")),
+    assert table(balance_sheet, "StatementLine", "Account", "Name", "Amount", "Kind") == [
+        ("Current assets", "1000", "Cash", eur("11790"), "Account"),
+        ("Current assets", "", "Total current assets", eur("11790"), "Total"),
+        ("Assets", "", "Total assets", eur("11790"), "Total"),
+        ("Equity", "3000", "Capital", eur("10000"), "Account"),
+        ("Equity", "", "Profit for the period", eur("1700"), "Profit"),
+        ("Equity", "", "Total equity", eur("11700"), "Total"),
+        ("Current liabilities", "2000", "Payables", eur("90"), "Account"),
+        ("Current liabilities", "", "Total current liabilities", eur("90"), "Total"),
+        ("Liabilities", "", "Total liabilities", eur("90"), "Total"),
+        ("Equity and liabilities", "", "Total equity and liabilities", eur("11790"), "Total"),
     ]
+    assert list(balance_sheet.columns) == BALANCE_SHEET_COLUMNS and list(income.columns) == INCOME_STATEMENT_COLUMNS
     assert balance_sheet["Amount"].dtype == np.int64 and income["Period"].dtype == np.int64
 
 
@@ -329,32 +338,38 @@ def test_income_statement_period_and_year_to_date_and_prior_year_profit():
     assert table(income, "Account", "Name", "Period", "YearToDate") == [
         ("4000", "Revenue", 500, 20500),
         ("", "Total Revenue", 500, 20500),
+        ("", "Gross profit", 500, 20500),
         ("6000", "Expenses", -3000, -3000),
         ("", "Total Operating expenses", -3000, -3000),
+        ("", "Operating result", -2500, 17500),
+        ("", "Profit before tax", -2500, 17500),
         ("", "Profit for the period", -2500, 17500),
     ]
-    assert table(balance_sheet, "StatementLine", "Name", "Amount")[-4:] == [
-        ("Equity", PRIOR_YEARS, 100000),
-        ("Equity", "Profit for the year", 17500),
-        ("Equity", "Total Equity", 117500),
-        ("", "Total liabilities and equity", 117500),
+    equity = balance_sheet[balance_sheet["Line"] == "E"]
+    assert table(equity, "Name", "Amount") == [
+        (PRIOR_YEARS, 100000),
+        ("Profit for the period", 17500),
+        ("Total equity", 117500),
     ]
     assert row(balance_sheet, "Name", "Total assets")["Amount"] == 117500
+    assert row(balance_sheet, "Name", "Total equity and liabilities")["Amount"] == 117500
 
 
-def test_profit_goes_to_a_new_equity_line_without_equity_accounts():
+def test_profit_goes_to_the_equity_line_without_equity_accounts():
     book = close_book(
         {"AccountingCurrency": "EUR", "Period": "2025-01"}, [["1000", "Cash", "Asset"], ["4000", "Sales", "Revenue"]]
     )
     rows = ledger(voucher("A", "2025-01-10", ("1000", "100.00"), ("4000", "-100.00")))
     balance_sheet, _ = reports.statements(rows, None, book, JAN)
-    assert table(balance_sheet, *BALANCE_SHEET_COLUMNS) == [
+    assert table(balance_sheet, "StatementLine", "Account", "Name", "Amount") == [
         ("Asset", "1000", "Cash", 10000),
         ("Asset", "", "Total Asset", 10000),
-        ("", "", "Total assets", 10000),
-        ("Equity", "", "Profit for the year", 10000),
-        ("Equity", "", "Total Equity", 10000),
-        ("", "", "Total liabilities and equity", 10000),
+        ("Current assets", "", "Total current assets", 10000),
+        ("Assets", "", "Total assets", 10000),
+        ("Retained earnings", "", "Profit for the period", 10000),
+        ("Retained earnings", "", "Total Retained earnings", 10000),
+        ("Equity", "", "Total equity", 10000),
+        ("Equity and liabilities", "", "Total equity and liabilities", 10000),
     ]
 
 
@@ -455,14 +470,17 @@ def test_balanced_vouchers_give_a_balanced_trial_balance_and_statements(rows, ad
             assert total["Debit"] == tb["Debit"].iloc[:-1].sum()
     balance_sheet, income = reports.statements(ledger_lines, adjustments, BOOK, ctx)
     if len(balance_sheet):
+        for column in ("Amount", "PriorPeriodEnd", "PriorYearEnd"):  # every column balances
+            assert (
+                row(balance_sheet, "Name", "Total assets")[column]
+                == row(balance_sheet, "Name", "Total equity and liabilities")[column]
+            )
         assert (
-            row(balance_sheet, "Name", "Total assets")["Amount"]
-            == row(balance_sheet, "Name", "Total liabilities and equity")["Amount"]
-        )
-        assert (
-            row(balance_sheet, "Name", "Profit for the year")["Amount"]
+            row(balance_sheet, "Name", "Profit for the period")["Amount"]
             == row(income, "Name", "Profit for the period")["YearToDate"]
         )
+    flow, found = cash_flow.cash_flow(ledger_lines, adjustments, BOOK, ctx)
+    assert found.empty and (flow.empty or flow["Period"].iloc[-1] == flow["YearToDate"].iloc[-1] == 0)
     journal = reports.general_journal(ledger_lines, adjustments, ctx)
     if len(journal):
         totals = journal[journal["Text"].str.startswith("Total voucher")]

@@ -705,18 +705,23 @@ def group_statements(table: pd.DataFrame, book, ctx: CloseContext) -> tuple[pd.D
         }
     )
     year = CloseContext(ctx.period, ctx.fiscal_year_start, ctx.end, ctx.fiscal_year_start, ctx.accounting_currency, ())
-    balance, income = stm.statements(lines.reset_index(drop=True), None, book, year, year_closed=True)
-    income = income.drop(columns=["Period"])
+    balance, income = stm.statements(
+        lines.reset_index(drop=True), None, book, year, year_closed=True, comparatives=False
+    )
+    balance = balance.drop(columns=stm.BALANCE_SHEET_COMPARATIVES)
+    income = income.drop(columns=["Period", *stm.INCOME_STATEMENT_COMPARATIVES])
     if len(income):
         profit = int(income["YearToDate"].iloc[-1])
         nci = non_controlling_profit(table, book)
         split = pd.DataFrame(
             [
-                {"StatementLine": "", "Account": "", "Name": OWNERS_SHARE, "YearToDate": profit - nci},
-                {"StatementLine": "", "Account": "", "Name": NCI_SHARE, "YearToDate": nci},
+                {"StatementLine": "", "Account": "", "Name": OWNERS_SHARE, "YearToDate": profit - nci,
+                 "Line": "", "Level": 0, "Kind": stm.TOTAL},
+                {"StatementLine": "", "Account": "", "Name": NCI_SHARE, "YearToDate": nci,
+                 "Line": "", "Level": 0, "Kind": stm.TOTAL},
             ]
         )
-        income = pd.concat([income, split], ignore_index=True).astype({"YearToDate": np.int64})
+        income = pd.concat([income, split], ignore_index=True).astype({"YearToDate": np.int64, "Level": np.int64})
     return balance, income
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from closekit.closing import (
     allocation,
+    cash_flow,
     consolidation,
     flux,
     opening_check,
@@ -212,6 +213,9 @@ def run(
         report("statements")
         balance_sheet, income = reports.statements(ledger_.lines, posted_adjustments, book, ctx)
         result.tables["balance_sheet"], result.tables["income_statement"] = balance_sheet, income
+        result.tables["cash_flow"], result.findings_by_step["statements"] = cash_flow.cash_flow(
+            ledger_.lines, posted_adjustments, book, ctx
+        )
     if "trial-balance" in steps:
         mismatches = opening_check.check(ledger_.lines, book, ctx)
         result.findings_by_step["trial-balance"] = fnd.combine([result.findings_by_step["trial-balance"], mismatches])

@@ -3,76 +3,128 @@ of the close in §9). Pure functions on DataFrames; amounts int64 minor units of
 currency, shown the way a reader expects them: assets, liabilities, equity and revenue positive,
 expenses negative (liabilities, equity and P&L are shown as −balance).
 
-Both are grouped by the account's ``StatementLine`` (its ``Type`` when blank), statement lines in
-the order they first appear in the Accounts sheet, accounts within a line in sheet order, then a
-``Total <line>`` row (``Account`` empty). Accounts whose amounts are all zero are left out.
+The lines and their hierarchy are the layout of Settings ``StatementLayout``
+(:mod:`closekit.closing.statement_layout`: IFRS by default, HGB, or the StatementLines sheet), the
+labels in Settings ``Language``. Each line shows its accounts (Accounts sheet order), then the lines
+under it (their ``Order``), then its total row (``Account`` empty, ``Kind`` = ``Total``): ``Total
+<line>`` for a line of accounts, the line's own label for a line of lines (``Gross profit``,
+``Operating result``, ``Total assets``, ``Total equity and liabilities``). A line counts in its
+parent's total as it is; ``Sign`` ``-`` shows a line (and the lines under it) with the sign
+turned, e.g. expenses as positive amounts, without changing any total above it. Lines without
+accounts (or whose amounts are all zero) are left out, and so are accounts whose amounts are all
+zero.
 
-The balance sheet balances before any year-end close (``Total assets`` = ``Total liabilities and
-equity``):
+The balance sheet balances before any year-end close (``Total assets`` = ``Total equity and
+liabilities``), in every column:
 
-- ``Profit for the year`` (the income statement's year to date) is a row of the equity statement
-  line that holds the RetainedEarningsAccount (else the last equity statement line, else a new
-  ``Equity`` line).
+- The income statement's top total (IFRS ``Profit for the period``, HGB
+  ``Jahresüberschuss/Jahresfehlbetrag``) is, under the same name, a row of the balance sheet's
+  equity: in the line of the RetainedEarningsAccount, else the layout's (IFRS retained earnings,
+  HGB Jahresüberschuss), else a new ``Equity`` line.
 - P&L lines before ``ctx.fiscal_year_start`` belong in retained earnings. While the year is not
   closed (see :mod:`closekit.closing.trial_balance`) they are summed into a ``Retained earnings (prior
   years, not closed)`` row next to it; it is there whenever such lines exist.
 - Accounts missing from the Accounts sheet (an error of validation) are shown under ``Accounts not
   in the Accounts sheet`` at the end of the assets, with their signed balance (debit positive), so
   that the statement still balances.
+
+Comparatives (from the ledger lines the close already has, without the close's adjustments, which
+are the current period's): the balance sheet's ``PriorPeriodEnd`` (the end of the period before, as
+in Flux) and ``PriorYearEnd`` (the day before the fiscal year starts); the income statement's
+``PeriodLY`` and ``YearToDateLY`` (the same dates one year earlier). Each with its variance
+(current − comparative) and percent of the comparative's absolute value (one decimal, half up;
+blank when the comparative is zero).
 """
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pandas as pd
 
+from closekit.closing import statement_layout as sl
 from closekit.closing import trial_balance as tbm
+from closekit.closing.flux import comparison_periods
 from closekit.core.steps import CloseContext
 from closekit.workbook.book import CloseBook
 
-BALANCE_SHEET_COLUMNS = ["StatementLine", "Account", "Name", "Amount"]
-INCOME_STATEMENT_COLUMNS = ["StatementLine", "Account", "Name", "Period", "YearToDate"]
+LAYOUT_COLUMNS = ["Line", "Level", "Kind"]
+BALANCE_SHEET_COMPARATIVES = [
+    "PriorPeriodEnd", "Variance", "Variance %", "PriorYearEnd", "VariancePYE", "VariancePYE %",
+]
+INCOME_STATEMENT_COMPARATIVES = [
+    "PeriodLY", "VarianceLY", "VarianceLY %", "YearToDateLY", "VarianceYTDLY", "VarianceYTDLY %",
+]
+BALANCE_SHEET_COLUMNS = ["StatementLine", "Account", "Name", "Amount", *LAYOUT_COLUMNS, *BALANCE_SHEET_COMPARATIVES]
+INCOME_STATEMENT_COLUMNS = [
+    "StatementLine", "Account", "Name", "Period", "YearToDate", *LAYOUT_COLUMNS, *INCOME_STATEMENT_COMPARATIVES,
+]
 UNKNOWN_LINE = "Accounts not in the Accounts sheet"
-PROFIT_FOR_THE_YEAR = "Profit for the year"
+#: The name of the profit on both statements (IFRS layout, English).
+PROFIT = "Profit for the period"
+PROFIT_FOR_THE_YEAR = PROFIT  # the balance sheet's row used to say "for the year": one name now
 PRIOR_YEARS = tbm.PRIOR_YEARS
-_LAST = float(np.iinfo(np.int32).max)
+#: Kind of a row: an account's, a total, or the profit rows of the balance sheet's equity.
+TOTAL, ACCOUNT, PROFIT_ROW = "Total", "Account", "Profit"
+_BS = {"Amount": "current", "PriorPeriodEnd": "prior", "PriorYearEnd": "year_end"}
+_IS = {"Period": ("current", "movement"), "YearToDate": ("current", "closing"),
+       "PeriodLY": ("last_year", "movement"), "YearToDateLY": ("last_year", "closing")}
+_VARIANCES = {
+    "Variance": ("Amount", "PriorPeriodEnd"), "VariancePYE": ("Amount", "PriorYearEnd"),
+    "VarianceLY": ("Period", "PeriodLY"), "VarianceYTDLY": ("YearToDate", "YearToDateLY"),
+}
+_INT = {"Level"}
 
 
-def _empty(names: list[str], amounts: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({n: pd.Series([], dtype=np.int64 if n in amounts else object) for n in names})
+def _empty(names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {n: pd.Series([], dtype=np.int64 if n in _INT or n in _BS or n in _IS or n in _VARIANCES else object)
+         for n in names}
+    )
 
 
-def _chart(book: CloseBook) -> pd.DataFrame:
-    """Per account of the Accounts sheet: type, name, statement line and the sort positions."""
-    accounts = book.accounts.reset_index(drop=True)
-    label = accounts["statement_line"].fillna("").astype(str).str.strip()
-    chart = pd.DataFrame(
+def percent(variance: int, base: int) -> Decimal | None:
+    """``variance`` in percent of ``|base|``, one decimal half up; None for a zero base (never inf)."""
+    if base == 0:
+        return None
+    return (Decimal(variance) * 100 / abs(Decimal(base))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _contexts(book: CloseBook, ctx: CloseContext) -> dict[str, CloseContext]:
+    """The dates of each column: the period, the period before, the prior year's end, last year."""
+    month = ctx.fiscal_year_start.month
+    prior_start, prior_end = comparison_periods(book, ctx)["Prior"]
+    year_end = ctx.fiscal_year_start - pd.Timedelta(days=1)
+    year = pd.DateOffset(years=1)
+
+    def of(start, end) -> CloseContext:
+        return CloseContext.for_period(
+            ctx.period, start, end, fiscal_year_start_month=month,
+            accounting_currency=ctx.accounting_currency, dimensions=ctx.dimensions,
+        )
+
+    return {
+        "prior": of(prior_start, prior_end),
+        "year_end": of(year_end.replace(day=1), year_end),
+        "last_year": of(ctx.start - year, ctx.end - year),
+    }
+
+
+def _figures(lines, adjustments, book, ctx, closed) -> tuple[pd.DataFrame, int, bool]:
+    """Per account closing and movement, the P&L before the fiscal year and whether there is any."""
+    sums = tbm.balances(lines, adjustments, book, ctx, closed=closed)
+    movement = sums["debit"] - sums["credit"] + sums["adj_debit"] - sums["adj_credit"]
+    frame = pd.DataFrame(
         {
-            "account": accounts["account"].astype(str),
-            "type": accounts["type"].astype(str),
-            "name": accounts["name"].fillna("").astype(str),
-            "StatementLine": label.where(label != "", accounts["type"].astype(str)),
-            "account_order": np.arange(len(accounts), dtype=float),
+            "account": sums["account"].astype(str),
+            "closing": (sums["opening"] + movement).astype(np.int64),
+            "movement": movement.astype(np.int64),
         }
     )
-    chart["line_order"] = chart.groupby("StatementLine", sort=False)["account_order"].transform("min")
-    return chart
-
-
-def _with_subtotals(rows: pd.DataFrame, amounts: list[str]) -> pd.DataFrame:
-    """Rows sorted by statement line then account, each line followed by its ``Total <line>`` row."""
-    if rows.empty:
-        return rows
-    totals = rows.groupby(["line_order", "StatementLine"], sort=False)[amounts].sum().reset_index()
-    totals["Account"] = ""
-    totals["Name"] = "Total " + totals["StatementLine"]
-    totals["account_order"] = np.inf
-    out = pd.concat([rows, totals], ignore_index=True)
-    return out.sort_values(["line_order", "account_order", "Account"], kind="stable").reset_index(drop=True)
-
-
-def _total(name: str, values: dict[str, int]) -> pd.DataFrame:
-    return pd.DataFrame([{"StatementLine": "", "Account": "", "Name": name, **values}])
+    active = (sums[["opening", "debit", "credit", "adj_debit", "adj_credit"]] != 0).any(axis=1)
+    has_prior = int(sums["prior_pl_lines"].sum()) > 0
+    return frame[active.to_numpy()], -int(sums["prior_pl"].sum()), has_prior
 
 
 def statements(
@@ -82,80 +134,264 @@ def statements(
     ctx: CloseContext,
     *,
     year_closed: bool | None = None,
+    comparatives: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(BalanceSheet, IncomeStatement) at ``ctx.end``, after adjustments (module doc).
 
     IncomeStatement: ``Period`` = the period's movement (``ctx.start``..``ctx.end``, as the trial
-    balance's Debit − Credit plus adjustments), ``YearToDate`` = ``ctx.fiscal_year_start``..``ctx.end``,
-    then ``Profit for the period``. BalanceSheet: Assets, ``Total assets``, liabilities and equity,
-    ``Total liabilities and equity``. The totals rows carry their label in ``Name``. No balances
-    at all gives two empty frames.
+    balance's Debit − Credit plus adjustments), ``YearToDate`` = ``ctx.fiscal_year_start``..``ctx.end``.
+    ``comparatives=False`` leaves the comparative columns zero (and their percent blank). No
+    balances at all gives two empty frames.
     """
-    sums = tbm.balances(lines, adjustments, book, ctx, closed=year_closed)
-    closing = sums["opening"] + sums["debit"] - sums["credit"] + sums["adj_debit"] - sums["adj_credit"]
-    movement = sums["debit"] - sums["credit"] + sums["adj_debit"] - sums["adj_credit"]
-    has_prior = int(sums["prior_pl_lines"].sum()) > 0
-    active = (sums[["opening", "debit", "credit", "adj_debit", "adj_credit"]] != 0).any(axis=1)
-    if not active.any() and not has_prior:
-        return _empty(BALANCE_SHEET_COLUMNS, ["Amount"]), _empty(INCOME_STATEMENT_COLUMNS, ["Period", "YearToDate"])
+    figures = {"current": _figures(lines, adjustments, book, ctx, year_closed)}
+    if comparatives:
+        for name, other in _contexts(book, ctx).items():
+            figures[name] = _figures(lines, None, book, other, None)
+    if not any(len(f) or prior for f, _, prior in figures.values()):
+        return _empty(BALANCE_SHEET_COLUMNS), _empty(INCOME_STATEMENT_COLUMNS)
+    layout, language = sl.layout_of(book), sl.language_of(book)
     chart = _chart(book)
-    frame = pd.DataFrame({"account": sums["account"].astype(str), "closing": closing, "movement": movement})
-    frame = frame.merge(chart, on="account", how="left")
+    accounts = pd.Index(pd.unique(pd.concat([f["account"] for f, _, _ in figures.values()])), name="account")
+    frame = pd.DataFrame({"account": accounts.astype(str)}).merge(chart, on="account", how="left")
     unknown = frame["type"].isna()
-    frame.loc[unknown, ["type", "name", "StatementLine"]] = ["", "", UNKNOWN_LINE]
-    frame.loc[unknown, ["account_order", "line_order"]] = _LAST
-    frame = frame.rename(columns={"account": "Account", "name": "Name"})
-    is_pl = frame["type"].isin(tbm.PROFIT_AND_LOSS)
+    frame.loc[unknown, ["type", "name", "text"]] = ["", "", UNKNOWN_LINE]
+    frame.loc[unknown, "account_order"] = float(np.iinfo(np.int32).max)
+    frame = frame.sort_values(["account_order", "account"], kind="stable").reset_index(drop=True)
+    for name, (f, _, _) in figures.items():
+        by = f.set_index("account")
+        frame[f"{name}_closing"] = frame["account"].map(by["closing"]).fillna(0).astype(np.int64)
+        frame[f"{name}_movement"] = frame["account"].map(by["movement"]).fillna(0).astype(np.int64)
+    for name in ("prior", "year_end", "last_year"):
+        if name not in figures:
+            frame[f"{name}_closing"] = np.int64(0)
+            frame[f"{name}_movement"] = np.int64(0)
+    frame["line"] = _lines_of(frame, layout)
+    _non_controlling_line(book, frame, layout)
+    is_pl = frame["type"].isin(tbm.PROFIT_AND_LOSS).to_numpy()
+    assets_side = frame["type"].isin(["Asset", ""]).to_numpy()
+    roots = _roots(layout, frame, is_pl, assets_side)
 
-    pl = frame[is_pl].assign(Period=-frame["movement"], YearToDate=-frame["closing"])
-    pl = pl[(pl["Period"] != 0) | (pl["YearToDate"] != 0)]
-    income = _with_subtotals(pl, ["Period", "YearToDate"])
-    profit_period, profit_ytd = int(pl["Period"].sum()), int(pl["YearToDate"].sum())
-    income = pd.concat(
-        [
-            income[INCOME_STATEMENT_COLUMNS] if len(income) else None,
-            _total("Profit for the period", {"Period": profit_period, "YearToDate": profit_ytd}),
-        ]
+    pl = frame[is_pl]
+    income_rows = pd.DataFrame(
+        {
+            "line": pl["line"], "Account": pl["account"], "Name": pl["name"],
+            **{c: -pl[f"{src}_{kind}"] for c, (src, kind) in _IS.items()},
+        }
     )
+    income_rows = income_rows[(income_rows[list(_IS)] != 0).any(axis=1)]
+    income, _ = _statement(layout, roots["income"], income_rows, list(_IS), language)
 
     bs = frame[~is_pl]
-    assets_side = bs["type"].isin(["Asset", ""])
-    amount = bs["closing"].where(assets_side, -bs["closing"])
-    bs = bs.assign(Amount=amount, assets=assets_side)
-    bs = bs[bs["Amount"] != 0]
-    host_order, host_line = _equity_host(book, chart)
-    extra = [{"Name": PROFIT_FOR_THE_YEAR, "Amount": profit_ytd, "account_order": _LAST + 2}]
-    if has_prior:
-        extra.insert(0, {"Name": PRIOR_YEARS, "Amount": -int(sums["prior_pl"].sum()), "account_order": _LAST + 1})
-    extra_rows = pd.DataFrame(extra).assign(Account="", StatementLine=host_line, line_order=host_order, assets=False)
-    assets = _with_subtotals(bs[bs["assets"]], ["Amount"])
-    others = _with_subtotals(pd.concat([bs[~bs["assets"]], extra_rows], ignore_index=True), ["Amount"])
-    total_assets = int(bs.loc[bs["assets"], "Amount"].sum())
-    total_others = int(bs.loc[~bs["assets"], "Amount"].sum()) + int(extra_rows["Amount"].sum())
-    balance = pd.concat(
-        [
-            assets[BALANCE_SHEET_COLUMNS] if len(assets) else None,
-            _total("Total assets", {"Amount": total_assets}),
-            others[BALANCE_SHEET_COLUMNS],
-            _total("Total liabilities and equity", {"Amount": total_others}),
-        ],
-        ignore_index=True,
+    sign = np.where(assets_side[~is_pl], 1, -1)
+    bs_rows = pd.DataFrame(
+        {
+            "line": bs["line"], "Account": bs["account"], "Name": bs["name"],
+            **{c: bs[f"{src}_closing"] * sign for c, src in _BS.items()},
+        }
     )
-    return (
-        balance.astype({"Amount": np.int64}).reset_index(drop=True),
-        income.astype({"Period": np.int64, "YearToDate": np.int64}).reset_index(drop=True),
+    bs_rows = bs_rows[(bs_rows[list(_BS)] != 0).any(axis=1)]
+    host = _equity_host(book, frame, layout, roots)
+    profit_name = layout.nodes[roots["income"][0]].total_text(language) if roots["income"] else PROFIT
+    extra = []
+    if any(prior for _, _, prior in figures.values()):
+        extra.append({"line": host, "Account": "", "Name": PRIOR_YEARS,
+                      **{c: figures[src][1] if src in figures else 0 for c, src in _BS.items()}})
+    # every P&L account's year to date: the income statement's top total (with a Custom layout of
+    # several top lines on the income statement, their sum), so that the balance sheet balances
+    profits = {c: _profit(frame, src) for c, src in _BS.items()}
+    extra.append({"line": host, "Account": "", "Name": profit_name, **profits})
+    bs_rows = pd.concat([bs_rows, pd.DataFrame(extra)], ignore_index=True)
+    balance, _ = _statement(layout, roots["balance"], bs_rows, list(_BS), language)
+    return _finish(balance, BALANCE_SHEET_COLUMNS), _finish(income, INCOME_STATEMENT_COLUMNS)
+
+
+def _profit(frame: pd.DataFrame, source: str) -> int:
+    """The profit year to date at the end of a comparative column (display sign: −balance)."""
+    pl = frame["type"].isin(tbm.PROFIT_AND_LOSS)
+    return -int(frame.loc[pl, f"{source}_closing"].sum())
+
+
+def _chart(book: CloseBook) -> pd.DataFrame:
+    """Per account of the Accounts sheet: type, name, the StatementLine text (else the Type), order."""
+    accounts = book.accounts.reset_index(drop=True)
+    label = accounts["statement_line"].fillna("").astype(str).str.strip()
+    return pd.DataFrame(
+        {
+            "account": accounts["account"].astype(str),
+            "type": accounts["type"].astype(str),
+            "name": accounts["name"].fillna("").astype(str),
+            "text": label.where(label != "", accounts["type"].astype(str)),
+            "account_order": np.arange(len(accounts), dtype=float),
+        }
     )
 
 
-def _equity_host(book: CloseBook, chart: pd.DataFrame) -> tuple[float, str]:
-    """The statement line that takes the profit rows: the retained earnings account's, else the last
-    equity line of the Accounts sheet, else a new ``Equity`` line after all others."""
-    equity = chart[chart["type"] == "Equity"]
+def _lines_of(frame: pd.DataFrame, layout: sl.Layout) -> list[str]:
+    """The layout line of each account; texts no line has become lines of their own (module doc of
+    :mod:`closekit.closing.statement_layout`)."""
+    out = []
+    for text, kind in zip(frame["text"], frame["type"], strict=True):
+        found = layout.find(text) if text != UNKNOWN_LINE else None
+        if found is None:
+            code = "~" + text
+            if code not in layout.nodes:
+                parent = layout.by_type.get(kind) or layout.find(kind)
+                if text == UNKNOWN_LINE:
+                    parent = layout.assets or None
+                layout.add(sl.Node(code, parent, 1e9 + len(layout.nodes), 1, text))
+            found = code
+        out.append(found)
+    return out
+
+
+def _non_controlling_line(book: CloseBook, frame: pd.DataFrame, layout: sl.Layout) -> None:
+    """A group's Settings NonControllingInterestAccount goes to the layout's line of
+    non-controlling interests (IAS 1.54(q)), unless its StatementLine names a line of accounts."""
+    account = book.settings.non_controlling_interest_account if book.settings else None
+    target = layout.find("Non-controlling interests")
+    if not account or not target:
+        return
+    for i in np.flatnonzero((frame["account"] == str(account)).to_numpy()):
+        line = frame.at[i, "line"]
+        if line.startswith("~") or layout.nodes[line].children:
+            frame.at[i, "line"] = target
+
+
+def _roots(layout: sl.Layout, frame: pd.DataFrame, is_pl: np.ndarray, assets_side: np.ndarray) -> dict:
+    """The top lines of each statement, in order: built-in layouts name them; a Custom layout's top
+    lines go where their first account goes (P&L: the income statement; else by the Type)."""
+    top = {line: layout.root_of(line) for line in set(frame["line"])}
+    income, assets, others = [], [], []
+    for root in layout.roots():
+        if root.line in (layout.assets, layout.equity_and_liabilities):
+            (assets if root.line == layout.assets else others).append(root.line)
+            continue
+        if root.line == layout.income:
+            income.append(root.line)
+            continue
+        mine = (frame["line"].map(top) == root.line).to_numpy()
+        if not mine.any():
+            continue
+        first = int(np.flatnonzero(mine)[0])
+        (income if is_pl[first] else assets if assets_side[first] else others).append(root.line)
+    return {"income": income, "balance": assets + others}
+
+
+def _equity_host(book: CloseBook, frame: pd.DataFrame, layout: sl.Layout, roots: dict) -> str:
+    """The line of the profit rows: the retained earnings account's, else the layout's, else a line
+    named Equity, else a new top line ``Equity`` (on the balance sheet)."""
     settings = book.settings
     retained = settings.retained_earnings_account if settings else None
-    host = equity[equity["account"] == str(retained)] if retained else equity.iloc[:0]
-    if host.empty:
-        host = equity.sort_values("line_order").tail(1)
-    if host.empty:
-        return _LAST - 1, "Equity"
-    return float(host["line_order"].iloc[0]), str(host["StatementLine"].iloc[0])
+    if retained:
+        found = frame.loc[(frame["account"] == str(retained)) & (frame["type"] == "Equity"), "line"]
+        if len(found):
+            return str(found.iloc[0])
+        chart = _chart(book)
+        typed = chart.loc[(chart["account"] == str(retained)) & (chart["type"] == "Equity"), "text"]
+        if len(typed) and layout.find(str(typed.iloc[0])):
+            return str(layout.find(str(typed.iloc[0])))
+    if layout.profit_host:
+        return layout.profit_host
+    found = layout.find("Equity") or layout.find("Eigenkapital")
+    if found:
+        if layout.root_of(found) not in roots["balance"]:
+            roots["balance"].append(layout.root_of(found))
+        return found
+    layout.add(sl.Node("~Equity", None, 1e12, 1, "Equity", "Eigenkapital"))
+    roots["balance"].append("~Equity")
+    return "~Equity"
+
+
+def _statement(
+    layout: sl.Layout, roots: list[str], rows: pd.DataFrame, amounts: list[str], language: str
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows of one statement in layout order, and the amounts of its first top line."""
+    by_line = {line: part for line, part in rows.groupby("line", sort=False)} if len(rows) else {}
+    out: list[dict] = []
+    first: dict[str, int] = dict.fromkeys(amounts, 0)
+    for i, root in enumerate(roots):
+        rendered, sums = _render(layout.nodes[root], by_line, amounts, language, 0)
+        if sums is None:  # a top line shows even when it has nothing: its total is zero
+            sums = dict.fromkeys(amounts, 0)
+            rendered = [_row(layout.nodes[root], "", layout.nodes[root].total_text(language), sums, 0, TOTAL, language)]
+        out += rendered
+        if i == 0:
+            first = sums
+    return pd.DataFrame(out), first
+
+
+def _row(node: sl.Node, account: str, name: str, sums: dict, level: int, kind: str, language: str) -> dict:
+    return {"StatementLine": node.text(language), "Account": account, "Name": name, **sums,
+            "Line": node.line, "Level": level, "Kind": kind}
+
+
+def _render(node: sl.Node, by_line: dict, amounts: list[str], language: str, level: int, shown: int = 1):
+    """The rows of ``node`` and the lines under it, and its total. Amounts add up as they are; a
+    line's ``Sign`` - only turns how it (and what is under it) is shown, so totals stay right."""
+    shown *= node.sign
+    own = by_line.get(node.line)
+    rows: list[dict] = []
+    sums = dict.fromkeys(amounts, 0)
+    seen = False
+    if own is not None and len(own):
+        seen = True
+        for record in own.to_dict("records"):
+            kind = ACCOUNT if record["Account"] else PROFIT_ROW
+            values = {c: int(record[c]) for c in amounts}
+            rows.append(_row(node, record["Account"], record["Name"], {c: v * shown for c, v in values.items()},
+                             level + 1, kind, language))
+            for c in amounts:
+                sums[c] += values[c]
+    for child in node.children:
+        child_rows, child_sums = _render(child, by_line, amounts, language, level + 1, shown)
+        if child_sums is None:
+            continue
+        seen = True
+        rows += child_rows
+        for c in amounts:
+            sums[c] += child_sums[c]
+    if not seen:
+        return [], None
+    rows.append(_row(node, "", node.total_text(language), {c: v * shown for c, v in sums.items()}, level, TOTAL,
+                     language))
+    return rows, sums
+
+
+def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The variance and percent columns, int64 amounts, the columns in order."""
+    for variance, (current, base) in _VARIANCES.items():
+        if current in frame:
+            frame[variance] = (frame[current] - frame[base]).astype(np.int64)
+            frame[variance + " %"] = [
+                percent(int(v), int(b)) for v, b in zip(frame[variance], frame[base], strict=True)
+            ]
+    ints = [c for c in columns if c in _BS or c in _IS or c in _VARIANCES or c in _INT]
+    return frame[columns].astype(dict.fromkeys(ints, np.int64)).reset_index(drop=True)
+
+
+def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
+    """The title block of a statement (``"balance"``, ``"income"``, ``"cash flow"``, ``"group
+    balance"``, ``"group income"``): company, what it is and when, the currency, in the workbook's Language. Output
+    sheets keep their header in row 1, so the writer prints it as the page header."""
+    company = book.settings.company if book.settings and book.settings.company else ""
+    if sl.language_of(book) == "de":
+        start, end, year = (f"{d:%d.%m.%Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
+        period = f"{start}–{end} (Geschäftsjahr ab {year})"
+        names = {
+            "balance": f"Bilanz zum {end}",
+            "income": f"Gewinn- und Verlustrechnung {period}",
+            "cash flow": f"Kapitalflussrechnung {period}",
+            "group balance": f"Konzernbilanz zum {end}",
+            "group income": f"Konzern-Gewinn- und Verlustrechnung {year}–{end}",
+        }
+    else:
+        start, end, year = (f"{d:%d %b %Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
+        period = f"{start} – {end} (year to date from {year})"
+        names = {
+            "balance": f"Balance sheet at {end}",
+            "income": f"Income statement {period}",
+            "cash flow": f"Cash-flow statement {period}",
+            "group balance": f"Group balance sheet at {end}",
+            "group income": f"Group income statement {year} – {end}",
+        }
+    return " — ".join(part for part in (company, names[statement], ctx.accounting_currency) if part)

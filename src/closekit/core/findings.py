@@ -544,6 +544,17 @@ _CODES += [
     ),
 ]
 
+# issue 18 item 1: the cash-flow statement (closekit.closing.cash_flow)
+_CODES += [
+    Code(
+        "cash-flow-difference",
+        Severity.WARNING,
+        "the cash-flow statement's net change in cash is not the movement of the cash accounts (Accounts "
+        "CashFlowLine = Cash): the ledger's lines do not add up to zero, so the statement cannot be trusted",
+        "Correct the unbalanced vouchers the other findings list, then close again.",
+    ),
+]
+
 # issue 17 items 3-4: subledger tie-outs and reconciling items (closekit.closing.reconciliation)
 _CODES += [
     Code(

@@ -3,13 +3,14 @@ what they computed (:mod:`closekit.review.runner`), and write every output in on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from closekit.closing import consolidation, journal_register, reconciliation, subledgers, subsidiaries
+from closekit.closing import consolidation, journal_register, reconciliation, statements, subledgers, subsidiaries
 from closekit.closing import runner as closing
 from closekit.core import findings as fnd
 from closekit.core.plural import plural
@@ -23,6 +24,15 @@ from closekit.review import signoff_rules
 from closekit.sheetio.base import SheetIO
 from closekit.workbook import checklist, closesheet, fingerprint, outputs
 from closekit.workbook.checklist import StepOutcome
+
+#: The statements' sheets and their title (printed as the page header: see statements.title).
+_TITLES = {
+    "balance_sheet": "balance",
+    "income_statement": "income",
+    "cash_flow": "cash flow",
+    "group_balance_sheet": "group balance",
+    "group_income_statement": "group income",
+}
 
 
 def close(
@@ -145,6 +155,7 @@ def write_close(
             ("trial_balance", "TrialBalance"),
             ("balance_sheet", "BalanceSheet"),
             ("income_statement", "IncomeStatement"),
+            ("cash_flow", "CashFlow"),
             ("general_journal", "GeneralJournal"),
             ("opening_balances", "OpeningBalances"),
             ("group_balance_sheet", "GroupBalanceSheet"),
@@ -152,7 +163,10 @@ def write_close(
             ("flux", "Flux"),
         ):
             if key in run.tables:
-                sheets.append(outputs.amounts_sheet(name, run.tables[key], ccy))
+                sheet = outputs.amounts_sheet(name, run.tables[key], ccy)
+                if key in _TITLES:
+                    sheet = dataclasses.replace(sheet, header=statements.title(book, run.ctx, _TITLES[key]))
+                sheets.append(sheet)
         if result.journals is not None and len(result.journals.frame):
             sheets.append(journal_pipeline.sheet(result.journals, ccy))
         if len(run.tables.get("reconciliations", ())):

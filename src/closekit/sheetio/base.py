@@ -37,6 +37,9 @@ class OutputSheet:
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     widths: dict[str, float] = field(default_factory=dict)
+    #: Text of the printed page header (e.g. a statement's company, title, date and currency): the
+    #: sheet itself keeps its header in row 1, so a title goes where a printout shows it.
+    header: str = ""
 
 
 class SheetIO(Protocol):

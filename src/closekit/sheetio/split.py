@@ -73,4 +73,4 @@ def _stale_parts(name: str, existing: list[str], parts: int) -> list[int]:
 
 
 def _like(sheet: OutputSheet, name: str, frame) -> OutputSheet:
-    return OutputSheet(name, frame, formats=dict(sheet.formats), widths=dict(sheet.widths))
+    return OutputSheet(name, frame, formats=dict(sheet.formats), widths=dict(sheet.widths), header=sheet.header)

@@ -83,6 +83,7 @@ class SheetPlan:
     n_rows: int
     date1904: bool
     header_xf: int = 0
+    page_header: str = ""
 
     @property
     def kinds(self) -> set[str]:
@@ -130,7 +131,7 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         col.header, col.letter = header, _letter(j)
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
-    return SheetPlan(out.name, cols, len(frame), date1904)
+    return SheetPlan(out.name, cols, len(frame), date1904, page_header=out.header)
 
 
 def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
@@ -427,8 +428,16 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
     tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns else ""
     yield (
         f'</sheetData>{tail}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-        'header="0.3" footer="0.3"/></worksheet>'
+        f'header="0.3" footer="0.3"/>{_page_header(plan.page_header)}</worksheet>'
     )
+
+
+def _page_header(text: str) -> str:
+    """The printed header, centred (``&`` starts an Excel header code, so it is doubled)."""
+    if not text:
+        return ""
+    escaped = _escape(pd.Series([text.replace("&", "&&")[:250]])).iloc[0]
+    return f'<headerFooter><oddHeader>&amp;C{escaped}</oddHeader></headerFooter>'
 
 
 def write_sheet(zout: zipfile.ZipFile, name: str, plan: SheetPlan) -> None:

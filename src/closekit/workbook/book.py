@@ -93,6 +93,8 @@ class CloseBook:
     #: The Reconciliations and ReconcilingItems sheets (docs/close.md "Subledger tie-outs").
     reconciliations: list[tuple[int, schema.ReconciliationRow]] = field(default_factory=list)
     reconciling_items: list[tuple[int, schema.ReconcilingItemRow]] = field(default_factory=list)
+    #: The StatementLines sheet (issue 18 item 1): the statements' line hierarchy when Custom.
+    statement_lines: list[tuple[int, schema.StatementLineRow]] = field(default_factory=list)
 
     def member(self, login: str, group: str) -> UserEntry | None:
         """The Users row of ``login`` when it lists ``group`` (both matched case-insensitively)."""
@@ -506,6 +508,8 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
     approvals = rows_of("JournalApprovals", schema.JournalApprovalRow)
     reconciliations = rows_of("Reconciliations", schema.ReconciliationRow)
     reconciling_items = rows_of("ReconcilingItems", schema.ReconcilingItemRow)
+    statement_lines = rows_of("StatementLines", schema.StatementLineRow)
+    problems += _check_statement_lines(statement_lines, settings, find_sheet(sheets, "Settings") is not None)
     known = {a.account for _, a in accounts}
     problems += [
         fnd.finding("bad-setting", "AccountMap", f"{target!r} is not in the Accounts sheet", column="Account")
@@ -548,6 +552,7 @@ def read_book(sheets: Mapping[str, RawTable | None], where: str, sheet_names: It
         approvals,
         reconciliations,
         reconciling_items,
+        statement_lines,
     )
 
 
@@ -864,3 +869,71 @@ def from_rows(sheets: dict[str, list[list[object]]], where: str = "close.xlsx") 
     from closekit.sources.tables import from_rows as table_from_rows
 
     return read_book({name: table_from_rows(name, rows) for name, rows in sheets.items()}, where)
+
+
+def _check_statement_lines(rows, settings: schema.Settings | None, has_settings: bool) -> list[dict]:
+    """The StatementLines sheet: a Line twice, a Parent no row has, lines that are each other's
+    parent (the statements then show such a line as a top line, so its figures still show); a
+    Custom StatementLayout without the sheet (the statements use IFRS)."""
+    problems: list[dict] = []
+    custom = settings is not None and settings.statement_layout == "Custom"
+    if custom and not rows and has_settings:
+        problems.append(
+            fnd.finding(
+                "bad-setting",
+                "Settings",
+                "StatementLayout is Custom but the workbook has no StatementLines rows: the statements use IFRS",
+                column="StatementLayout",
+                severity=fnd.Severity.WARNING,
+                fix="Fill in the StatementLines sheet, or set StatementLayout to IFRS or HGB.",
+            )
+        )
+    first: dict[str, int] = {}
+    parents: dict[str, str | None] = {}
+    for row, item in rows:
+        if item.line in first:
+            problems.append(
+                fnd.finding(
+                    "bad-setting",
+                    "StatementLines",
+                    f"line {item.line!r} is listed twice (rows {first[item.line]} and {row}); the first row counts",
+                    row=row,
+                    column="Line",
+                    severity=fnd.Severity.WARNING,
+                )
+            )
+            continue
+        first[item.line] = row
+        parents[item.line] = item.parent
+    for line, parent in parents.items():
+        if parent is None:
+            continue
+        if parent not in parents:
+            problems.append(
+                fnd.finding(
+                    "bad-setting",
+                    "StatementLines",
+                    f"line {line!r}: Parent {parent!r} is no Line of the sheet; it is shown as a top line",
+                    row=first[line],
+                    column="Parent",
+                    severity=fnd.Severity.WARNING,
+                )
+            )
+            continue
+        seen, at = set(), parent
+        while at is not None and at in parents and at not in seen and at != line:
+            seen.add(at)
+            at = parents[at]
+        if at == line:
+            problems.append(
+                fnd.finding(
+                    "bad-setting",
+                    "StatementLines",
+                    f"line {line!r} is under itself (its Parent chain comes back to it); the loop is cut at "
+                    "its first line in the sheet, which is shown as a top line",
+                    row=first[line],
+                    column="Parent",
+                    severity=fnd.Severity.WARNING,
+                )
+            )
+    return problems

@@ -317,7 +317,7 @@ def adjustments_sheet(lines: pd.DataFrame, dimensions: tuple[str, ...], currency
 def amounts_sheet(name: str, frame: pd.DataFrame, currency: str, **widths: float) -> OutputSheet:
     """A report frame whose int64 columns are amounts in ``currency`` (dates kept as dates)."""
     amount_columns = [
-        c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype) and c not in ("Row", "Line")
+        c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype) and c not in ("Row", "Line", "Level")
     ]
     out, formats = money_frame(frame, amount_columns, currency)
     for column in out.columns:

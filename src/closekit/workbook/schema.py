@@ -306,6 +306,10 @@ class SourceRow(SheetRow):
     date_format: OptionalText = col("DateFormat", "e.g. DD.MM.YYYY, MM/DD/YYYY (default: detected).", default=None)
 
 
+#: Accounts CashFlowLine values (docs/close.md "Cash-flow statement").
+CASH_FLOW_LINES = ("Cash", "NonCash", "WorkingCapital", "Investing", "Financing")
+
+
 class AccountRow(SheetRow):
     account: Text = col("Account", "Main account number, as the ERP shows it.")
     name: Text = col("Name", "Account name.", width=30)
@@ -336,6 +340,14 @@ class AccountRow(SheetRow):
         "Settle accounts: One-to-one (default, D365's automatic settlement), Reference (then lines of one "
         "voucher netting to zero) or Combinations (then also up to 4 lines netting one line).",
         default="One-to-one",
+    )
+    # issue 18 item 1: the cash-flow statement (appended last)
+    cash_flow_line: Annotated[str | None, BeforeValidator(_choice(*CASH_FLOW_LINES))] = col(
+        "CashFlowLine",
+        "Cash-flow statement: Cash (a cash account), NonCash (e.g. accumulated depreciation, provisions), "
+        "WorkingCapital, Investing or Financing (default: WorkingCapital for Asset and Liability, Financing for "
+        "Equity; not read on Revenue and Expense accounts).",
+        default=None,
     )
 
 
@@ -519,6 +531,21 @@ class ReconcilingItemRow(SheetRow):
         excel="date", default=None,
     )
     cleared: DateCell = col("Cleared", "The day it cleared; empty while it is open.", excel="date", default=None)
+
+
+class StatementLineRow(SheetRow):
+    """A line of the statements' hierarchy (docs/close.md "Trial balance and statements")."""
+
+    line: Text = col("Line", "The line's code: Accounts StatementLine names it (or one of its labels).")
+    parent: OptionalText = col("Parent", "The Line it adds into (blank: a top line, e.g. Assets).", default=None)
+    order: DecimalCell = col("Order", "Sort position among the lines of one parent (default: sheet order).",
+                             excel="number", default=None)
+    sign: Annotated[str, BeforeValidator(_choice("+", "-", default="+"))] = col(
+        "Sign", "+ (default) or -: show the line (and those under it) with the sign turned, e.g. costs as positive "
+        "amounts; totals stay right.", default="+"
+    )
+    label: OptionalText = col("Label", "The English label (default: the Line).", default=None, width=30)
+    label_de: OptionalText = col("LabelDE", "The German label (Settings Language = de).", default=None, width=30)
 
 
 class AllowedSignerRow(SheetRow):
@@ -705,6 +732,15 @@ class Settings(SheetRow):
         "other than its preparer (JournalApprovals sheet, closekit approve); blank: none does.",
         default=None,
     )
+    # issue 18 item 1: the statements' layout and the language of their labels
+    statement_layout: Annotated[str, BeforeValidator(_choice("IFRS", "HGB", "Custom", default="IFRS"))] = col(
+        "StatementLayout",
+        "IFRS (default: IAS 1 lines), HGB (§266/§275 Gesamtkostenverfahren) or Custom (the StatementLines sheet).",
+        default="IFRS",
+    )
+    language: Annotated[str, BeforeValidator(_choice("en", "de", default="en"))] = col(
+        "Language", "Language of the statements' labels: en (default) or de.", default="en"
+    )
 
 
 def _month(value: Any, info: ValidationInfo) -> int:
@@ -761,6 +797,7 @@ INPUT_SHEETS: list[SheetSpec] = [
     SheetSpec("JournalApprovals", JournalApprovalRow, "Preparers and approvers of manual journal vouchers (optional)."),
     SheetSpec("Reconciliations", ReconciliationRow, "Subledger tie-outs of control accounts (optional)."),
     SheetSpec("ReconcilingItems", ReconcilingItemRow, "Known differences, kept until they clear (optional)."),
+    SheetSpec("StatementLines", StatementLineRow, "The statements' line hierarchy (optional; StatementLayout Custom)."),
     SheetSpec("LedgerImport", None, "Paste a posted-ledger export here, header in row 1."),
     SheetSpec("JournalImport", None, "Paste journal lines to be posted here, header in row 1."),
 ]
