@@ -37,6 +37,9 @@ class OutputSheet:
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     widths: dict[str, float] = field(default_factory=dict)
+    #: The page header of the printed sheet: company (left) and period (right); the sheet's name is centred.
+    company: str = ""
+    period: str = ""
 
 
 class SheetIO(Protocol):

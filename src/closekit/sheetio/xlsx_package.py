@@ -36,6 +36,7 @@ from defusedxml import DefusedXmlException
 from closekit.sheetio import xlsx_cells as xc
 from closekit.sheetio import xlsx_properties as xp
 from closekit.sheetio import xlsx_styles as st
+from closekit.sheetio import xlsx_table as xt
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
 from closekit.sources import xlsx_parts
@@ -537,6 +538,8 @@ def _plan(
     next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()] + [0]) + 1
     by_name = {s.get("name", "").lower(): (i, s) for i, s in enumerate(wb_sheets)}
     removed_ids: set[str] = set()
+    placed: list[tuple[SheetPlan, str, int]] = []  # each output: its plan, sheet part and tab index
+    prints: list[tuple[int, str, bool]] = []
 
     def new_rid() -> str:
         n = len(ids) + 1
@@ -562,6 +565,7 @@ def _plan(
                 )
             part = _part(rd, wb_part, rel.get("Target", ""))
             job.replaced[part.lower()] = plan
+            job.drop |= _old_tables(rd, part)  # the old output's table goes with it: no orphan, no name clash
             job.drop.add(_rels_part(part).lower())
             removed_ids.add(wb_sheet.get("sheetId", ""))
             plan.title = wb_sheet.get("name", out.name)
@@ -573,7 +577,29 @@ def _plan(
             ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{WORKSHEET_CT}"/>')
             sheet_tags.append((out.name, next_sheet_id, rid))
             next_sheet_id += 1
-        filters.append((index, plan.title, plan.ref(absolute=True) if plan.columns else None))
+        placed.append((plan, part, index))
+    table_names, table_id = _existing_tables(rd, ct_root, job.drop)
+    table_names |= {dn.get("name", "") for dn in wb_root.iter(f"{{{st.MAIN_NS}}}definedName")}
+    for plan, part, index in placed:
+        headers = [c.header for c in plan.columns]
+        if xt.usable_headers(headers):
+            plan.table, table_id = True, table_id + 1
+            name = xt.table_name(plan.title, table_names)
+            table_names.add(name)
+            table_part = new_part("tables/table")
+            job.appended.append((table_part, xt.table_xml(table_id, name, plan.table_ref(), headers)))
+            ct_new.append(f'<{{p}}Override PartName="/{st.attr(table_part)}" ContentType="{xt.TABLE_CT}"/>')
+            rels_of = _rels_part(part)
+            data = xt.sheet_rels("/" + table_part)  # absolute, as openpyxl writes: no '..' for readers to disagree on
+            if rels_of.lower() in rd.members:  # the replaced sheet's own .rels part: rewritten in place
+                job.drop.discard(rels_of.lower())
+                job.edited[rels_of.lower()] = data
+            else:
+                taken.add(rels_of.lower())
+                job.appended.append((rels_of, data))
+        ref = plan.ref(absolute=True) if plan.columns and not plan.table else None
+        filters.append((index, plan.title, ref))
+        prints.append((index, plan.title, plan.table))
     for name in sorted(marks):
         hit = by_name.get(name)
         if hit is None:
@@ -620,7 +646,7 @@ def _plan(
         )[0]
 
     root_edit = _plan_properties(job, rd, properties, taken, ct_new) if properties else None
-    new_wb = _edit_workbook(wb_text, sheet_tags, filters)
+    new_wb = _edit_workbook(wb_text, sheet_tags, filters, prints)
     if rel_new:
         p = st.start_tag(rel_text, "Relationships")["p"]
         rel_text = st.append_children(rel_text, "Relationships", "".join(rel_new).replace("{p}", p))
@@ -767,11 +793,15 @@ def _prune_calc_chain(text: str, sheet_ids: set[str], cells: set[tuple[str, str]
 
 
 def _edit_workbook(
-    text: str, sheet_tags: list[tuple[str, int, str]], filters: list[tuple[int, str, str | None]]
+    text: str,
+    sheet_tags: list[tuple[str, int, str]],
+    filters: list[tuple[int, str, str | None]],
+    prints: list[tuple[int, str, bool]] = (),
 ) -> str:
     """Append <sheet> entries, set the hidden _xlnm._FilterDatabase name of each output sheet
-    (Excel writes it with every autofilter; LibreOffice and old Excels need it) and closekit's
-    :data:`MARKER` on each output sheet."""
+    with a plain autofilter (Excel writes it with every autofilter; LibreOffice and old Excels need
+    it; a table has its own filter, so its sheet has none), closekit's :data:`MARKER` on each output
+    sheet, and the print titles (row 1 on every page) of each output sheet."""
     if sheet_tags:
         root = st.start_tag(text, "workbook").group(0)
         used = [
@@ -794,10 +824,58 @@ def _edit_workbook(
         if ref is not None:
             text = _set_local_name(text, "_xlnm._FilterDatabase", index, quoted + ref)
         text = _set_local_name(text, MARKER, index, quoted + "$A$1", replace=False)
+    for index, title, table in prints:
+        quoted = "'" + title.replace("'", "''") + "'!"
+        text = _set_local_name(text, "_xlnm.Print_Titles", index, quoted + "$1:$1", hidden=False)
+        if table:
+            text = _drop_local_name(text, "_xlnm._FilterDatabase", index)
     return text
 
 
-def _set_local_name(text: str, name: str, index: int, formula: str, *, replace: bool = True) -> str:
+def _drop_local_name(text: str, name: str, index: int) -> str:
+    """Remove the defined name ``name`` local to sheet ``index`` (an empty ``<definedNames>`` goes too)."""
+    text, removed = st.remove_elements(
+        text, "definedName", lambda a: a.get("name", "").lower() == name.lower() and a.get("localSheetId") == str(index)
+    )
+    if removed:
+        text = re.sub(r"<(?P<p>(?:[\w.-]+:)?)definedNames\s*>\s*</(?P=p)definedNames\s*>", "", text)
+    return text
+
+
+def _old_tables(rd: _Reader, sheet_part: str) -> set[str]:
+    """The table parts (lower case) the sheet's relationships name (none when they cannot be read)."""
+    try:
+        found = rd.xml(_rels_part(sheet_part), required=False)
+        if found is None:
+            return set()
+        return {
+            _resolve(sheet_part, r.get("Target", "")).lower()
+            for r in _rels(found[2])
+            if r.get("Type", "") == xt.TABLE_REL and r.get("TargetMode", "") != "External"
+        }
+    except WorkbookPackageError:
+        return set()
+
+
+def _existing_tables(rd: _Reader, ct_root: Element, dropped: set[str]) -> tuple[set[str], int]:
+    """The names (and displayNames) of the workbook's tables that stay, and the largest table id."""
+    names, top = set(), 0
+    for o in ct_root:
+        part = o.get("PartName", "").lstrip("/")
+        if o.get("ContentType") != xt.TABLE_CT or part.lower() in dropped:
+            continue
+        found = rd.xml(part, required=False)
+        if found is None:
+            continue
+        root = found[2]
+        names |= {root.get("name", ""), root.get("displayName", "")} - {""}
+        top = max(top, int(root.get("id", "0")) if root.get("id", "0").isdigit() else 0)
+    return names, top
+
+
+def _set_local_name(
+    text: str, name: str, index: int, formula: str, *, replace: bool = True, hidden: bool = True
+) -> str:
     """Set the hidden defined name ``name`` local to sheet ``index`` (kept as it is if present and not ``replace``)."""
     value = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     found = False
@@ -814,7 +892,8 @@ def _set_local_name(text: str, name: str, index: int, formula: str, *, replace: 
     if found:
         return text
     p = st.start_tag(text, "sheets")["p"]
-    tag = f'<{p}definedName name="{st.attr(name)}" localSheetId="{index}" hidden="1">{value}</{p}definedName>'
+    flag = ' hidden="1"' if hidden else ""
+    tag = f'<{p}definedName name="{st.attr(name)}" localSheetId="{index}"{flag}>{value}</{p}definedName>'
     if st.start_tag(text, "definedNames"):
         return st.append_children(text, "definedNames", tag)
     # definedNames follows sheets, functionGroups and externalReferences.

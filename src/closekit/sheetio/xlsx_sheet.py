@@ -27,6 +27,7 @@ import pandas as pd
 
 from closekit.core import accel
 from closekit.sheetio import xlsx_styles as st
+from closekit.sheetio import xlsx_table as xt
 from closekit.sheetio.base import OutputSheet
 
 try:  # optional: numbers -> text ~5x faster than pandas' astype (same shortest round-trip text),
@@ -83,6 +84,10 @@ class SheetPlan:
     n_rows: int
     date1904: bool
     header_xf: int = 0
+    table: bool = False  # written as an Excel table (xlsx_table), else a plain autofilter
+    company: str = ""  # page header (left)
+    period: str = ""  # page header (right)
+    links: dict[str, str] = field(default_factory=dict)  # A1 cell -> location of its internal hyperlink
 
     @property
     def kinds(self) -> set[str]:
@@ -93,6 +98,14 @@ class SheetPlan:
             return "A1"
         last, d = self.columns[-1].letter, "$" if absolute else ""
         return f"{d}A{d}1:{d}{last}{d}{self.n_rows + 1}"
+
+    def table_ref(self) -> str:
+        """The table's range: the header and at least one row (Excel's tables have a data row)."""
+        return f"A1:{self.columns[-1].letter}{max(self.n_rows, 1) + 1}" if self.columns else "A1"
+
+    @property
+    def landscape(self) -> bool:
+        return sum(c.width for c in self.columns) > xt.LANDSCAPE_WIDTH
 
     def assign_styles(self, xf: dict[str, int]) -> None:
         self.header_xf = xf.get("header", 0)
@@ -130,7 +143,7 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         col.header, col.letter = header, _letter(j)
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
-    return SheetPlan(out.name, cols, len(frame), date1904)
+    return SheetPlan(out.name, cols, len(frame), date1904, company=out.company, period=out.period)
 
 
 def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
@@ -400,6 +413,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         head = f"<cols>{head}</cols>"
     yield (
         f'{_XML_DECL}<worksheet xmlns="{st.MAIN_NS}" xmlns:r="{st.REL_NS}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="{plan.ref()}"/><sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
@@ -424,10 +438,17 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         cells = [_column_cells(c, start, stop, rows, plan.date1904) for c in plan.columns]
         opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
         yield "".join(itertools.chain.from_iterable(zip(opens, *cells, itertools.repeat("</row>"))))
-    tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns else ""
+    tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns and not plan.table else ""
+    if plan.links:
+        tail += "<hyperlinks>" + "".join(
+            f'<hyperlink ref="{ref}" location="{st.attr(where)}" display="{st.attr(where)}"/>'
+            for ref, where in plan.links.items()
+        ) + "</hyperlinks>"
+    parts = f'<tableParts count="1"><tablePart r:id="{xt.TABLE_RID}"/></tableParts>' if plan.table else ""
     yield (
-        f'</sheetData>{tail}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-        'header="0.3" footer="0.3"/></worksheet>'
+        f'</sheetData>{tail}<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" '
+        f'header="0.3" footer="0.3"/>{xt.print_setup(plan.title, plan.company, plan.period, plan.landscape)}'
+        f"{parts}</worksheet>"
     )
 
 
