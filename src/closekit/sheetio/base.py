@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,21 @@ class SheetIO(Protocol):
 
     def fingerprint(self) -> str | None:
         """SHA-256 of the workbook as read (for the run log), where it can be known."""
+
+
+def set_heading(io: object, company: str | None, period: str | None) -> None:
+    """Tell the adapter the company and period to print in the page header of its output sheets,
+    where it prints one (the file adapter: ``FileWorkbook.heading``)."""
+    if hasattr(io, "heading"):
+        io.heading = (company or "", period or "")
+
+
+def headed(sheets: list[OutputSheet], company: str, period: str) -> list[OutputSheet]:
+    """The sheets with ``company`` and ``period`` as page header where they name none of their own."""
+    return [
+        dataclasses.replace(s, company=s.company or company, period=s.period or period) if company or period else s
+        for s in sheets
+    ]
 
 
 def output_target(io: object, name: str, columns: list[str] | None = None) -> str:

@@ -36,7 +36,7 @@ from pathlib import Path
 from closekit.core import findings as fnd
 from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
-from closekit.sheetio import split
+from closekit.sheetio import base, split
 from closekit.sheetio.base import OutputSheet
 from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
@@ -154,6 +154,8 @@ class FileWorkbook:
         self.where = self.path.name
         self.real = Path(os.path.realpath(self.path))  # a symbolic link is written through, never replaced
         self._facts = None
+        #: (company, period) printed in the page header of every output sheet (base.set_heading)
+        self.heading = ("", "")
         self._first_rows: dict[str, list[str]] | None = None  # row 1 of every sheet, read once when asked
         self._targets: dict[str, str] = {}
         self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
@@ -346,6 +348,7 @@ class FileWorkbook:
         xlsx_package.remove_stale_temporaries(self.real)
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         sheets = self._place(sheets, updates)
+        sheets = base.headed(sheets, *self.heading)
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
             xlsx_package.write_sheets_atomic(
