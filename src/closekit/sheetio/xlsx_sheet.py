@@ -66,11 +66,14 @@ class _Column:
     whole_days: bool  # datetime64 column with no time of day (serials written as integers)
     width: float = 8.0
     heads: dict[int, str] = field(default_factory=dict)
+    text_fmt: str = "text"  # style of TEXT cells: "text", or "wrap" (wrapped, top-aligned)
+    header_kind: str = "header"  # "headernum": right-aligned over a column of numbers
+    header_xf: int = 0
 
     def kinds(self) -> set[str]:
         present = set(np.unique(self.codes).tolist())
         return (
-            {"text"}
+            {"text", self.text_fmt, self.header_kind}
             | ({self.fmt} if NUMBER in present else set())
             | ({"general"} if BOOL in present else set())
             | ({self.date_fmt} if TEMPORAL in present else set())
@@ -110,7 +113,8 @@ class SheetPlan:
     def assign_styles(self, xf: dict[str, int]) -> None:
         self.header_xf = xf.get("header", 0)
         for c in self.columns:
-            s = {TEXT: xf["text"], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"), TEMPORAL: xf.get(c.date_fmt)}
+            c.header_xf = xf.get(c.header_kind, self.header_xf)
+            s = {TEXT: xf[c.text_fmt], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"), TEMPORAL: xf.get(c.date_fmt)}
             sa = {k: f' s="{v}"' if v else "" for k, v in s.items()}
             c.heads = {
                 TEXT: f'"{sa[TEXT]} t="inlineStr"><is><t xml:space="preserve">',
@@ -141,9 +145,28 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         fmt = out.formats.get(header)
         col = _plan_column(frame.iloc[:, j].reset_index(drop=True), fmt, date1904)
         col.header, col.letter = header, _letter(j)
+        _dress(col, fmt)
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
     return SheetPlan(out.name, cols, len(frame), date1904, company=out.company, period=out.period)
+
+
+#: Text columns shown wrapped at a fixed width (characters): the Findings' explanations.
+WRAPPED = {"Message": 60.0, "Fix": 45.0}
+#: Width of a hash column (…Hash, RowHash, PreviousHash): its start shows, the full value stays in the cell.
+HASH_WIDTH = 14.0
+
+
+def _dress(col: _Column, fmt: str | None) -> None:
+    """The look a column's name asks for: a percent format for a name ending in "%", wrapped text for
+    the Findings' Message and Fix, a right-aligned header over numbers."""
+    present = set(np.unique(col.codes).tolist()) - {MISSING}
+    if fmt is None and col.header.rstrip().endswith("%") and NUMBER in present:
+        col.fmt = "percent"
+    if col.header in WRAPPED and TEXT in present:
+        col.text_fmt = "wrap"
+    if present and present <= {NUMBER, ERROR}:
+        col.header_kind = "headernum"
 
 
 def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
@@ -257,8 +280,12 @@ def _to_text(v: object) -> str:
 
 
 def _auto_width(col: _Column) -> float:
+    if col.text_fmt == "wrap":
+        return WRAPPED[col.header]
+    if col.header.endswith("Hash"):
+        return HASH_WIDTH
     longest = len(col.header) * 1.2 + 3  # bold header + filter button
-    spec = {"amount": ",.2f", "amount0": ",.0f", "amount3": ",.3f", "integer": ".0f"}
+    spec = {"amount": ",.2f", "amount0": ",.0f", "amount3": ",.3f", "integer": ".0f", "percent": ".1f"}
     for v, code in zip(col.values.iloc[:1000].tolist(), col.codes[:1000], strict=True):
         if code == TEXT:
             longest = max(longest, len(_to_text(v).split("\n", 1)[0]))
@@ -424,7 +451,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         yield (
             '<row r="1">'
             + "".join(
-                f'<c r="{c.letter}1" s="{plan.header_xf}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
+                f'<c r="{c.letter}1" s="{c.header_xf}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
                 for c, t in zip(plan.columns, names, strict=True)
             )
             + "</row>"
