@@ -41,6 +41,8 @@ class OutputSheet:
     #: The page header of the printed sheet: company (left) and period (right); the sheet's name is centred.
     company: str = ""
     period: str = ""
+    #: Internal hyperlinks: A1 cell of this sheet -> the location it opens (``'Checklist'!F12``).
+    links: dict[str, str] = field(default_factory=dict)
 
 
 class SheetIO(Protocol):

@@ -36,7 +36,7 @@ from pathlib import Path
 from closekit.core import findings as fnd
 from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
-from closekit.sheetio import base, split
+from closekit.sheetio import base, finding_links, split
 from closekit.sheetio.base import OutputSheet
 from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
@@ -201,6 +201,26 @@ class FileWorkbook:
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
 
+    def _linked(self, sheet: OutputSheet, sheets: list[OutputSheet]) -> OutputSheet:
+        """A Findings sheet with each Where cell linked to the cell it names (finding_links)."""
+        if sheet.links or not all(c in sheet.frame.columns for c in finding_links.LINKED):
+            return sheet
+        outputs = {s.name.lower(): (s.name, {str(c): i for i, c in enumerate(s.frame.columns, 1)}) for s in sheets}
+        names = {n.lower() for n in self.sheet_names()}
+
+        def headers(name: str) -> tuple[str, dict[str, int]] | None:
+            if name.lower() in outputs:
+                return outputs[name.lower()]
+            if name.lower() not in names:
+                return None
+            try:
+                table = self.read_sheet(name)
+            except (InputError, ValueError):
+                return None
+            return None if table is None else (table.where, dict(table.meta.get("column_numbers", {})))
+
+        return dataclasses.replace(sheet, links=finding_links.links(sheet.frame, headers))
+
     def read_sheet(self, name: str) -> RawTable | None:
         actual = next((n for n in self._book.sheet_names if n.lower() == name.lower()), None)
         if actual is None:
@@ -349,6 +369,7 @@ class FileWorkbook:
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         sheets = self._place(sheets, updates)
         sheets = base.headed(sheets, *self.heading)
+        sheets = [self._linked(s, sheets) for s in sheets]
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
             xlsx_package.write_sheets_atomic(

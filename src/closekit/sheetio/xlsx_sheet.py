@@ -148,7 +148,8 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         _dress(col, fmt)
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
-    return SheetPlan(out.name, cols, len(frame), date1904, company=out.company, period=out.period)
+    links = {ref: where for ref, where in out.links.items()}
+    return SheetPlan(out.name, cols, len(frame), date1904, company=out.company, period=out.period, links=links)
 
 
 #: Text columns shown wrapped at a fixed width (characters): the Findings' explanations.
@@ -468,7 +469,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
     tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns and not plan.table else ""
     if plan.links:
         tail += "<hyperlinks>" + "".join(
-            f'<hyperlink ref="{ref}" location="{st.attr(where)}" display="{st.attr(where)}"/>'
+            f'<hyperlink ref="{ref}" location="{st.attr(where)}"/>'
             for ref, where in plan.links.items()
         ) + "</hyperlinks>"
     parts = f'<tableParts count="1"><tablePart r:id="{xt.TABLE_RID}"/></tableParts>' if plan.table else ""
