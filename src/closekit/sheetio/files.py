@@ -36,7 +36,7 @@ from pathlib import Path
 from closekit.core import findings as fnd
 from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
-from closekit.sheetio import base, finding_links, split
+from closekit.sheetio import base, split, where_links
 from closekit.sheetio.base import OutputSheet
 from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
@@ -146,6 +146,10 @@ def beside_names(name: str) -> Iterator[str]:
         yield name[: split.MAX_NAME - len(suffix)] + suffix
 
 
+#: closekit's front pages: new output sheets go after them (and after closekit's outputs already there).
+FRONT_PAGES = frozenset({"close", "dashboard"})
+
+
 class FileWorkbook:
     """A close workbook file, read once per run and written atomically."""
 
@@ -201,9 +205,19 @@ class FileWorkbook:
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
 
+    def outputs_after(self) -> str | None:
+        """The sheet new output sheets go after: the last of closekit's sheets in the tab order (its
+        outputs, the Close sheet, the Dashboard), so outputs stand together after the front pages and
+        before the input sheets; None (at the end) when the workbook has none of them."""
+        facts = self.facts()
+        if facts is None:
+            return None
+        ours = set(facts.marked) | {n.lower() for n in self._claimed} | FRONT_PAGES
+        return next((n for n in reversed(facts.sheets) if n.lower() in ours), None)
+
     def _linked(self, sheet: OutputSheet, sheets: list[OutputSheet]) -> OutputSheet:
-        """A Findings sheet with each Where cell linked to the cell it names (finding_links)."""
-        if sheet.links or not all(c in sheet.frame.columns for c in finding_links.LINKED):
+        """A Findings sheet with each Where cell linked to the cell it names (where_links)."""
+        if sheet.links or not all(c in sheet.frame.columns for c in where_links.LINKED):
             return sheet
         outputs = {s.name.lower(): (s.name, {str(c): i for i, c in enumerate(s.frame.columns, 1)}) for s in sheets}
         names = {n.lower() for n in self.sheet_names()}
@@ -219,7 +233,7 @@ class FileWorkbook:
                 return None
             return None if table is None else (table.where, dict(table.meta.get("column_numbers", {})))
 
-        return dataclasses.replace(sheet, links=finding_links.links(sheet.frame, headers))
+        return dataclasses.replace(sheet, links=where_links.links(sheet.frame, headers))
 
     def read_sheet(self, name: str) -> RawTable | None:
         actual = next((n for n in self._book.sheet_names if n.lower() == name.lower()), None)
@@ -373,7 +387,13 @@ class FileWorkbook:
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
             xlsx_package.write_sheets_atomic(
-                self.real, sheets, updates, marks, expect=state, properties=self._properties or None
+                self.real,
+                sheets,
+                updates,
+                marks,
+                expect=state,
+                properties=self._properties or None,
+                after=self.outputs_after(),
             )
         except xlsx_package.ChangedOnDisk as exc:
             raise WorkbookInUse(

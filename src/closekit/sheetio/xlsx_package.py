@@ -73,6 +73,10 @@ BINARY_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 #: sheet name (any case) -> {A1 reference: value}: cells of existing sheets to set.
 CellUpdates = dict[str, dict[str, object]]
 
+_LOCAL_SHEET_ID = re.compile(r"""(<(?:[\w.-]+:)?definedName\b[^>]*?\blocalSheetId\s*=\s*["'])(\d+)""")
+_VIEW_TABS = [
+    re.compile(rf"""(<(?:[\w.-]+:)?workbookView\b[^>]*?\b{a}\s*=\s*["'])(\d+)""") for a in ("activeTab", "firstSheet")
+]
 _BAD_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -90,9 +94,11 @@ def replace_sheets(
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
-    (same position in the tab order, same sheetId and r:id) and appending the others at the end.
+    (same position in the tab order, same sheetId and r:id) and adding the others at the end, or
+    right after the sheet `after` (any case) when it exists, in the order given.
     `updates` maps the name of an existing worksheet (any case; not one of `sheets`) to cell
     values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
     written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
@@ -103,7 +109,7 @@ def replace_sheets(
     src, dst = os.fspath(src), os.fspath(dst)
     if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets, updates, marks, properties) as job:
+    with _prepared(src, sheets, updates, marks, properties, after) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -160,6 +166,7 @@ def write_sheets_atomic(
     marks: Iterable[str] = (),
     expect: DiskState | None = None,
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
@@ -175,7 +182,7 @@ def write_sheets_atomic(
     folder = os.path.dirname(path)
     tmp = None
     try:
-        with _prepared(path, sheets, updates, marks, properties) as job:
+        with _prepared(path, sheets, updates, marks, properties, after) as job:
             fd, tmp = tempfile.mkstemp(
                 prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
             )
@@ -442,6 +449,7 @@ def _prepared(
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
@@ -452,7 +460,7 @@ def _prepared(
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered), properties)
+        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered), properties, after)
         yield job
 
 
@@ -508,6 +516,7 @@ def _plan(
     updates: dict[str, tuple[str, dict[str, object]]] | None = None,
     marks: set[str] = frozenset(),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
     wb_part, wb_text, wb_codec, wb_root = _workbook_part(rd)
@@ -538,6 +547,12 @@ def _plan(
     next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()] + [0]) + 1
     by_name = {s.get("name", "").lower(): (i, s) for i, s in enumerate(wb_sheets)}
     removed_ids: set[str] = set()
+    # New sheets go at `at` in the tab order (after the sheet `after`, else at the end); the sheets
+    # from there on move right by as many, so every tab index is given as it is after the write.
+    at = next((i + 1 for i, s in enumerate(wb_sheets) if after and s.get("name", "").lower() == after.lower()), None)
+    at = len(wb_sheets) if at is None else at
+    n_new = sum(1 for out in outs if out.name.lower() not in by_name)
+    moved = lambda i: i + n_new if i >= at else i  # noqa: E731
     placed: list[tuple[SheetPlan, str, int]] = []  # each output: its plan, sheet part and tab index
     prints: list[tuple[int, str, bool]] = []
 
@@ -558,6 +573,7 @@ def _plan(
         hit = by_name.get(out.name.lower())
         if hit:
             index, wb_sheet = hit
+            index = moved(index)
             rel = rels.get(wb_sheet.get(f"{{{REL_NS}}}id"))
             if rel is None or not rel.get("Type", "").endswith("/worksheet"):
                 raise ValueError(
@@ -570,7 +586,7 @@ def _plan(
             removed_ids.add(wb_sheet.get("sheetId", ""))
             plan.title = wb_sheet.get("name", out.name)
         else:
-            index = len(wb_sheets) + len(sheet_tags)
+            index = at + len(sheet_tags)
             part, rid = new_part("worksheets/sheet"), new_rid()
             job.appended.append((part, plan))
             rel_new.append(_rel_tag(rid, "worksheet", part, wb_part))
@@ -605,7 +621,7 @@ def _plan(
         if hit is None:
             raise ValueError(f"{rd.label} has no sheet named {name!r} to mark as closekit's")
         if name not in {m.lower() for m in _marked(wb_root, [s.get("name", "") for s in wb_sheets])}:
-            filters.append((hit[0], hit[1].get("name", name), None))
+            filters.append((moved(hit[0]), hit[1].get("name", name), None))
     if sheet_tags and _structure_locked(wb_root):
         raise rd.fail(
             f"was not changed: its structure is protected (Review > Protect Workbook > Structure, "
@@ -646,7 +662,7 @@ def _plan(
         )[0]
 
     root_edit = _plan_properties(job, rd, properties, taken, ct_new) if properties else None
-    new_wb = _edit_workbook(wb_text, sheet_tags, filters, prints)
+    new_wb = _edit_workbook(wb_text, sheet_tags, filters, prints, at)
     if rel_new:
         p = st.start_tag(rel_text, "Relationships")["p"]
         rel_text = st.append_children(rel_text, "Relationships", "".join(rel_new).replace("{p}", p))
@@ -797,6 +813,7 @@ def _edit_workbook(
     sheet_tags: list[tuple[str, int, str]],
     filters: list[tuple[int, str, str | None]],
     prints: list[tuple[int, str, bool]] = (),
+    at: int | None = None,
 ) -> str:
     """Append <sheet> entries, set the hidden _xlnm._FilterDatabase name of each output sheet
     with a plain autofilter (Excel writes it with every autofilter; LibreOffice and old Excels need
@@ -818,7 +835,7 @@ def _edit_workbook(
         tags = "".join(
             f'<{p}sheet name="{st.attr(n)}" sheetId="{i}" {rp}:id="{rid}"{extra}/>' for n, i, rid in sheet_tags
         )
-        text = st.append_children(text, "sheets", tags)
+        text = _insert_sheets(text, tags, at, len(sheet_tags))
     for index, title, ref in filters:
         quoted = "'" + title.replace("'", "''") + "'!"
         if ref is not None:
@@ -829,6 +846,23 @@ def _edit_workbook(
         text = _set_local_name(text, "_xlnm.Print_Titles", index, quoted + "$1:$1", hidden=False)
         if table:
             text = _drop_local_name(text, "_xlnm._FilterDatabase", index)
+    return text
+
+
+def _insert_sheets(text: str, tags: str, at: int | None, count: int) -> str:
+    """Put the new ``<sheet>`` tags at tab index ``at`` (None or past the last: at the end); the
+    sheet-local names and the workbook view's tab indices of the sheets after it move with them."""
+    found = list(st.element_re("sheet", empty_only=True).finditer(text))
+    if at is None or at >= len(found):
+        return st.append_children(text, "sheets", tags)
+    text = text[: found[at].start()] + tags + text[found[at].start() :]
+
+    def shift(m: re.Match[str]) -> str:
+        n = int(m[2])
+        return f"{m[1]}{n + count if n >= at else n}"
+
+    for pattern in (_LOCAL_SHEET_ID, *_VIEW_TABS):
+        text = pattern.sub(shift, text)
     return text
 
 

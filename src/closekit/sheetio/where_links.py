@@ -1,6 +1,7 @@
 """Each finding's ``Where`` cell as a link to the cell it names (``Where`` + ``Row`` + ``Column``),
 when ``Where`` is a sheet of the workbook: ``location="'Checklist'!F12"``. Pure: the adapter says
-which sheets exist and where their columns are. Used by the file adapter and the live-Excel adapter.
+which sheets exist and where their columns are. Used by the file adapter (the live-Excel adapter
+links its Findings with ``excel.link_findings``).
 """
 
 from __future__ import annotations
