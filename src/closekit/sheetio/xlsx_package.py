@@ -554,7 +554,7 @@ def _plan(
     n_new = sum(1 for out in outs if out.name.lower() not in by_name)
     moved = lambda i: i + n_new if i >= at else i  # noqa: E731
     placed: list[tuple[SheetPlan, str, int]] = []  # each output: its plan, sheet part and tab index
-    prints: list[tuple[int, str, bool]] = []
+    prints: list[tuple[int, str, bool, str]] = []
 
     def new_rid() -> str:
         n = len(ids) + 1
@@ -615,7 +615,7 @@ def _plan(
                 job.appended.append((rels_of, data))
         ref = plan.ref(absolute=True) if plan.columns and not plan.table else None
         filters.append((index, plan.title, ref))
-        prints.append((index, plan.title, plan.table))
+        prints.append((index, plan.title, plan.table, plan.ref(absolute=True)))
     for name in sorted(marks):
         hit = by_name.get(name)
         if hit is None:
@@ -812,13 +812,13 @@ def _edit_workbook(
     text: str,
     sheet_tags: list[tuple[str, int, str]],
     filters: list[tuple[int, str, str | None]],
-    prints: list[tuple[int, str, bool]] = (),
+    prints: list[tuple[int, str, bool, str]] = (),
     at: int | None = None,
 ) -> str:
     """Append <sheet> entries, set the hidden _xlnm._FilterDatabase name of each output sheet
     with a plain autofilter (Excel writes it with every autofilter; LibreOffice and old Excels need
     it; a table has its own filter, so its sheet has none), closekit's :data:`MARKER` on each output
-    sheet, and the print titles (row 1 on every page) of each output sheet."""
+    sheet, and the print titles (row 1 on every page) and print area (its cells) of each output sheet."""
     if sheet_tags:
         root = st.start_tag(text, "workbook").group(0)
         used = [
@@ -841,9 +841,11 @@ def _edit_workbook(
         if ref is not None:
             text = _set_local_name(text, "_xlnm._FilterDatabase", index, quoted + ref)
         text = _set_local_name(text, MARKER, index, quoted + "$A$1", replace=False)
-    for index, title, table in prints:
+    for index, title, table, ref in prints:
         quoted = "'" + title.replace("'", "''") + "'!"
         text = _set_local_name(text, "_xlnm.Print_Titles", index, quoted + "$1:$1", hidden=False)
+        # the print area is the table: a long text's overflow does not print as pages of its own
+        text = _set_local_name(text, "_xlnm.Print_Area", index, quoted + ref, hidden=False)
         if table:
             text = _drop_local_name(text, "_xlnm._FilterDatabase", index)
     return text
