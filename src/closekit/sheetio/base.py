@@ -13,6 +13,8 @@ import pandas as pd
 from closekit.sources.tables import RawTable
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's sheet size
+#: closekit's front pages (lower case): new output sheets go after them, and after the outputs there.
+FRONT_PAGES = frozenset({"close", "dashboard"})
 
 
 def a1(row: int, column: int) -> str:

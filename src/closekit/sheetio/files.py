@@ -146,10 +146,6 @@ def beside_names(name: str) -> Iterator[str]:
         yield name[: split.MAX_NAME - len(suffix)] + suffix
 
 
-#: closekit's front pages: new output sheets go after them (and after closekit's outputs already there).
-FRONT_PAGES = frozenset({"close", "dashboard"})
-
-
 class FileWorkbook:
     """A close workbook file, read once per run and written atomically."""
 
@@ -212,7 +208,7 @@ class FileWorkbook:
         facts = self.facts()
         if facts is None:
             return None
-        ours = set(facts.marked) | {n.lower() for n in self._claimed} | FRONT_PAGES
+        ours = set(facts.marked) | {n.lower() for n in self._claimed} | base.FRONT_PAGES
         return next((n for n in reversed(facts.sheets) if n.lower() in ours), None)
 
     def _linked(self, sheet: OutputSheet, sheets: list[OutputSheet]) -> OutputSheet:
