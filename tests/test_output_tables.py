@@ -176,3 +176,25 @@ def test_the_default_still_appends_at_the_end(tmp_path):
     out = tmp_path / "out.xlsx"
     replace_sheets(src, out, [OutputSheet("Findings", findings())])
     assert openpyxl.load_workbook(out).sheetnames[-1] == "Findings"
+
+
+def test_totals_rows_are_bold(tmp_path):
+    path = user_workbook(tmp_path / "close.xlsx")
+    statement = pd.DataFrame(
+        {
+            "StatementLine": ["Cash", "Cash", ""],
+            "Account": ["1100", "", ""],
+            "Name": ["Bank", "Total Cash", "Total assets"],
+            "Amount": [Decimal("10.00"), Decimal("10.00"), Decimal("10.00")],
+        }
+    )
+    write_sheets_atomic(path, [OutputSheet("BalanceSheet", statement), OutputSheet("Plain", pd.DataFrame({"A": [1]}))])
+    styles = parts(path)["xl/styles.xml"]
+    write_sheets_atomic(path, [OutputSheet("BalanceSheet", statement)])
+    assert parts(path)["xl/styles.xml"] == styles  # the bold format is reused, not added again
+    book = openpyxl.load_workbook(path)
+    (rule_range,) = book["BalanceSheet"].conditional_formatting
+    assert str(rule_range.sqref) == "A2:D4"
+    (rule,) = rule_range.rules
+    assert rule.formula == ['LEFT($C2,5)="Total"'] and rule.dxf.font.b
+    assert not list(book["Plain"].conditional_formatting)

@@ -538,6 +538,14 @@ def _plan(
         raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
     for p in plans:
         p.assign_styles(xf)
+    if any(p.totals for p in plans) and (new_styles or styles_data):
+        try:
+            bolded, dxf = st.add_bold_dxf(new_styles or styles_data)
+        except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError, StopIteration) as e:
+            raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
+        new_styles = bolded if bolded != styles_data else new_styles
+        for p in plans:
+            p.bold_dxf = dxf
     cell_styles = xc.CellStyles(new_styles if new_styles is not None else styles_data)
 
     taken = set(rd.members) | {_resolve(wb_part, r.get("Target", "")).lower() for r in rels.values()}

@@ -91,6 +91,8 @@ class SheetPlan:
     company: str = ""  # page header (left)
     period: str = ""  # page header (right)
     links: dict[str, str] = field(default_factory=dict)  # A1 cell -> location of its internal hyperlink
+    totals: list[str] = field(default_factory=list)  # letters of the columns whose "Total..." rows are bold
+    bold_dxf: int | None = None  # the styles' bold differential format, for the totals rows
 
     @property
     def kinds(self) -> set[str]:
@@ -149,7 +151,33 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
     links = {ref: where for ref, where in out.links.items()}
-    return SheetPlan(out.name, cols, len(frame), date1904, company=out.company, period=out.period, links=links)
+    totals = [c.letter for c in cols if c.header in TOTAL_COLUMNS and _has_totals(c)]
+    return SheetPlan(
+        out.name, cols, len(frame), date1904, company=out.company, period=out.period, links=links, totals=totals
+    )
+
+
+#: Columns whose text "Total ..." marks a totals row (a statement's Name: "Total assets"; the trial
+#: balance's Account: "Total"): such rows are bold, by a conditional format on the sheet.
+TOTAL_COLUMNS = ("StatementLine", "Account", "Name")
+
+
+def _has_totals(col: _Column) -> bool:
+    texts = col.values[col.codes == TEXT]
+    return bool(len(texts)) and bool(texts.astype(str).str.startswith("Total").any())
+
+
+def _totals_format(plan: SheetPlan) -> str:
+    """The conditional format that makes the totals rows bold (nothing when there are none)."""
+    if not plan.totals or plan.bold_dxf is None or not plan.n_rows:
+        return ""
+    tests = [f'LEFT(${letter}2,5)="Total"' for letter in plan.totals]
+    formula = tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+    return (
+        f'<conditionalFormatting sqref="A2:{plan.columns[-1].letter}{plan.n_rows + 1}">'
+        f'<cfRule type="expression" dxfId="{plan.bold_dxf}" priority="1"><formula>{st.attr(formula)}</formula>'
+        "</cfRule></conditionalFormatting>"
+    )
 
 
 #: Text columns shown wrapped at a fixed width (characters): the Findings' explanations.
@@ -467,6 +495,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
         yield "".join(itertools.chain.from_iterable(zip(opens, *cells, itertools.repeat("</row>"))))
     tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns and not plan.table else ""
+    tail += _totals_format(plan)
     if plan.links:
         tail += "<hyperlinks>" + "".join(
             f'<hyperlink ref="{ref}" location="{st.attr(where)}"/>'

@@ -273,3 +273,30 @@ def _check(text: str, ns: str, n_xfs: int, n_fonts: int) -> None:
     q = (lambda local: f"{{{ns}}}{local}") if ns else (lambda local: local)
     if len(root.find(q("cellXfs"))) != n_xfs or len(root.find(q("fonts"))) != n_fonts:
         raise ValueError("the styles part could not be extended safely")
+
+
+def add_bold_dxf(data: bytes) -> tuple[bytes, int]:
+    """Make sure ``styles.xml`` has a differential format that makes text bold (for the conditional
+    format of totals rows); return (the part, possibly unchanged, its index in ``<dxfs>``)."""
+    text, codec = decode_xml(data)
+    root = parse_xml(text)
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    q = (lambda local: f"{{{ns}}}{local}") if ns else (lambda local: local)
+    dxfs = root.find(q("dxfs"))
+    want = (("font", (("b", ()),)),)
+    for i, dxf in enumerate(dxfs if dxfs is not None else ()):
+        if tuple((_local(c), tuple((_local(g), tuple(sorted(g.attrib.items()))) for g in c)) for c in dxf) == want:
+            return data, i
+    p = start_tag(text, "styleSheet")["p"]
+    new = f"<{p}dxf><{p}font><{p}b/></{p}font></{p}dxf>"
+    if dxfs is not None:
+        text = append_children(text, "dxfs", new, len(dxfs) + 1)
+        index = len(dxfs)
+    else:  # dxfs follows cellStyles (or cellXfs), before tableStyles, colors and extLst
+        anchor = next(m for local in ("cellStyles", "cellXfs") for m in [element_re(local).search(text)] if m)
+        text = f"{text[: anchor.end()]}<{p}dxfs count=\"1\">{new}</{p}dxfs>{text[anchor.end() :]}"
+        index = 0
+    found = parse_xml(text).find(q("dxfs"))
+    if found is None or len(found) != index + 1:
+        raise ValueError("the styles part could not be extended safely")
+    return encode_xml(text, codec), index
