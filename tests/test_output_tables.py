@@ -145,6 +145,7 @@ def test_formats_follow_the_columns(tmp_path):
     assert ws["D2"].number_format == '0.0"%"' and ws["D2"].value == 12.5  # the percentage, kept as it was
     assert ws["D1"].alignment.horizontal == "right" and ws["A1"].alignment.horizontal is None
     assert ws["E2"].value == "ab" * 32 and ws.column_dimensions["E"].width == 14  # narrow, value whole
+    assert ws["E2"].alignment.horizontal == "fill"  # cut at the cell's edge: no spill over the next cells
     f = book["Findings"]
     assert f["F2"].alignment.wrap_text and f["G2"].alignment.wrap_text and not f["A2"].alignment.wrap_text
     assert f.column_dimensions["F"].width == 60

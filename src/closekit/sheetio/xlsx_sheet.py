@@ -66,7 +66,7 @@ class _Column:
     whole_days: bool  # datetime64 column with no time of day (serials written as integers)
     width: float = 8.0
     heads: dict[int, str] = field(default_factory=dict)
-    text_fmt: str = "text"  # style of TEXT cells: "text", or "wrap" (wrapped, top-aligned)
+    text_fmt: str = "text"  # style of TEXT cells: "text", "wrap" (wrapped, top-aligned) or "clip" (no spill)
     header_kind: str = "header"  # "headernum": right-aligned over a column of numbers
     header_xf: int = 0
 
@@ -194,6 +194,8 @@ def _dress(col: _Column, fmt: str | None) -> None:
         col.fmt = "percent"
     if col.header in WRAPPED and TEXT in present:
         col.text_fmt = "wrap"
+    elif col.header.endswith("Hash") and TEXT in present:
+        col.text_fmt = "clip"  # a narrow column: the 64 characters do not spill over the next ones
     if present and present <= {NUMBER, ERROR}:
         col.header_kind = "headernum"
 

@@ -50,9 +50,15 @@ KIND_ORDER = (
     "percent",
     "headernum",
     "wrap",
+    "clip",
 )
 #: Kinds that are another kind's number format with an alignment: header over numbers (right), wrapped text.
-ALIGNED = {"headernum": ("header", 'horizontal="right"'), "wrap": ("text", 'vertical="top" wrapText="1"')}
+#: "clip": text that never spills into the next cell (Excel's Fill alignment cuts it at the cell's edge).
+ALIGNED = {
+    "headernum": ("header", 'horizontal="right"'),
+    "wrap": ("text", 'vertical="top" wrapText="1"'),
+    "clip": ("text", 'horizontal="fill"'),
+}
 _FIRST_CUSTOM_NUMFMT = 164
 
 MINIMAL_STYLES = (
