@@ -199,3 +199,14 @@ def test_totals_rows_are_bold(tmp_path):
     (rule,) = rule_range.rules
     assert rule.formula == ['LEFT($C2,5)="Total"'] and rule.dxf.font.b
     assert not list(book["Plain"].conditional_formatting)
+
+
+def test_a_hash_written_into_a_users_sheet_does_not_spill(tmp_path):
+    """The Checklist's sign-off hashes: an unformatted cell gets the Fill alignment (cut at its
+    edge), a formatted one keeps its style, and a text that is no hash the Text style."""
+    path = user_workbook(tmp_path / "close.xlsx")
+    digest = "0123456789abcdef" * 4
+    write_sheets_atomic(path, [], updates={"Settings": {"C2": digest, "D2": "plain text"}})
+    ws = openpyxl.load_workbook(path)["Settings"]
+    assert ws["C2"].value == digest and ws["C2"].alignment.horizontal == "fill"
+    assert ws["D2"].value == "plain text" and ws["D2"].alignment.horizontal is None
