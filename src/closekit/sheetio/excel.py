@@ -56,6 +56,7 @@ NUMBER_FORMATS = {
     "amount3": "#,##0.000",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
+    "percent": '0.0"%"',  # the percentage itself (12.5), as the file adapter shows it
 }
 _ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!", "#SPILL!", "#CALC!"})
 _HYPERLINK_SAFE = re.compile(r"^[A-Za-z0-9_.]+$")
