@@ -76,6 +76,8 @@ class ExcelBook:
         self._folder = Path(folder) if folder is not None else None
         self._cache: dict[str, RawTable | None] = {}
         self._digest = hashlib.sha256()
+        self._added: set[str] = set()  # output sheets this adapter added (lower case)
+        self._after = None  # the sheet the next new output goes after (None: the last sheet)
 
     @classmethod
     def caller(cls, book: object) -> ExcelBook:
@@ -152,8 +154,7 @@ class ExcelBook:
         """The sheet new outputs go after, as the file adapter places them: the last of the Close
         sheet, the Dashboard and the outputs (of this write, or added by this adapter) in the tab
         order; None (at the end) when there is none."""
-        ours = FRONT_PAGES | {n.lower() for n in names} | getattr(self, "_added", set())
-        self._added = getattr(self, "_added", set())
+        ours = FRONT_PAGES | {n.lower() for n in names} | self._added
         found = [s for s in self.book.sheets if s.name.lower() in ours]  # type: ignore[attr-defined]
         return found[-1] if found else None
 

@@ -1,8 +1,9 @@
 """Write whole output worksheets into an existing .xlsx/.xlsm at the zip/XML package level.
 
-Only the parts that must change are touched: the output sheet parts themselves, and small text
-insertions in ``[Content_Types].xml``, ``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``,
-``xl/styles.xml`` (and ``xl/calcChain.xml`` when a replaced sheet had formulas). Every other zip
+Only the parts that must change are touched: the output sheet parts themselves with their table
+parts and relationships (:mod:`.xlsx_table`), and small text insertions in ``[Content_Types].xml``,
+``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``, ``xl/styles.xml`` (and ``xl/calcChain.xml``
+when a replaced sheet had formulas). Every other zip
 member (other sheets, charts, drawings, text boxes, form buttons, comments, VBA, custom XML,
 add-in parts) is copied with identical bytes, in the same order. Cell updates of existing sheets
 (``updates``) edit only the changed cells of those sheets' XML (:mod:`.xlsx_cells`), in the same
