@@ -24,7 +24,7 @@ def test_new_then_validate_writes_findings_and_runlog(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Read 179 lines" in done.stdout
     book = FileWorkbook(workbook)
-    assert book.sheet_names()[-2:] == ["Findings", "RunLog"]
+    assert book.sheet_names()[:4] == ["Close", "Dashboard", "Findings", "RunLog"]  # outputs after the front pages
     runlog = book.read_sheet("RunLog")
     assert runlog.frame["Result"].tolist() == ["ok"]
     assert "sample-gl-2026.csv=" in runlog.frame["InputHashes"].iloc[0]

@@ -6,6 +6,7 @@ that reason elsewhere. openpyxl and python-calamine check every file in the othe
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -109,3 +110,53 @@ def test_stale_chart_caches_are_not_drawn(tmp_path):
     page = dashboard_page_text(stale, tmp_path)
     assert "Findings by severity" in page
     assert "4242" not in page and "4343" not in page
+
+
+def pdf_pages(workbook, tmp_path) -> list[str]:
+    """The text of each page of LibreOffice's PDF of ``workbook`` (pdftotext -layout)."""
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(workbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "pdf" / (workbook.stem + ".pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+@NO_PDFTOTEXT
+def test_every_output_sheet_prints_fitted_with_its_header_and_footer(tmp_path):
+    """Rendered by LibreOffice: each output sheet of the sample prints one page wide with the company,
+    the sheet and the period on top and "Page n of m" below; the balance sheet's amounts are on its
+    page (not on a page of their own), and each output of the sample fits on one page."""
+    assert cli.main(["demo", "--dir", str(tmp_path)]) == 0
+    pages = pdf_pages(tmp_path / "close.xlsx", tmp_path)
+    heads = {}
+    for number, page in enumerate(pages, 1):
+        first = next((line for line in page.splitlines() if line.strip()), "")
+        found = re.match(r"\s*Contoso Trading NL\s+(\S+)\s+2026-10\s*$", first)
+        if found:
+            heads.setdefault(found[1], []).append(number)
+            assert f"Page {number} of {len(pages)}" in page
+    outputs = {"Findings", "Adjustments", "TrialBalance", "BalanceSheet", "IncomeStatement", "Flux", "RunLog"}
+    assert outputs <= set(heads), heads
+    assert all(len(numbers) == 1 for numbers in heads.values()), heads
+    balance = pages[heads["BalanceSheet"][0] - 1]
+    assert "Total assets" in balance and "1,120,761.54" in balance  # names and amounts on the same page
+    first_output = min(n for numbers in heads.values() for n in numbers)
+    assert first_output == 3  # the outputs follow the Close sheet and the Dashboard

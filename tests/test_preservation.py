@@ -112,7 +112,9 @@ def test_validate_keeps_every_part_of_the_workbook(tmp_path, macro):
     assert reopened["Close"]["B4"].value == "validate: done, no errors"
     assert len(reopened["Overview"]._charts) == 1
     assert reopened["Periods"].data_validations.dataValidation  # drop-downs of the template kept
-    assert reopened.sheetnames[-2:] == ["Findings", "RunLog"]
+    names = reopened.sheetnames  # the outputs after the front pages, the user's sheets in their order
+    assert names[:4] == ["Close", "Dashboard", "Findings", "RunLog"] and names[-2:] == ["xlwings.conf", "Overview"]
+    assert reopened["Overview"]["A2"].comment.text == "Owner: controller"  # its sheet-local things moved with it
     assert FileWorkbook(workbook).read_sheet("Findings").columns == [
         "Severity",
         "Code",

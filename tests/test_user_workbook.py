@@ -368,7 +368,8 @@ def test_an_empty_styles_part_is_extended_like_a_missing_one(tmp_path):
 
 def test_content_types_name_no_removed_part(tmp_path):
     """LibreOffice lists every part in [Content_Types].xml, the sheets' .rels parts too: replacing
-    such a sheet removes its .rels part and the Override that named it."""
+    such a sheet rewrites its .rels part (now naming only the output's table), and every Override
+    names a part that is there."""
     path = own_workbook(tmp_path / "lo.xlsx", {"Data": [["x"]], "TrialBalance": [["Account", "Name"], ["9", "x"]]})
     rels = (
         b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -385,7 +386,8 @@ def test_content_types_name_no_removed_part(tmp_path):
     with zipfile.ZipFile(path) as z:
         names = {"/" + n.lower() for n in z.namelist()}
         overrides = re.findall(r'PartName="([^"]+)"', z.read("[Content_Types].xml").decode())
-    assert "/xl/worksheets/_rels/sheet2.xml.rels" not in names
+        sheet_rels = z.read("xl/worksheets/_rels/sheet2.xml.rels").decode()
+    assert "example.com" not in sheet_rels and "/table" in sheet_rels
     assert all(o.lower() in names for o in overrides), overrides
     openpyxl.load_workbook(path)
 

@@ -238,8 +238,13 @@ def test_cell_styles_follow_excel(workbook: Path) -> None:
     old_cells = sheet_cells(part_text(make_checklist_workbook(workbook.parent / "again.xlsx"), CHECKLIST))
     for ref in ("F3", "G2", "H2", "H5"):  # kept: the cell's own style
         assert cells[ref].get("s") == old_cells[ref].get("s"), ref
-    assert xfs[int(cells["G3"].get("s"))].get("numFmtId") == "22"  # new cell, date and time
-    assert xfs[int(cells["G4"].get("s"))].get("numFmtId") == "14"  # was unstyled: the date style
+    codes = {
+        f.get("numFmtId"): f.get("formatCode")
+        for f in ET.fromstring(part_text(workbook, "xl/styles.xml")).iter()
+        if f.tag.endswith("}numFmt")
+    }
+    assert codes[xfs[int(cells["G3"].get("s"))].get("numFmtId")] == "yyyy-mm-dd hh:mm:ss"  # new cell, date and time
+    assert codes[xfs[int(cells["G4"].get("s"))].get("numFmtId")] == "yyyy-mm-dd"  # was unstyled: the date style
     text_xf = xfs[int(cells["F9"].get("s"))]  # new, unstyled text: @ and quote prefix
     assert text_xf.get("numFmtId") == "49" and text_xf.get("quotePrefix") == "1"
     assert cells["H4"].get("s") is None and cells["H4"].find("m:v", NS).text == "1234.50"

@@ -202,13 +202,17 @@ def cell_xfs(path: Path) -> list[dict[str, str]]:
     return [dict(xf.attrib) for xf in cell_formats]
 
 
-def assert_unchanged_except(before: dict[str, bytes], after: dict[str, bytes], allowed: set[str]) -> None:
+def assert_unchanged_except(
+    before: dict[str, bytes], after: dict[str, bytes], allowed: set[str], lost: set[str] = frozenset()
+) -> None:
+    """Only the ``allowed`` members changed; the editable parts kept every tag (but those in ``lost``,
+    which lose the entries of parts a replaced sheet took with it)."""
     kept = [n for n in before if n in after]
     assert kept == [n for n in after if n in before], "member order changed"
     for name, data in before.items():
         if name not in allowed:
             assert after.get(name) == data, f"{name} changed"
-    for name in EDITABLE & set(before) & set(after):
+    for name in (EDITABLE - lost) & set(before) & set(after):
         assert keeps_all_tags(before[name].decode(), after[name].decode()), name
 
 
@@ -233,7 +237,9 @@ def test_add_then_replace_keeps_every_other_part(tmp_path: Path, macro: bool) ->
     wb_xml = first["xl/workbook.xml"].decode()
     assert 'mc:Ignorable="x15"' in wb_xml and IGNORABLE.strip() in wb_xml
     assert '<definedName name="LedgerTotal">Ledger!$B$5</definedName>' in wb_xml
-    assert "'Findings'!$A$1:$H$7" in wb_xml  # the autofilter's hidden name
+    assert "_xlnm._FilterDatabase" not in wb_xml  # a table has its own filter
+    assert "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"2\">'Findings'!$1:$1</definedName>" in wb_xml
+    assert '<autoFilter ref="A1:H7"/>' in first["xl/tables/table1.xml"].decode()
     assert [s["name"] for s in sheet_entries(path)] == ["Ledger", "Accounts", "Findings"]
     for part in (
         "xl/drawings/vmlDrawing9.vml",
@@ -253,14 +259,20 @@ def test_add_then_replace_keeps_every_other_part(tmp_path: Path, macro: bool) ->
     run_log = pd.DataFrame({"Step": ["import", "validate"], "Rows": [10, 8]})
     write_sheets_atomic(path, [findings_sheet(smaller), OutputSheet("RunLog", run_log)])
     second = members(path)
-    assert_unchanged_except(first, second, EDITABLE | {findings_xml})
+    findings_rels = findings_xml.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    assert_unchanged_except(first, second, EDITABLE | {findings_xml, findings_rels, "xl/tables/table1.xml"}, {CT})
+    assert "xl/tables/table1.xml" not in second  # the old output's table went with it: no orphan
+    assert "/xl/tables/table1.xml" not in second[CT].decode()
+    tables = {n: second[n].decode() for n in second if n.startswith("xl/tables/")}
+    assert sorted(re.search(r'name="(\w+)"', t)[1] for t in tables.values()) == ["Findings", "RunLog"]
+    assert len({re.search(r' id="(\d+)"', t)[1] for t in tables.values()}) == 2
     entries = sheet_entries(path)
     assert [s["name"] for s in entries] == ["Ledger", "Accounts", "Findings", "RunLog"]
     assert entries[2] == findings_id  # same sheetId and r:id
     assert sheet_part(path, "Findings") == findings_xml
     wb_xml = second["xl/workbook.xml"].decode()
-    assert wb_xml.count("_xlnm._FilterDatabase") == 2  # updated in place, one more for RunLog
-    assert "'Findings'!$A$1:$H$4" in wb_xml and "'RunLog'!$A$1:$B$3" in wb_xml
+    assert wb_xml.count("_xlnm.Print_Titles") == 2  # updated in place, one more for RunLog
+    assert "'Findings'!$1:$1" in wb_xml and "'RunLog'!$1:$1" in wb_xml
 
     book = openpyxl.load_workbook(path, keep_vba=macro)
     assert book.sheetnames == ["Ledger", "Accounts", "Findings", "RunLog"]
@@ -295,11 +307,13 @@ def test_values_round_trip(workbook: Path, tmp_path: Path) -> None:
     assert "<v>1000000.10</v>" in xml and "<v>1234.56</v>" in xml  # Decimal text, no float trip
     assert '<c r="C5"' not in xml and '<c r="B4"' not in xml  # missing values: no cell
     assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' in xml
-    assert '<autoFilter ref="A1:H7"/>' in xml and '<dimension ref="A1:H7"/>' in xml
+    assert "<autoFilter" not in xml and '<dimension ref="A1:H7"/>' in xml  # the table has the filter
+    assert '<tableParts count="1"><tablePart r:id="rId1"/></tableParts>' in xml
+    assert '<autoFilter ref="A1:H7"/>' in part_text(out, "xl/tables/table1.xml")
     book = openpyxl.load_workbook(out)
     ws = book["Findings"]
     assert ws["A1"].font.b and ws["C2"].number_format == "#,##0.00"
-    assert ws["D2"].number_format == "mm-dd-yy" and ws["E2"].number_format == "0"
+    assert ws["D2"].number_format == "yyyy-mm-dd" and ws["E2"].number_format == "0"  # one date format throughout
     assert ws.freeze_panes == "A2"
 
 
@@ -481,7 +495,8 @@ def test_awkward_sheet_names_are_escaped(workbook: Path, tmp_path: Path) -> None
     replace_sheets(workbook, out, [OutputSheet(name, pd.DataFrame({"a": [1, 2]}))])
     wb_xml = part_text(out, "xl/workbook.xml")
     assert '<sheet name="Bob\'s P&amp;L &quot;Q1&quot; &lt;€&gt;"' in wb_xml
-    assert "'Bob''s P&amp;L \"Q1\" &lt;€&gt;'!$A$1:$A$3</definedName>" in wb_xml
+    assert "'Bob''s P&amp;L \"Q1\" &lt;€&gt;'!$1:$1</definedName>" in wb_xml  # print titles
+    assert 'name="Bob_s_P_L__Q1_____"' in part_text(out, "xl/tables/table1.xml")  # a valid table name
     assert openpyxl.load_workbook(out).sheetnames[-1] == name
     assert calamine_rows(out, name) == [["a"], [1.0], [2.0]]
 
@@ -523,7 +538,7 @@ def test_workbook_without_styles_part_gets_one(tmp_path: Path) -> None:
     replace_sheets(workbook, out, [sheet])
     target = re.search(r'Type="[^"]*/styles" Target="([^"]+)"', part_text(out, "xl/_rels/workbook.xml.rels"))[1]
     assert f'PartName="/xl/{target}"' in part_text(out, CT)
-    assert '<numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.000"/>' in part_text(out, f"xl/{target}")
+    assert '<numFmt numFmtId="164" formatCode="#,##0.000"/>' in part_text(out, f"xl/{target}")
     ws = openpyxl.load_workbook(out)["Findings"]
     assert ws["A1"].font.b and ws["C2"].number_format == "#,##0.000"
 
@@ -567,7 +582,8 @@ def test_replaced_sheet_drops_its_own_relationships_and_calc_chain(workbook: Pat
 
     write_sheets_atomic(workbook, [findings_sheet()])
     after = members(workbook)
-    assert rels not in after and "xl/comments/comment2.xml" in after  # orphan left alone
+    assert "comments" not in after[rels].decode() and "xl/comments/comment2.xml" in after  # orphan left alone
+    assert "/table" in after[rels].decode()  # the sheet's .rels now names only the new output's table
     assert after["xl/calcChain.xml"].decode().endswith('<c r="B5" i="1"/><c r="C7" i="1"/></calcChain>')
     assert_unchanged_except(before, after, EDITABLE | {part, rels, "xl/calcChain.xml"})
     assert openpyxl.load_workbook(workbook)["Findings"]["A2"].value == "Balance"

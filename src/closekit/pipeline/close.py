@@ -21,7 +21,7 @@ from closekit.pipeline.results import CloseResult
 from closekit.pipeline.validate import validate
 from closekit.review import runner as review
 from closekit.review import signoff_rules
-from closekit.sheetio.base import SheetIO
+from closekit.sheetio.base import SheetIO, headed
 from closekit.workbook import checklist, closesheet, fingerprint, outputs
 from closekit.workbook.checklist import StepOutcome
 
@@ -222,6 +222,7 @@ def write_close(
             outcomes=result.outcomes,
         )
     )
+    sheets = headed(sheets, "", str(result.period or ""))  # the period closed (--period), on every page header
     io.write_sheets(sheets, updates or None)
     return written
 

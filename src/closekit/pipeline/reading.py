@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from closekit.core import parsing
-from closekit.sheetio.base import SheetIO
+from closekit.sheetio.base import SheetIO, set_heading
 from closekit.workbook import schema
 from closekit.workbook.book import CloseBook, read_book
 
@@ -41,4 +41,7 @@ def read_close_book(io: SheetIO) -> CloseBook:
     wanted = {parsing.header_key(spec.name) for spec in schema.INPUT_SHEETS}
     names = io.sheet_names()
     sheets = {name: io.read_sheet(name) for name in names if parsing.header_key(name) in wanted}
-    return read_book(sheets, io.where, names)
+    book = read_book(sheets, io.where, names)
+    if book.settings is not None:  # the page header of the output sheets
+        set_heading(io, book.settings.company, book.settings.period)
+    return book

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ import pandas as pd
 from closekit.sources.tables import RawTable
 
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's sheet size
+#: closekit's front pages (lower case): new output sheets go after them, and after the outputs there.
+FRONT_PAGES = frozenset({"close", "dashboard"})
 
 
 def a1(row: int, column: int) -> str:
@@ -40,6 +43,11 @@ class OutputSheet:
     #: Text of the printed page header (e.g. a statement's company, title, date and currency): the
     #: sheet itself keeps its header in row 1, so a title goes where a printout shows it.
     header: str = ""
+    #: The page header of the printed sheet: company (left) and period (right); the sheet's name is centred.
+    company: str = ""
+    period: str = ""
+    #: Internal hyperlinks: A1 cell of this sheet -> the location it opens (``'Checklist'!F12``).
+    links: dict[str, str] = field(default_factory=dict)
 
 
 class SheetIO(Protocol):
@@ -66,6 +74,21 @@ class SheetIO(Protocol):
 
     def fingerprint(self) -> str | None:
         """SHA-256 of the workbook as read (for the run log), where it can be known."""
+
+
+def set_heading(io: object, company: str | None, period: str | None) -> None:
+    """Tell the adapter the company and period to print in the page header of its output sheets,
+    where it prints one (the file adapter: ``FileWorkbook.heading``)."""
+    if hasattr(io, "heading"):
+        io.heading = (company or "", period or "")
+
+
+def headed(sheets: list[OutputSheet], company: str, period: str) -> list[OutputSheet]:
+    """The sheets with ``company`` and ``period`` as page header where they name none of their own."""
+    return [
+        dataclasses.replace(s, company=s.company or company, period=s.period or period) if company or period else s
+        for s in sheets
+    ]
 
 
 def output_target(io: object, name: str, columns: list[str] | None = None) -> str:

@@ -42,7 +42,7 @@ import pandas as pd
 
 from closekit.sheetio import split
 from closekit.sheetio import xlsx_sheet as xs
-from closekit.sheetio.base import OutputSheet, a1
+from closekit.sheetio.base import FRONT_PAGES, OutputSheet, a1
 from closekit.sources import tables
 from closekit.sources.tables import RawTable
 
@@ -56,6 +56,7 @@ NUMBER_FORMATS = {
     "amount3": "#,##0.000",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
+    "percent": '0.0"%"',  # the percentage itself (12.5), as the file adapter shows it
 }
 _ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!", "#SPILL!", "#CALC!"})
 _HYPERLINK_SAFE = re.compile(r"^[A-Za-z0-9_.]+$")
@@ -75,6 +76,8 @@ class ExcelBook:
         self._folder = Path(folder) if folder is not None else None
         self._cache: dict[str, RawTable | None] = {}
         self._digest = hashlib.sha256()
+        self._added: set[str] = set()  # output sheets this adapter added (lower case)
+        self._after = None  # the sheet the next new output goes after (None: the last sheet)
 
     @classmethod
     def caller(cls, book: object) -> ExcelBook:
@@ -138,6 +141,7 @@ class ExcelBook:
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         planned = [(out, sheet_values(out)) for out in sheets]  # every value computed before any write
         cells = [(self._existing(n), ref, value) for n, refs in (updates or {}).items() for ref, value in refs.items()]
+        self._after = self._outputs_after([out.name for out in sheets])
         for out, (values, formats) in planned:
             self._write_sheet(out, values, formats)
         for sheet, ref, value in cells:
@@ -145,6 +149,14 @@ class ExcelBook:
         for name in [out.name for out in sheets] + list(updates or {}):
             for cached in [k for k in self._cache if k.lower() == name.lower()]:
                 del self._cache[cached]
+
+    def _outputs_after(self, names: list[str]):
+        """The sheet new outputs go after, as the file adapter places them: the last of the Close
+        sheet, the Dashboard and the outputs (of this write, or added by this adapter) in the tab
+        order; None (at the end) when there is none."""
+        ours = FRONT_PAGES | {n.lower() for n in names} | self._added
+        found = [s for s in self.book.sheets if s.name.lower() in ours]  # type: ignore[attr-defined]
+        return found[-1] if found else None
 
     def _existing(self, name: str):
         sheet = self.sheet(name)
@@ -156,7 +168,10 @@ class ExcelBook:
         sheet = self.sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
-            sheet = sheets.add(out.name, after=sheets[len(sheets) - 1])
+            after = self._after if self._after is not None else sheets[len(sheets) - 1]
+            sheet = sheets.add(out.name, after=after)
+            self._after = sheet  # the next new output goes after this one
+            self._added.add(out.name.lower())
         else:
             sheet.clear()
         rows, width = len(values), len(values[0]) if values and values[0] else 0

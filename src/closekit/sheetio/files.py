@@ -36,7 +36,7 @@ from pathlib import Path
 from closekit.core import findings as fnd
 from closekit.core.parsing import PercentValue
 from closekit.errors import InputError, UsageError, WorkbookInUse, WriteError
-from closekit.sheetio import split
+from closekit.sheetio import base, split, where_links
 from closekit.sheetio.base import OutputSheet
 from closekit.sources import tables, xlsx_scan
 from closekit.sources.tables import RawTable
@@ -154,6 +154,8 @@ class FileWorkbook:
         self.where = self.path.name
         self.real = Path(os.path.realpath(self.path))  # a symbolic link is written through, never replaced
         self._facts = None
+        #: (company, period) printed in the page header of every output sheet (base.set_heading)
+        self.heading = ("", "")
         self._first_rows: dict[str, list[str]] | None = None  # row 1 of every sheet, read once when asked
         self._targets: dict[str, str] = {}
         self._claimed: set[str] = set()  # sheets recognised as closekit's by their layout: marked on the next write
@@ -198,6 +200,36 @@ class FileWorkbook:
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
+
+    def outputs_after(self) -> str | None:
+        """The sheet new output sheets go after: the last of closekit's sheets in the tab order (its
+        outputs, the Close sheet, the Dashboard), so outputs stand together after the front pages and
+        before the input sheets; None (at the end) when the workbook has none of them."""
+        facts = self.facts()
+        if facts is None:
+            return None
+        ours = set(facts.marked) | {n.lower() for n in self._claimed} | base.FRONT_PAGES
+        return next((n for n in reversed(facts.sheets) if n.lower() in ours), None)
+
+    def _linked(self, sheet: OutputSheet, sheets: list[OutputSheet]) -> OutputSheet:
+        """A Findings sheet with each Where cell linked to the cell it names (where_links)."""
+        if sheet.links or not all(c in sheet.frame.columns for c in where_links.LINKED):
+            return sheet
+        outputs = {s.name.lower(): (s.name, {str(c): i for i, c in enumerate(s.frame.columns, 1)}) for s in sheets}
+        names = {n.lower() for n in self.sheet_names()}
+
+        def headers(name: str) -> tuple[str, dict[str, int]] | None:
+            if name.lower() in outputs:
+                return outputs[name.lower()]
+            if name.lower() not in names:
+                return None
+            try:
+                table = self.read_sheet(name)
+            except (InputError, ValueError):
+                return None
+            return None if table is None else (table.where, dict(table.meta.get("column_numbers", {})))
+
+        return dataclasses.replace(sheet, links=where_links.links(sheet.frame, headers))
 
     def read_sheet(self, name: str) -> RawTable | None:
         actual = next((n for n in self._book.sheet_names if n.lower() == name.lower()), None)
@@ -346,10 +378,18 @@ class FileWorkbook:
         xlsx_package.remove_stale_temporaries(self.real)
         sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
         sheets = self._place(sheets, updates)
+        sheets = base.headed(sheets, *self.heading)
+        sheets = [self._linked(s, sheets) for s in sheets]
         try:
             marks = {n for n in updates or {} if n.lower() in self._claimed}
             xlsx_package.write_sheets_atomic(
-                self.real, sheets, updates, marks, expect=state, properties=self._properties or None
+                self.real,
+                sheets,
+                updates,
+                marks,
+                expect=state,
+                properties=self._properties or None,
+                after=self.outputs_after(),
             )
         except xlsx_package.ChangedOnDisk as exc:
             raise WorkbookInUse(

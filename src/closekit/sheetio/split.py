@@ -16,6 +16,7 @@ Both adapters (files and live Excel) split; a writer that cannot split would cal
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from closekit.sheetio.base import MAX_ROWS, OutputSheet
@@ -73,4 +74,4 @@ def _stale_parts(name: str, existing: list[str], parts: int) -> list[int]:
 
 
 def _like(sheet: OutputSheet, name: str, frame) -> OutputSheet:
-    return OutputSheet(name, frame, formats=dict(sheet.formats), widths=dict(sheet.widths), header=sheet.header)
+    return dataclasses.replace(sheet, name=name, frame=frame, formats=dict(sheet.formats), widths=dict(sheet.widths))

@@ -39,10 +39,11 @@ from closekit.sheetio.base import MAX_COLUMNS, MAX_ROWS, a1
 
 __all__ = ["CellStyles", "CellUpdateError", "CellUpdateResult", "is_date_format", "parse_ref", "update_cells"]
 
-#: style_of(kind, existing s or None) -> s to write (None: no s attribute). Kinds: text, number,
-#: bool, error, date, datetime, clear.
+#: style_of(kind, existing s or None) -> s to write (None: no s attribute). Kinds: text, hash (a
+#: SHA-256 in hex: text), number, bool, error, date, datetime, clear.
 StyleOf = Callable[[str, "str | None"], "str | None"]
 
+_HASH = re.compile(r"[0-9a-fA-F]{64}")  # a SHA-256 (the Checklist's sign-off hashes)
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _ATTR = re.compile(r"""(\s+)([\w.:-]+)(\s*=\s*)("[^"]*"|'[^']*')""")
 _VALUE_ATTRS = ("t", "cm", "vm")  # type, cell metadata (dynamic arrays), value metadata: go with the value
@@ -95,13 +96,13 @@ def _range_text(top: int, left: int, bottom: int, right: int) -> str:
 # ============================================================================ values
 @dataclass(frozen=True)
 class _Value:
-    kind: str  # text, number, bool, error, date, datetime, clear
+    kind: str  # text, hash, number, bool, error, date, datetime, clear
     t: str | None  # the cell's t attribute
     content: str = ""  # XML-escaped: the <v> text, or for text the inline string
 
     def body(self, p: str) -> str:
         """The cell's children, with the namespace prefix ``p`` (e.g. ``x:``)."""
-        if self.kind == "text":
+        if self.kind in ("text", "hash"):
             return f'<{p}is><{p}t xml:space="preserve">{self.content}</{p}t></{p}is>'
         return f"<{p}v>{self.content}</{p}v>"
 
@@ -139,7 +140,7 @@ def _value(v: object, date1904: bool) -> _Value:
             return _Value(kind, None, digits)
     text = v if isinstance(v, str) else xs._to_text(v)
     escaped = str(xs._escape(pd.Series([text], dtype=object)).iloc[0])
-    return _Value("text", "inlineStr", escaped)
+    return _Value("hash" if _HASH.fullmatch(text) else "text", "inlineStr", escaped)
 
 
 # ============================================================================ XML pieces
@@ -546,6 +547,8 @@ class CellStyles:
         plain = existing in (None, "", "0")
         if kind == "text" and plain:
             return self._kind("text")
+        if kind == "hash" and plain:  # text cut at the cell's edge: 64 characters spill over no neighbour
+            return self._kind("clip")
         if kind in ("date", "datetime"):
             if plain:
                 return self._kind(kind)

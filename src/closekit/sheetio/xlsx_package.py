@@ -1,8 +1,9 @@
 """Write whole output worksheets into an existing .xlsx/.xlsm at the zip/XML package level.
 
-Only the parts that must change are touched: the output sheet parts themselves, and small text
-insertions in ``[Content_Types].xml``, ``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``,
-``xl/styles.xml`` (and ``xl/calcChain.xml`` when a replaced sheet had formulas). Every other zip
+Only the parts that must change are touched: the output sheet parts themselves with their table
+parts and relationships (:mod:`.xlsx_table`), and small text insertions in ``[Content_Types].xml``,
+``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``, ``xl/styles.xml`` (and ``xl/calcChain.xml``
+when a replaced sheet had formulas). Every other zip
 member (other sheets, charts, drawings, text boxes, form buttons, comments, VBA, custom XML,
 add-in parts) is copied with identical bytes, in the same order. Cell updates of existing sheets
 (``updates``) edit only the changed cells of those sheets' XML (:mod:`.xlsx_cells`), in the same
@@ -36,6 +37,7 @@ from defusedxml import DefusedXmlException
 from closekit.sheetio import xlsx_cells as xc
 from closekit.sheetio import xlsx_properties as xp
 from closekit.sheetio import xlsx_styles as st
+from closekit.sheetio import xlsx_table as xt
 from closekit.sheetio.base import OutputSheet, a1
 from closekit.sheetio.xlsx_sheet import SheetPlan, new_zip_info, plan_sheet, write_sheet
 from closekit.sources import xlsx_parts
@@ -57,7 +59,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0", "amount3", "general"})
+FORMATS = frozenset({"text", "date", "datetime", "integer", "amount", "amount0", "amount3", "percent", "general"})
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_XML_BYTES = 200 * 2**20  # all parts we parse, together (zip-bomb guard)
 MAX_RATIO = 200  # uncompressed / compressed, for parsed parts above 1 MB (XML: ~10-50)
@@ -72,6 +74,10 @@ BINARY_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 #: sheet name (any case) -> {A1 reference: value}: cells of existing sheets to set.
 CellUpdates = dict[str, dict[str, object]]
 
+_LOCAL_SHEET_ID = re.compile(r"""(<(?:[\w.-]+:)?definedName\b[^>]*?\blocalSheetId\s*=\s*["'])(\d+)""")
+_VIEW_TABS = [
+    re.compile(rf"""(<(?:[\w.-]+:)?workbookView\b[^>]*?\b{a}\s*=\s*["'])(\d+)""") for a in ("activeTab", "firstSheet")
+]
 _BAD_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -89,9 +95,11 @@ def replace_sheets(
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     """Copy the package `src` to `dst` (dst != src), replacing each named sheet that exists
-    (same position in the tab order, same sheetId and r:id) and appending the others at the end.
+    (same position in the tab order, same sheetId and r:id) and adding the others at the end, or
+    right after the sheet `after` (any case) when it exists, in the order given.
     `updates` maps the name of an existing worksheet (any case; not one of `sheets`) to cell
     values by A1 reference (str, int, float, Decimal, bool, date/datetime; None clears a value),
     written into that sheet with everything else of it kept (see :func:`xlsx_cells.update_cells`).
@@ -102,7 +110,7 @@ def replace_sheets(
     src, dst = os.fspath(src), os.fspath(dst)
     if os.path.abspath(src) == os.path.abspath(dst) or (os.path.exists(dst) and os.path.samefile(src, dst)):
         raise ValueError("replace_sheets needs a different destination; use write_sheets_atomic")
-    with _prepared(src, sheets, updates, marks, properties) as job:
+    with _prepared(src, sheets, updates, marks, properties, after) as job:
         try:
             with open(dst, "wb") as fh:
                 job.emit(fh)
@@ -159,6 +167,7 @@ def write_sheets_atomic(
     marks: Iterable[str] = (),
     expect: DiskState | None = None,
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     """replace_sheets into a temporary file in the same folder (``.~closekit-<name>.tmp-*``),
     flush + fsync, then os.replace onto `path`. On any exception the temporary file is removed and
@@ -174,7 +183,7 @@ def write_sheets_atomic(
     folder = os.path.dirname(path)
     tmp = None
     try:
-        with _prepared(path, sheets, updates, marks, properties) as job:
+        with _prepared(path, sheets, updates, marks, properties, after) as job:
             fd, tmp = tempfile.mkstemp(
                 prefix=temporary_prefix(path), dir=folder, suffix=os.path.splitext(path)[1] or ".xlsx"
             )
@@ -441,6 +450,7 @@ def _prepared(
     updates: CellUpdates | None = None,
     marks: Iterable[str] = (),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> Iterator[_Job]:
     for sheet in sheets:
         _check_request(sheet)
@@ -451,7 +461,7 @@ def _prepared(
     label = f"'{os.path.basename(src)}'"
     with _open_zip(src, label) as zin:
         job = _Job(zin, label)
-        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered), properties)
+        _plan(job, _Reader(zin, label), sheets, cells, {m.lower() for m in marks} - set(lowered), properties, after)
         yield job
 
 
@@ -507,6 +517,7 @@ def _plan(
     updates: dict[str, tuple[str, dict[str, object]]] | None = None,
     marks: set[str] = frozenset(),
     properties: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> None:
     ct_text, ct_codec, ct_root = rd.xml("[Content_Types].xml")
     wb_part, wb_text, wb_codec, wb_root = _workbook_part(rd)
@@ -528,6 +539,14 @@ def _plan(
         raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
     for p in plans:
         p.assign_styles(xf)
+    if any(p.totals for p in plans) and (new_styles or styles_data):
+        try:
+            bolded, dxf = st.add_bold_dxf(new_styles or styles_data)
+        except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError, StopIteration) as e:
+            raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
+        new_styles = bolded if bolded != styles_data else new_styles
+        for p in plans:
+            p.bold_dxf = dxf
     cell_styles = xc.CellStyles(new_styles if new_styles is not None else styles_data)
 
     taken = set(rd.members) | {_resolve(wb_part, r.get("Target", "")).lower() for r in rels.values()}
@@ -537,6 +556,14 @@ def _plan(
     next_sheet_id = max([int(i) for s in wb_sheets if (i := s.get("sheetId", "")).isdigit()] + [0]) + 1
     by_name = {s.get("name", "").lower(): (i, s) for i, s in enumerate(wb_sheets)}
     removed_ids: set[str] = set()
+    # New sheets go at `at` in the tab order (after the sheet `after`, else at the end); the sheets
+    # from there on move right by as many, so every tab index is given as it is after the write.
+    at = next((i + 1 for i, s in enumerate(wb_sheets) if after and s.get("name", "").lower() == after.lower()), None)
+    at = len(wb_sheets) if at is None else at
+    n_new = sum(1 for out in outs if out.name.lower() not in by_name)
+    moved = lambda i: i + n_new if i >= at else i  # noqa: E731
+    placed: list[tuple[SheetPlan, str, int]] = []  # each output: its plan, sheet part and tab index
+    prints: list[tuple[int, str, bool, str]] = []
 
     def new_rid() -> str:
         n = len(ids) + 1
@@ -555,6 +582,7 @@ def _plan(
         hit = by_name.get(out.name.lower())
         if hit:
             index, wb_sheet = hit
+            index = moved(index)
             rel = rels.get(wb_sheet.get(f"{{{REL_NS}}}id"))
             if rel is None or not rel.get("Type", "").endswith("/worksheet"):
                 raise ValueError(
@@ -562,24 +590,47 @@ def _plan(
                 )
             part = _part(rd, wb_part, rel.get("Target", ""))
             job.replaced[part.lower()] = plan
+            job.drop |= _old_tables(rd, part)  # the old output's table goes with it: no orphan, no name clash
             job.drop.add(_rels_part(part).lower())
             removed_ids.add(wb_sheet.get("sheetId", ""))
             plan.title = wb_sheet.get("name", out.name)
         else:
-            index = len(wb_sheets) + len(sheet_tags)
+            index = at + len(sheet_tags)
             part, rid = new_part("worksheets/sheet"), new_rid()
             job.appended.append((part, plan))
             rel_new.append(_rel_tag(rid, "worksheet", part, wb_part))
             ct_new.append(f'<{{p}}Override PartName="/{st.attr(part)}" ContentType="{WORKSHEET_CT}"/>')
             sheet_tags.append((out.name, next_sheet_id, rid))
             next_sheet_id += 1
-        filters.append((index, plan.title, plan.ref(absolute=True) if plan.columns else None))
+        placed.append((plan, part, index))
+    table_names, table_id = _existing_tables(rd, ct_root, job.drop)
+    table_names |= {dn.get("name", "") for dn in wb_root.iter(f"{{{st.MAIN_NS}}}definedName")}
+    for plan, part, index in placed:
+        headers = [c.header for c in plan.columns]
+        if xt.usable_headers(headers):
+            plan.table, table_id = True, table_id + 1
+            name = xt.table_name(plan.title, table_names)
+            table_names.add(name)
+            table_part = new_part("tables/table")
+            job.appended.append((table_part, xt.table_xml(table_id, name, plan.table_ref(), headers)))
+            ct_new.append(f'<{{p}}Override PartName="/{st.attr(table_part)}" ContentType="{xt.TABLE_CT}"/>')
+            rels_of = _rels_part(part)
+            data = xt.sheet_rels("/" + table_part)  # absolute, as openpyxl writes: no '..' for readers to disagree on
+            if rels_of.lower() in rd.members:  # the replaced sheet's own .rels part: rewritten in place
+                job.drop.discard(rels_of.lower())
+                job.edited[rels_of.lower()] = data
+            else:
+                taken.add(rels_of.lower())
+                job.appended.append((rels_of, data))
+        ref = plan.ref(absolute=True) if plan.columns and not plan.table else None
+        filters.append((index, plan.title, ref))
+        prints.append((index, plan.title, plan.table, plan.ref(absolute=True)))
     for name in sorted(marks):
         hit = by_name.get(name)
         if hit is None:
             raise ValueError(f"{rd.label} has no sheet named {name!r} to mark as closekit's")
         if name not in {m.lower() for m in _marked(wb_root, [s.get("name", "") for s in wb_sheets])}:
-            filters.append((hit[0], hit[1].get("name", name), None))
+            filters.append((moved(hit[0]), hit[1].get("name", name), None))
     if sheet_tags and _structure_locked(wb_root):
         raise rd.fail(
             f"was not changed: its structure is protected (Review > Protect Workbook > Structure, "
@@ -620,7 +671,7 @@ def _plan(
         )[0]
 
     root_edit = _plan_properties(job, rd, properties, taken, ct_new) if properties else None
-    new_wb = _edit_workbook(wb_text, sheet_tags, filters)
+    new_wb = _edit_workbook(wb_text, sheet_tags, filters, prints, at)
     if rel_new:
         p = st.start_tag(rel_text, "Relationships")["p"]
         rel_text = st.append_children(rel_text, "Relationships", "".join(rel_new).replace("{p}", p))
@@ -767,11 +818,16 @@ def _prune_calc_chain(text: str, sheet_ids: set[str], cells: set[tuple[str, str]
 
 
 def _edit_workbook(
-    text: str, sheet_tags: list[tuple[str, int, str]], filters: list[tuple[int, str, str | None]]
+    text: str,
+    sheet_tags: list[tuple[str, int, str]],
+    filters: list[tuple[int, str, str | None]],
+    prints: list[tuple[int, str, bool, str]] = (),
+    at: int | None = None,
 ) -> str:
     """Append <sheet> entries, set the hidden _xlnm._FilterDatabase name of each output sheet
-    (Excel writes it with every autofilter; LibreOffice and old Excels need it) and closekit's
-    :data:`MARKER` on each output sheet."""
+    with a plain autofilter (Excel writes it with every autofilter; LibreOffice and old Excels need
+    it; a table has its own filter, so its sheet has none), closekit's :data:`MARKER` on each output
+    sheet, and the print titles (row 1 on every page) and print area (its cells) of each output sheet."""
     if sheet_tags:
         root = st.start_tag(text, "workbook").group(0)
         used = [
@@ -788,16 +844,83 @@ def _edit_workbook(
         tags = "".join(
             f'<{p}sheet name="{st.attr(n)}" sheetId="{i}" {rp}:id="{rid}"{extra}/>' for n, i, rid in sheet_tags
         )
-        text = st.append_children(text, "sheets", tags)
+        text = _insert_sheets(text, tags, at, len(sheet_tags))
     for index, title, ref in filters:
         quoted = "'" + title.replace("'", "''") + "'!"
         if ref is not None:
             text = _set_local_name(text, "_xlnm._FilterDatabase", index, quoted + ref)
         text = _set_local_name(text, MARKER, index, quoted + "$A$1", replace=False)
+    for index, title, table, ref in prints:
+        quoted = "'" + title.replace("'", "''") + "'!"
+        text = _set_local_name(text, "_xlnm.Print_Titles", index, quoted + "$1:$1", hidden=False)
+        # the print area is the table: a long text's overflow does not print as pages of its own
+        text = _set_local_name(text, "_xlnm.Print_Area", index, quoted + ref, hidden=False)
+        if table:
+            text = _drop_local_name(text, "_xlnm._FilterDatabase", index)
     return text
 
 
-def _set_local_name(text: str, name: str, index: int, formula: str, *, replace: bool = True) -> str:
+def _insert_sheets(text: str, tags: str, at: int | None, count: int) -> str:
+    """Put the new ``<sheet>`` tags at tab index ``at`` (None or past the last: at the end); the
+    sheet-local names and the workbook view's tab indices of the sheets after it move with them."""
+    found = list(st.element_re("sheet", empty_only=True).finditer(text))
+    if at is None or at >= len(found):
+        return st.append_children(text, "sheets", tags)
+    text = text[: found[at].start()] + tags + text[found[at].start() :]
+
+    def shift(m: re.Match[str]) -> str:
+        n = int(m[2])
+        return f"{m[1]}{n + count if n >= at else n}"
+
+    for pattern in (_LOCAL_SHEET_ID, *_VIEW_TABS):
+        text = pattern.sub(shift, text)
+    return text
+
+
+def _drop_local_name(text: str, name: str, index: int) -> str:
+    """Remove the defined name ``name`` local to sheet ``index`` (an empty ``<definedNames>`` goes too)."""
+    text, removed = st.remove_elements(
+        text, "definedName", lambda a: a.get("name", "").lower() == name.lower() and a.get("localSheetId") == str(index)
+    )
+    if removed:
+        text = re.sub(r"<(?P<p>(?:[\w.-]+:)?)definedNames\s*>\s*</(?P=p)definedNames\s*>", "", text)
+    return text
+
+
+def _old_tables(rd: _Reader, sheet_part: str) -> set[str]:
+    """The table parts (lower case) the sheet's relationships name (none when they cannot be read)."""
+    try:
+        found = rd.xml(_rels_part(sheet_part), required=False)
+        if found is None:
+            return set()
+        return {
+            _resolve(sheet_part, r.get("Target", "")).lower()
+            for r in _rels(found[2])
+            if r.get("Type", "") == xt.TABLE_REL and r.get("TargetMode", "") != "External"
+        }
+    except WorkbookPackageError:
+        return set()
+
+
+def _existing_tables(rd: _Reader, ct_root: Element, dropped: set[str]) -> tuple[set[str], int]:
+    """The names (and displayNames) of the workbook's tables that stay, and the largest table id."""
+    names, top = set(), 0
+    for o in ct_root:
+        part = o.get("PartName", "").lstrip("/")
+        if o.get("ContentType") != xt.TABLE_CT or part.lower() in dropped:
+            continue
+        found = rd.xml(part, required=False)
+        if found is None:
+            continue
+        root = found[2]
+        names |= {root.get("name", ""), root.get("displayName", "")} - {""}
+        top = max(top, int(root.get("id", "0")) if root.get("id", "0").isdigit() else 0)
+    return names, top
+
+
+def _set_local_name(
+    text: str, name: str, index: int, formula: str, *, replace: bool = True, hidden: bool = True
+) -> str:
     """Set the hidden defined name ``name`` local to sheet ``index`` (kept as it is if present and not ``replace``)."""
     value = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     found = False
@@ -814,7 +937,8 @@ def _set_local_name(text: str, name: str, index: int, formula: str, *, replace: 
     if found:
         return text
     p = st.start_tag(text, "sheets")["p"]
-    tag = f'<{p}definedName name="{st.attr(name)}" localSheetId="{index}" hidden="1">{value}</{p}definedName>'
+    flag = ' hidden="1"' if hidden else ""
+    tag = f'<{p}definedName name="{st.attr(name)}" localSheetId="{index}"{flag}>{value}</{p}definedName>'
     if st.start_tag(text, "definedNames"):
         return st.append_children(text, "definedNames", tag)
     # definedNames follows sheets, functionGroups and externalReferences.

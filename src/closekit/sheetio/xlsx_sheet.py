@@ -27,6 +27,7 @@ import pandas as pd
 
 from closekit.core import accel
 from closekit.sheetio import xlsx_styles as st
+from closekit.sheetio import xlsx_table as xt
 from closekit.sheetio.base import OutputSheet
 
 try:  # optional: numbers -> text ~5x faster than pandas' astype (same shortest round-trip text),
@@ -65,11 +66,14 @@ class _Column:
     whole_days: bool  # datetime64 column with no time of day (serials written as integers)
     width: float = 8.0
     heads: dict[int, str] = field(default_factory=dict)
+    text_fmt: str = "text"  # style of TEXT cells: "text", "wrap" (wrapped, top-aligned) or "clip" (no spill)
+    header_kind: str = "header"  # "headernum": right-aligned over a column of numbers
+    header_xf: int = 0
 
     def kinds(self) -> set[str]:
         present = set(np.unique(self.codes).tolist())
         return (
-            {"text"}
+            {"text", self.text_fmt, self.header_kind}
             | ({self.fmt} if NUMBER in present else set())
             | ({"general"} if BOOL in present else set())
             | ({self.date_fmt} if TEMPORAL in present else set())
@@ -84,6 +88,12 @@ class SheetPlan:
     date1904: bool
     header_xf: int = 0
     page_header: str = ""
+    table: bool = False  # written as an Excel table (xlsx_table), else a plain autofilter
+    company: str = ""  # page header (left)
+    period: str = ""  # page header (right)
+    links: dict[str, str] = field(default_factory=dict)  # A1 cell -> location of its internal hyperlink
+    totals: list[str] = field(default_factory=list)  # letters of the columns whose "Total..." rows are bold
+    bold_dxf: int | None = None  # the styles' bold differential format, for the totals rows
 
     @property
     def kinds(self) -> set[str]:
@@ -95,10 +105,19 @@ class SheetPlan:
         last, d = self.columns[-1].letter, "$" if absolute else ""
         return f"{d}A{d}1:{d}{last}{d}{self.n_rows + 1}"
 
+    def table_ref(self) -> str:
+        """The table's range: the header and at least one row (Excel's tables have a data row)."""
+        return f"A1:{self.columns[-1].letter}{max(self.n_rows, 1) + 1}" if self.columns else "A1"
+
+    @property
+    def landscape(self) -> bool:
+        return sum(c.width for c in self.columns) > xt.LANDSCAPE_WIDTH
+
     def assign_styles(self, xf: dict[str, int]) -> None:
         self.header_xf = xf.get("header", 0)
         for c in self.columns:
-            s = {TEXT: xf["text"], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"), TEMPORAL: xf.get(c.date_fmt)}
+            c.header_xf = xf.get(c.header_kind, self.header_xf)
+            s = {TEXT: xf[c.text_fmt], NUMBER: xf.get(c.fmt), BOOL: xf.get("general"), TEMPORAL: xf.get(c.date_fmt)}
             sa = {k: f' s="{v}"' if v else "" for k, v in s.items()}
             c.heads = {
                 TEXT: f'"{sa[TEXT]} t="inlineStr"><is><t xml:space="preserve">',
@@ -129,9 +148,58 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         fmt = out.formats.get(header)
         col = _plan_column(frame.iloc[:, j].reset_index(drop=True), fmt, date1904)
         col.header, col.letter = header, _letter(j)
+        _dress(col, fmt)
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
-    return SheetPlan(out.name, cols, len(frame), date1904, page_header=out.header)
+    links = {ref: where for ref, where in out.links.items()}
+    totals = [c.letter for c in cols if c.header in TOTAL_COLUMNS and _has_totals(c)]
+    return SheetPlan(
+        out.name, cols, len(frame), date1904, page_header=out.header, company=out.company, period=out.period,
+        links=links, totals=totals
+    )
+
+
+#: Columns whose text "Total ..." marks a totals row (a statement's Name: "Total assets"; the trial
+#: balance's Account: "Total"): such rows are bold, by a conditional format on the sheet.
+TOTAL_COLUMNS = ("StatementLine", "Account", "Name")
+
+
+def _has_totals(col: _Column) -> bool:
+    texts = col.values[col.codes == TEXT]
+    return bool(len(texts)) and bool(texts.astype(str).str.startswith("Total").any())
+
+
+def _totals_format(plan: SheetPlan) -> str:
+    """The conditional format that makes the totals rows bold (nothing when there are none)."""
+    if not plan.totals or plan.bold_dxf is None or not plan.n_rows:
+        return ""
+    tests = [f'LEFT(${letter}2,5)="Total"' for letter in plan.totals]
+    formula = tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+    return (
+        f'<conditionalFormatting sqref="A2:{plan.columns[-1].letter}{plan.n_rows + 1}">'
+        f'<cfRule type="expression" dxfId="{plan.bold_dxf}" priority="1"><formula>{st.attr(formula)}</formula>'
+        "</cfRule></conditionalFormatting>"
+    )
+
+
+#: Text columns shown wrapped at a fixed width (characters): the Findings' explanations.
+WRAPPED = {"Message": 60.0, "Fix": 45.0}
+#: Width of a hash column (…Hash, RowHash, PreviousHash): its start shows, the full value stays in the cell.
+HASH_WIDTH = 14.0
+
+
+def _dress(col: _Column, fmt: str | None) -> None:
+    """The look a column's name asks for: a percent format for a name ending in "%", wrapped text for
+    the Findings' Message and Fix, a right-aligned header over numbers."""
+    present = set(np.unique(col.codes).tolist()) - {MISSING}
+    if fmt is None and col.header.rstrip().endswith("%") and NUMBER in present:
+        col.fmt = "percent"
+    if col.header in WRAPPED and TEXT in present:
+        col.text_fmt = "wrap"
+    elif col.header.endswith("Hash") and TEXT in present:
+        col.text_fmt = "clip"  # a narrow column: the 64 characters do not spill over the next ones
+    if present and present <= {NUMBER, ERROR}:
+        col.header_kind = "headernum"
 
 
 def _plan_column(s: pd.Series, fmt: str | None, date1904: bool) -> _Column:
@@ -245,8 +313,12 @@ def _to_text(v: object) -> str:
 
 
 def _auto_width(col: _Column) -> float:
+    if col.text_fmt == "wrap":
+        return WRAPPED[col.header]
+    if col.header.endswith("Hash"):
+        return HASH_WIDTH
     longest = len(col.header) * 1.2 + 3  # bold header + filter button
-    spec = {"amount": ",.2f", "amount0": ",.0f", "amount3": ",.3f", "integer": ".0f"}
+    spec = {"amount": ",.2f", "amount0": ",.0f", "amount3": ",.3f", "integer": ".0f", "percent": ".1f"}
     for v, code in zip(col.values.iloc[:1000].tolist(), col.codes[:1000], strict=True):
         if code == TEXT:
             longest = max(longest, len(_to_text(v).split("\n", 1)[0]))
@@ -401,6 +473,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         head = f"<cols>{head}</cols>"
     yield (
         f'{_XML_DECL}<worksheet xmlns="{st.MAIN_NS}" xmlns:r="{st.REL_NS}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="{plan.ref()}"/><sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
@@ -411,7 +484,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         yield (
             '<row r="1">'
             + "".join(
-                f'<c r="{c.letter}1" s="{plan.header_xf}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
+                f'<c r="{c.letter}1" s="{c.header_xf}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
                 for c, t in zip(plan.columns, names, strict=True)
             )
             + "</row>"
@@ -425,19 +498,20 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
         cells = [_column_cells(c, start, stop, rows, plan.date1904) for c in plan.columns]
         opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
         yield "".join(itertools.chain.from_iterable(zip(opens, *cells, itertools.repeat("</row>"))))
-    tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns else ""
+    tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns and not plan.table else ""
+    tail += _totals_format(plan)
+    if plan.links:
+        tail += "<hyperlinks>" + "".join(
+            f'<hyperlink ref="{ref}" location="{st.attr(where)}"/>'
+            for ref, where in plan.links.items()
+        ) + "</hyperlinks>"
+    parts = f'<tableParts count="1"><tablePart r:id="{xt.TABLE_RID}"/></tableParts>' if plan.table else ""
+    setup = xt.print_setup(plan.page_header or plan.title, plan.company, plan.period, plan.landscape)
     yield (
-        f'</sheetData>{tail}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-        f'header="0.3" footer="0.3"/>{_page_header(plan.page_header)}</worksheet>'
+        f'</sheetData>{tail}<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" '
+        f'header="0.3" footer="0.3"/>{setup}'
+        f"{parts}</worksheet>"
     )
-
-
-def _page_header(text: str) -> str:
-    """The printed header, centred (``&`` starts an Excel header code, so it is doubled)."""
-    if not text:
-        return ""
-    escaped = _escape(pd.Series([text.replace("&", "&&")[:250]])).iloc[0]
-    return f'<headerFooter><oddHeader>&amp;C{escaped}</oddHeader></headerFooter>'
 
 
 def write_sheet(zout: zipfile.ZipFile, name: str, plan: SheetPlan) -> None:

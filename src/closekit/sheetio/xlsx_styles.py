@@ -29,8 +29,36 @@ BUILTIN_NUMFMT = {
     "date": 14,
     "datetime": 22,
 }
-CUSTOM_NUMFMT = {"amount3": "#,##0.000"}
-KIND_ORDER = ("header", "text", "general", "integer", "amount", "amount0", "amount3", "date", "datetime")
+#: One date format throughout the output sheets (ISO, whatever the reader's regional settings);
+#: a percent column holds the percentage itself (12.5 for 12.5 %), shown with the sign.
+CUSTOM_NUMFMT = {
+    "amount3": "#,##0.000",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+    "percent": '0.0"%"',
+}
+KIND_ORDER = (
+    "header",
+    "text",
+    "general",
+    "integer",
+    "amount",
+    "amount0",
+    "amount3",
+    "date",
+    "datetime",
+    "percent",
+    "headernum",
+    "wrap",
+    "clip",
+)
+#: Kinds that are another kind's number format with an alignment: header over numbers (right), wrapped text.
+#: "clip": text that never spills into the next cell (Excel's Fill alignment cuts it at the cell's edge).
+ALIGNED = {
+    "headernum": ("header", 'horizontal="right"'),
+    "wrap": ("text", 'vertical="top" wrapText="1"'),
+    "clip": ("text", 'horizontal="fill"'),
+}
 _FIRST_CUSTOM_NUMFMT = 164
 
 MINIMAL_STYLES = (
@@ -129,12 +157,15 @@ def _canon_font(font: Element) -> frozenset[tuple[str, tuple[tuple[str, str], ..
     return frozenset((_local(c), tuple(sorted(c.attrib.items()))) for c in font)
 
 
-def _xf_key(a: dict[str, str], children: int) -> tuple[object, ...] | None:
-    if children:
-        return None  # alignment/protection: not one of ours
+def _xf_key(a: dict[str, str], children: tuple[object, ...] = ()) -> tuple[object, ...]:
+    """What makes two cell formats the same: ids, flags and their children (alignment, protection)."""
     flag = lambda k: a.get(k, "0") in ("1", "true")  # noqa: E731
     ids = tuple(a.get(k, "0") for k in ("numFmtId", "fontId", "fillId", "borderId", "xfId"))
-    return (*ids, flag("quotePrefix"), flag("pivotButton"))
+    return (*ids, flag("quotePrefix"), flag("pivotButton"), children)
+
+
+def _children(xf: Element) -> tuple[object, ...]:
+    return tuple((_local(c), tuple(sorted(c.attrib.items()))) for c in xf)
 
 
 def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, dict[str, int]]:
@@ -160,7 +191,7 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
     fmt_id = {k: str(v) for k, v in BUILTIN_NUMFMT.items()}
     new_fmts: list[str] = []
     for kind in wanted:
-        code = CUSTOM_NUMFMT.get(kind)
+        code = CUSTOM_NUMFMT.get(ALIGNED.get(kind, (kind,))[0])
         if code is not None and code in existing_fmts:
             fmt_id[kind] = existing_fmts[code]
         elif code is not None:
@@ -170,7 +201,7 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
 
     # Bold header font: a copy of font 0 with <b/>, unless an identical font exists.
     bold_id, new_font = 0, ""
-    if "header" in wanted:
+    if "header" in wanted or "headernum" in wanted:
         want = _canon_font(fonts[0]) | {("b", ())}
         bold_id = next((i for i, f in enumerate(fonts) if _canon_font(f) == want), len(fonts))
         if bold_id == len(fonts):
@@ -187,31 +218,36 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
 
     # Cell formats: reuse an identical childless <xf>, else append one.
     xf_id = "0" if style_xfs is not None and len(style_xfs) else None
-    keys = [_xf_key(dict(x.attrib), len(x)) for x in cell_xfs]
+    keys = [_xf_key(dict(x.attrib), _children(x)) for x in cell_xfs]
     index: dict[str, int] = {}
     new_xfs: list[str] = []
     for kind in wanted:
+        base, align = ALIGNED.get(kind, (kind, ""))
         a = {
-            "numFmtId": fmt_id[kind],
-            "fontId": str(bold_id if kind == "header" else 0),
+            "numFmtId": fmt_id[base],
+            "fontId": str(bold_id if base == "header" else 0),
             "fillId": "0",
             "borderId": "0",
         }
         if xf_id is not None:
             a["xfId"] = xf_id
-        if kind != "general":
+        if base != "general":
             a["applyNumberFormat"] = "1"
-        if kind == "header":
+        if base == "header":
             a["applyFont"] = "1"
-        if kind in ("header", "text"):
+        if align:
+            a["applyAlignment"] = "1"
+        if base in ("header", "text"):
             a["quotePrefix"] = "1"
-        key = _xf_key(a, 0)
+        child = f"<alignment {align}/>" if align else ""
+        key = _xf_key(a, _children(parse_xml(f"<xf>{child}</xf>")))
         if key in keys:
             index[kind] = keys.index(key)
             continue
         index[kind] = len(keys)
         keys.append(key)
-        new_xfs.append("<{p}xf " + " ".join(f'{k}="{v}"' for k, v in a.items()) + "/>")
+        attrs = " ".join(f'{k}="{v}"' for k, v in a.items())
+        new_xfs.append(f"<{{p}}xf {attrs}>{child.replace('<', '<{p}')}</{{p}}xf>" if child else f"<{{p}}xf {attrs}/>")
 
     if not (new_xfs or new_font or new_fmts):
         return (encode_xml(text, codec) if created else None), index
@@ -243,3 +279,30 @@ def _check(text: str, ns: str, n_xfs: int, n_fonts: int) -> None:
     q = (lambda local: f"{{{ns}}}{local}") if ns else (lambda local: local)
     if len(root.find(q("cellXfs"))) != n_xfs or len(root.find(q("fonts"))) != n_fonts:
         raise ValueError("the styles part could not be extended safely")
+
+
+def add_bold_dxf(data: bytes) -> tuple[bytes, int]:
+    """Make sure ``styles.xml`` has a differential format that makes text bold (for the conditional
+    format of totals rows); return (the part, possibly unchanged, its index in ``<dxfs>``)."""
+    text, codec = decode_xml(data)
+    root = parse_xml(text)
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    q = (lambda local: f"{{{ns}}}{local}") if ns else (lambda local: local)
+    dxfs = root.find(q("dxfs"))
+    want = (("font", (("b", ()),)),)
+    for i, dxf in enumerate(dxfs if dxfs is not None else ()):
+        if tuple((_local(c), tuple((_local(g), tuple(sorted(g.attrib.items()))) for g in c)) for c in dxf) == want:
+            return data, i
+    p = start_tag(text, "styleSheet")["p"]
+    new = f"<{p}dxf><{p}font><{p}b/></{p}font></{p}dxf>"
+    if dxfs is not None:
+        text = append_children(text, "dxfs", new, len(dxfs) + 1)
+        index = len(dxfs)
+    else:  # dxfs follows cellStyles (or cellXfs), before tableStyles, colors and extLst
+        anchor = next(m for local in ("cellStyles", "cellXfs") for m in [element_re(local).search(text)] if m)
+        text = f"{text[: anchor.end()]}<{p}dxfs count=\"1\">{new}</{p}dxfs>{text[anchor.end() :]}"
+        index = 0
+    found = parse_xml(text).find(q("dxfs"))
+    if found is None or len(found) != index + 1:
+        raise ValueError("the styles part could not be extended safely")
+    return encode_xml(text, codec), index
