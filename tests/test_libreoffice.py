@@ -149,9 +149,13 @@ def test_every_output_sheet_prints_fitted_with_its_header_and_footer(tmp_path):
     heads = {}
     for number, page in enumerate(pages, 1):
         first = next((line for line in page.splitlines() if line.strip()), "")
-        found = re.match(r"\s*Contoso Trading NL\s+(\S+)\s+2026-10\s*$", first)
-        if found:
-            heads.setdefault(found[1], []).append(number)
+        found = re.match(r"\s*Contoso Trading NL\s+(.+?)\s+2026-10\s*$", first)
+        if found:  # the centre: the sheet's name, or a statement's title (issue 18 item 1)
+            title = found[1]
+            for phrase, sheet in (("Balance sheet", "BalanceSheet"), ("Income statement", "IncomeStatement"),
+                                  ("Cash-flow statement", "CashFlow")):
+                title = sheet if f"— {phrase}" in title else title
+            heads.setdefault(title, []).append(number)
             assert f"Page {number} of {len(pages)}" in page
     outputs = {"Findings", "Adjustments", "TrialBalance", "BalanceSheet", "IncomeStatement", "Flux", "RunLog"}
     assert outputs <= set(heads), heads

@@ -245,8 +245,8 @@ def test_the_closed_sample_prints_a_title_and_balances(sample_workbook):
     assert cli.main(["close", str(sample_workbook)]) == 0
     book = openpyxl.load_workbook(sample_workbook)
     balance, income = book["BalanceSheet"], book["IncomeStatement"]
-    assert balance.oddHeader.center.text == "Contoso Trading NL — Balance sheet at 31 Oct 2026 — EUR"
-    assert income.oddHeader.center.text.startswith("Contoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026")
+    assert balance.oddHeader.center.text == "&BContoso Trading NL — Balance sheet at 31 Oct 2026 — EUR"  # bold
+    assert income.oddHeader.center.text.startswith("&BContoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026")
     header = [c.value for c in balance[1]]
     assert header[:4] == ["StatementLine", "Account", "Name", "Amount"] and "PriorYearEnd" in header
     rows = {r[2]: r for r in balance.iter_rows(min_row=2, values_only=True)}
@@ -258,7 +258,7 @@ def test_the_closed_sample_prints_a_title_and_balances(sample_workbook):
     assert last[2] == "Profit for the period" == rows["Profit for the period"][2]
     assert last[income_header.index("YearToDate")] == rows["Profit for the period"][header.index("Amount")]
     flow = book["CashFlow"]
-    assert flow.oddHeader.center.text.startswith("Contoso Trading NL — Cash-flow statement 01 Oct 2026")
+    assert flow.oddHeader.center.text.startswith("&BContoso Trading NL — Cash-flow statement 01 Oct 2026")
     check = [r for r in flow.iter_rows(min_row=2, values_only=True) if r[2] == "Difference"]
     assert [r[3:5] for r in check] == [(0, 0)]
 
@@ -388,5 +388,5 @@ def test_a_page_header_with_ampersands_and_markup_is_written_as_text(sample_work
     header = "Smith & Sons <GmbH> — Bilanz zum 28.02.2025 — EUR"
     FileWorkbook(sample_workbook).write_sheets([OutputSheet("BalanceSheet", frame, header=header)])
     sheet = openpyxl.load_workbook(sample_workbook)["BalanceSheet"]
-    assert sheet.oddHeader.center.text == header.replace("&", "&&")  # Excel shows && as one &
+    assert sheet.oddHeader.center.text == "&B" + header.replace("&", "&&")  # bold; Excel shows && as one &
     assert sheet["A1"].value == "Name" and sheet["A2"].value == "x"
