@@ -541,8 +541,10 @@ class StatementLineRow(SheetRow):
     order: DecimalCell = col("Order", "Sort position among the lines of one parent (default: sheet order).",
                              excel="number", default=None)
     sign: Annotated[str, BeforeValidator(_choice("+", "-", default="+"))] = col(
-        "Sign", "+ (default) or -: show the line (and those under it) with the sign turned, e.g. costs as positive "
-        "amounts; totals stay right.", default="+"
+        "Sign",
+        "Blank or + (default), or -: show the line (and those under it) with the sign turned, e.g. costs as "
+        "positive amounts; totals stay right.",
+        default="+",
     )
     label: OptionalText = col("Label", "The English label (default: the Line).", default=None, width=30)
     label_de: OptionalText = col("LabelDE", "The German label (Settings Language = de).", default=None, width=30)
