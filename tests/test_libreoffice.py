@@ -48,9 +48,8 @@ def test_libreoffice_reads_the_closed_workbook(tmp_path):
         ), name
 
 
-def dashboard_page_text(workbook, tmp_path) -> str:
-    """The text of page 2 of LibreOffice's PDF of ``workbook``: the Dashboard, the second sheet
-    (the one-page Close sheet comes first)."""
+def pdf_of(workbook, tmp_path):
+    """LibreOffice's PDF of ``workbook`` (soffice --headless --convert-to pdf), in ``tmp_path/pdf``."""
     done = subprocess.run(
         [
             SOFFICE,
@@ -67,7 +66,13 @@ def dashboard_page_text(workbook, tmp_path) -> str:
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
-    pdf = tmp_path / "pdf" / (workbook.stem + ".pdf")
+    return tmp_path / "pdf" / (workbook.stem + ".pdf")
+
+
+def dashboard_page_text(workbook, tmp_path) -> str:
+    """The text of page 2 of LibreOffice's PDF of ``workbook``: the Dashboard, the second sheet
+    (the one-page Close sheet comes first)."""
+    pdf = pdf_of(workbook, tmp_path)
     return subprocess.run(
         ["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -114,24 +119,8 @@ def test_stale_chart_caches_are_not_drawn(tmp_path):
 
 def pdf_pages(workbook, tmp_path) -> list[str]:
     """The text of each page of LibreOffice's PDF of ``workbook`` (pdftotext -layout)."""
-    done = subprocess.run(
-        [
-            SOFFICE,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(workbook),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr
     text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "pdf" / (workbook.stem + ".pdf")), "-"],
+        ["pdftotext", "-layout", str(pdf_of(workbook, tmp_path)), "-"],
         capture_output=True,
         text=True,
         check=True,
