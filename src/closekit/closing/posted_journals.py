@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from closekit.closing.journal_register import voucher_keys
 from closekit.closing.validation import row_list
 from closekit.core import findings as fnd
 from closekit.core import money, parsing, periods
@@ -139,10 +140,9 @@ def _keyed(lines: pd.DataFrame, start_month: int) -> pd.DataFrame:
 
 
 def _voucher_ids(lines: pd.DataFrame) -> np.ndarray:
-    """One integer per voucher: file, journal and number (lines without a number: per date)."""
-    day = lines["date"].dt.strftime("%Y-%m-%d").fillna("")
-    number = lines["voucher"].where(lines["voucher"] != "", "(no voucher) " + day)
-    return pd.factorize(pd.Series(list(zip(lines["where"], lines["journal"], number, strict=True))))[0]
+    """One integer per voucher: file, journal and number (lines without a number: per date), the
+    voucher the Journals sheet lists (:func:`closekit.closing.journal_register.voucher_keys`)."""
+    return pd.factorize(voucher_keys(lines))[0]
 
 
 def _signature(voucher: pd.DataFrame) -> tuple:
