@@ -136,9 +136,9 @@ def manual_journals(
     take: list[str] = []
     problems: list[dict] = []
     register_keys = frame["Source"] + "\x1f" + frame["Journal"] + "\x1f" + frame["Voucher"]
+    foreign = set(keys[(lines["currency"].astype(str) != ccy).to_numpy()])  # vouchers with a foreign line
     for key, record in zip(register_keys, frame.to_dict("records"), strict=True):
         status, number = record["Status"], record["Voucher"]
-        voucher = lines[(keys == key).to_numpy()]
         reason = None
         if status in (journal_register.POSTED, journal_register.PARTLY):
             continue  # in the ledger already: never uploaded twice
@@ -151,7 +151,7 @@ def manual_journals(
             }.get(status, status)
         elif not number:
             reason = "it has no voucher number, so its posting could not be followed"
-        elif len(voucher) and (voucher["currency"].astype(str) != ccy).any():
+        elif key in foreign:
             reason = f"it has lines in a currency other than {ccy}, and the upload layouts carry {ccy} amounts only"
         if reason:
             problems.append(
