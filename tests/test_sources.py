@@ -84,6 +84,7 @@ def test_headers_match_case_space_and_underscore_insensitively(make):
             "Statement Line",
             "consolidation_account",
             "settle_match",
+            "Cash flow line",
         ],
         strict=True,
     ):
