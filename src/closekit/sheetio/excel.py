@@ -42,7 +42,8 @@ import pandas as pd
 
 from closekit.sheetio import split
 from closekit.sheetio import xlsx_sheet as xs
-from closekit.sheetio.base import FRONT_PAGES, OutputSheet, a1
+from closekit.sheetio.base import FRONT_PAGES, OutputSheet, a1, headed
+from closekit.sheetio.excel_layout import Dresser
 from closekit.sources import tables
 from closekit.sources.tables import RawTable
 
@@ -78,6 +79,10 @@ class ExcelBook:
         self._digest = hashlib.sha256()
         self._added: set[str] = set()  # output sheets this adapter added (lower case)
         self._after = None  # the sheet the next new output goes after (None: the last sheet)
+        #: (company, period) printed in the page header of every output sheet (base.set_heading)
+        self.heading = ("", "")
+        #: layout calls the client refused in the last write (excel_layout: the values are written)
+        self.layout_skipped: list[str] = []
 
     @classmethod
     def caller(cls, book: object) -> ExcelBook:
@@ -138,12 +143,15 @@ class ExcelBook:
 
     # ----------------------------------------------------------------------------- writing
     def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
-        sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
-        planned = [(out, sheet_values(out)) for out in sheets]  # every value computed before any write
+        sheets = split.split_for_excel(headed(sheets, *self.heading), self.sheet_names())  # Excel's row limit
+        plans = [(out, xs.plan_sheet(out, date1904=False)) for out in sheets]
+        planned = [(out, plan, sheet_values(out, plan)) for out, plan in plans]  # every value before any write
         cells = [(self._existing(n), ref, value) for n, refs in (updates or {}).items() for ref, value in refs.items()]
         self._after = self._outputs_after([out.name for out in sheets])
-        for out, (values, formats) in planned:
-            self._write_sheet(out, values, formats)
+        dresser = Dresser.of(self.book)
+        for out, plan, (values, formats) in planned:
+            self._write_sheet(out, plan, values, formats, dresser)
+        self.layout_skipped = dresser.skipped
         for sheet, ref, value in cells:
             sheet.range(ref).value = cell_value(value)
         for name in [out.name for out in sheets] + list(updates or {}):
@@ -164,7 +172,10 @@ class ExcelBook:
             raise KeyError(f"{self.where} has no sheet {name!r} to update")
         return sheet
 
-    def _write_sheet(self, out: OutputSheet, values: list[list[object]], formats: list[str | None]) -> None:
+    def _write_sheet(
+        self, out: OutputSheet, plan: xs.SheetPlan, values: list[list[object]], formats: list[str | None],
+        dresser: Dresser,
+    ) -> None:
         sheet = self.sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
@@ -173,6 +184,7 @@ class ExcelBook:
             self._after = sheet  # the next new output goes after this one
             self._added.add(out.name.lower())
         else:
+            dresser.before_clear(sheet)
             sheet.clear()
         rows, width = len(values), len(values[0]) if values and values[0] else 0
         if not width:
@@ -183,16 +195,16 @@ class ExcelBook:
         sheet.range((1, 1), (rows, width)).value = values
         header = sheet.range((1, 1), (1, width))
         header.font.bold = True
-        for j, header_name in enumerate(out.frame.columns, start=1):
-            width_chars = out.widths.get(str(header_name))
-            if width_chars:
-                sheet.range((1, j)).column_width = width_chars
+        dresser.dress(sheet, plan)  # table, widths, alignments, print setup (excel_layout)
 
 
-def sheet_values(out: OutputSheet) -> tuple[list[list[object]], list[str | None]]:
+def sheet_values(
+    out: OutputSheet, plan: xs.SheetPlan | None = None
+) -> tuple[list[list[object]], list[str | None]]:
     """The rows of an output sheet as Excel values (header first), and each column's number format
-    (None for a column of texts only); the cell kinds the file adapter writes (:mod:`.xlsx_sheet`)."""
-    plan = xs.plan_sheet(out, date1904=False)
+    (None for a column of texts only); the cell kinds the file adapter writes (:mod:`.xlsx_sheet`).
+    ``plan``: the sheet's :func:`~closekit.sheetio.xlsx_sheet.plan_sheet`, when already made."""
+    plan = plan if plan is not None else xs.plan_sheet(out, date1904=False)
     header = [as_text(c.header) for c in plan.columns]
     columns, formats = [], []
     for col in plan.columns:
