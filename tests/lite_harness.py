@@ -11,7 +11,9 @@ What xlwings Lite does inside Excel, done here on a file:
    actions the book recorded, the JSON xlwings Lite hands to Office.js.
 3. :func:`apply_actions` applies those actions to a copy of the .xlsx with openpyxl, the way
    Excel applies them: a value written into a cell is *typed* into it, so ``'text`` is the text
-   ``text``, ``=...`` becomes a formula, ``0100`` the number 100 and ``2026-10-31`` a date. An
+   ``text``, ``=...`` becomes a formula, ``0100`` the number 100 and ``2026-10-31`` a date. A
+   table (``addTable``) becomes an openpyxl table, refused as Excel refuses it (over another
+   table, or with a name already taken); the payload lists each sheet's tables as Office.js does. An
    action this harness does not know fails the test, so a script can use only actions whose
    effect is checked.
 """

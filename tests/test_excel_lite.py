@@ -438,3 +438,24 @@ def test_the_classic_add_in_deletes_the_old_table_before_clearing():
     lite_table = SimpleNamespace(name="Other", api={"name": "Other"})  # Lite: no Delete, the clear removes it
     Dresser().before_clear(SimpleNamespace(name="Findings", tables=[table, lite_table]))
     assert deleted == ["Findings"]
+
+
+def test_the_classic_add_in_freezes_the_header_through_the_window_over_com():
+    """xlwings' COM engine has no freeze_panes: the sheet's window is split below row 1 and frozen."""
+    from types import SimpleNamespace
+
+    from closekit.sheetio.excel_layout import freeze_header
+
+    window = SimpleNamespace(FreezePanes=None, SplitColumn=None, SplitRow=None)
+    activated = []
+    api = SimpleNamespace(Activate=lambda: activated.append(True), Parent=SimpleNamespace(Windows=lambda i: window))
+
+    class NoPanes:  # the classic engine: Sheet.freeze_panes reaches impl.freeze_panes, which is missing
+        @property
+        def freeze_panes(self):
+            raise AttributeError("freeze_panes")
+
+    freeze_header(NoPanes(), api)
+    assert activated and (window.SplitColumn, window.SplitRow, window.FreezePanes) == (0, 1, True)
+    with pytest.raises(AttributeError):  # no COM either (a Mac): the caller notes it in layout_skipped
+        freeze_header(NoPanes(), None)

@@ -14,10 +14,14 @@ Excel's error values as their text (``#N/A``), so that a table reads to the same
 
 **Writing.** Each output sheet is cleared (or added after the last sheet) and its header and rows
 are written in one call; the number formats follow the columns' formats (amounts ``#,##0.00``,
-dates ``yyyy-mm-dd``). Cell ``updates`` (the Checklist's Status, the Close sheet's
-status cells) are set one cell each. Nothing is written before everything was computed: with
-xlwings Lite and Server the writes are *actions* that Excel applies only after the script
-returned, so a run that fails writes nothing.
+dates ``yyyy-mm-dd``). Then :mod:`closekit.sheetio.excel_layout` makes it the file adapter's Excel
+table (same name and range), freezes the header, sets the file adapter's widths and alignments,
+bolds the totals rows and sets the print area; the classic add-in on Windows also gets the page
+setup over COM. xlwings Lite has no page setup action beyond the print area: a sheet written from
+Lite prints with Excel's defaults (docs/excel.md "What each front end gets"). Cell ``updates``
+(the Checklist's Status, the Close sheet's status cells) are set one cell each. Nothing is
+written before everything was computed: with xlwings Lite and Server the writes are *actions*
+that Excel applies only after the script returned, so a run that fails writes nothing.
 
 **No text becomes a formula.** Writing a value into Excel is like typing it: ``=cmd|' /C
 calc'!A0`` would become a formula, ``0100`` the number 100, ``2026-10`` a date. Every text is

@@ -8,7 +8,8 @@ through xlwings' own object model:
 * the **Excel table** over the header and the rows (``sheet.tables.add``, ``TableStyleMedium2``, the
   name :func:`closekit.sheetio.xlsx_table.table_name` gives the file adapter: ``TrialBalance``), or
   no table where the header cannot be a table's (:func:`~closekit.sheetio.xlsx_table.usable_headers`);
-* the **frozen header row** (``freeze_panes.freeze_at("1:1")``) where the engine has it;
+* the **frozen header row** (``freeze_panes.freeze_at("1:1")``; over COM the window's panes on
+  Windows; not on a Mac's AppleScript engine);
 * the file adapter's **column widths**, the Findings' ``Message`` and ``Fix`` **wrapped** and
   top-aligned, a ``...Hash`` column cut at its edge (*Fill* alignment), a header over numbers
   right-aligned, **totals rows bold** (``Total ...`` in ``StatementLine``, ``Account`` or ``Name``:
@@ -98,7 +99,8 @@ class Dresser:
                 self.tables[sheet.name.lower()] = {name}
             else:
                 name = None
-        self._guard(sheet.name, "freeze header", lambda: sheet.freeze_panes.freeze_at("1:1"))
+        api = _com_sheet(sheet)
+        self._guard(sheet.name, "freeze header", lambda: freeze_header(sheet, api))
         for j, col in enumerate(plan.columns, start=1):
             look = lambda j=j, col=col: _column_look(sheet, j, col, last_row)  # noqa: E731
             self._guard(sheet.name, f"column {col.letter} look", look)
@@ -110,7 +112,6 @@ class Dresser:
             sheet.page_setup.print_area = area
 
         self._guard(sheet.name, "print area", print_area)
-        api = _com_sheet(sheet)
         if api is not None:
             self._guard(sheet.name, "page setup", lambda: com_page_setup(api, plan))
         return name
@@ -152,6 +153,24 @@ def totals_rows(plan: xs.SheetPlan) -> list[int]:
             texts = col.values.astype(str).str.startswith("Total").to_numpy(dtype=bool)
             hit |= texts & (col.codes == xs.TEXT)
     return [int(i) + 2 for i in np.flatnonzero(hit)]
+
+
+def freeze_header(sheet, api) -> None:
+    """Row 1 frozen: xlwings' ``freeze_panes`` (Lite, Server) where the engine has it, else the
+    window's panes over COM (the classic add-in on Windows: xlwings 0.37's COM engine has no
+    ``freeze_panes``; the sheet is activated for it, the run activates its result sheet last)."""
+    try:
+        panes = sheet.freeze_panes
+        panes.freeze_at("1:1")
+        return
+    except (AttributeError, NotImplementedError):
+        if api is None:
+            raise
+    api.Activate()
+    window = api.Parent.Windows(1)
+    window.FreezePanes = False
+    window.SplitColumn, window.SplitRow = 0, 1
+    window.FreezePanes = True
 
 
 def com_page_setup(api, plan: xs.SheetPlan) -> None:
