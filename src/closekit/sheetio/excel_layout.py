@@ -76,8 +76,8 @@ class Dresser:
         """Delete the sheet's old tables where the client can (COM ``ListObject.Delete``); xlwings
         Lite has no such action and relies on the clear, which takes the table with its cells."""
         for table in _tables(sheet):
-            delete = getattr(getattr(table, "api", None), "Delete", None)
-            if callable(delete):
+            delete = _attr(_attr(table, "api"), "Delete")
+            if callable(delete) and not isinstance(table.api, dict):
                 self._guard(sheet.name, "delete old table", delete)
 
     def dress(self, sheet, plan: xs.SheetPlan) -> str | None:
@@ -201,10 +201,15 @@ def _com_sheet(sheet):
 
 
 def _has(obj: object, name: str) -> bool:
+    return _attr(obj, name) is not None
+
+
+def _attr(obj: object, name: str):
+    """``obj.name``, or None: a COM or AppleScript reference may raise anything for an unknown name."""
     try:
-        return getattr(obj, name, None) is not None
-    except Exception:  # a COM or AppleScript reference may raise anything for an unknown name
-        return False
+        return getattr(obj, name, None)
+    except Exception:
+        return None
 
 
 def _tables(sheet) -> list:
