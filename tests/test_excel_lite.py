@@ -397,9 +397,14 @@ def test_a_lite_write_lays_out_without_refusals_and_bolds_the_totals(lite, tmp_p
     book = xw.Book(json=payload(path))
     io = ExcelBook(book)
     io.heading = ("Muster & Co", "2026-10")
-    io.write_sheets([OutputSheet("Report 1", frame)])
+    io.write_sheets([OutputSheet("Report 1", frame), OutputSheet("Report 2", frame)], {"Close": {"B2": "ran"}})
     assert io.layout_skipped == []
-    ws = openpyxl.load_workbook(apply_actions(path, book.json()["actions"], tmp_path / "x.xlsx"))["Report 1"]
+    actions = book.json()["actions"]
+    funcs = [a["func"] for a in actions]
+    # every value and cell update before the first layout action: Excel stops at an action it
+    # refuses, and a refused table must cost the layout only, never a value
+    assert max(i for i, f in enumerate(funcs) if f == "setValues") < funcs.index("addTable")
+    ws = openpyxl.load_workbook(apply_actions(path, actions, tmp_path / "x.xlsx"))["Report 1"]
     assert dict(ws.tables.items()) == {"Report_1": "A1:C4"}
     assert [ws.cell(r, 1).font.b for r in (1, 2, 3, 4)] == [True, False, True, False]  # header and the Total row
     assert ws["B1"].alignment.horizontal == "right" and ws["C2"].alignment.horizontal == "fill"

@@ -153,11 +153,15 @@ class ExcelBook:
         cells = [(self._existing(n), ref, value) for n, refs in (updates or {}).items() for ref, value in refs.items()]
         self._after = self._outputs_after([out.name for out in sheets])
         dresser = Dresser.of(self.book)
-        for out, plan, (values, formats) in planned:
-            self._write_sheet(out, plan, values, formats, dresser)
-        self.layout_skipped = dresser.skipped
+        written = [(self._write_sheet(out, values, formats, dresser), plan) for out, plan, (values, formats) in planned]
         for sheet, ref, value in cells:
             sheet.range(ref).value = cell_value(value)
+        # The layout last: with xlwings Lite the writes are actions Excel applies in order after the
+        # script returned, and one it refuses (a table Excel will not add) stops the ones after it;
+        # every value and update is in by then, so a refused layout costs only the layout.
+        for sheet, plan in written:
+            dresser.dress(sheet, plan)  # table, widths, alignments, print setup (excel_layout)
+        self.layout_skipped = dresser.skipped
         for name in [out.name for out in sheets] + list(updates or {}):
             for cached in [k for k in self._cache if k.lower() == name.lower()]:
                 del self._cache[cached]
@@ -177,9 +181,9 @@ class ExcelBook:
         return sheet
 
     def _write_sheet(
-        self, out: OutputSheet, plan: xs.SheetPlan, values: list[list[object]], formats: list[str | None],
-        dresser: Dresser,
-    ) -> None:
+        self, out: OutputSheet, values: list[list[object]], formats: list[str | None], dresser: Dresser
+    ):
+        """Clear (or add) the sheet and write its values and number formats; the sheet."""
         sheet = self.sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
@@ -192,14 +196,14 @@ class ExcelBook:
             sheet.clear()
         rows, width = len(values), len(values[0]) if values and values[0] else 0
         if not width:
-            return
+            return sheet
         for j, fmt in enumerate(formats, start=1):  # formats first: a client applies actions in order
             if rows > 1 and fmt is not None:  # texts need none: the apostrophe makes them text
                 sheet.range((2, j), (rows, j)).number_format = fmt
         sheet.range((1, 1), (rows, width)).value = values
         header = sheet.range((1, 1), (1, width))
         header.font.bold = True
-        dresser.dress(sheet, plan)  # table, widths, alignments, print setup (excel_layout)
+        return sheet
 
 
 def sheet_values(
