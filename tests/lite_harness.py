@@ -11,7 +11,9 @@ What xlwings Lite does inside Excel, done here on a file:
    actions the book recorded, the JSON xlwings Lite hands to Office.js.
 3. :func:`apply_actions` applies those actions to a copy of the .xlsx with openpyxl, the way
    Excel applies them: a value written into a cell is *typed* into it, so ``'text`` is the text
-   ``text``, ``=...`` becomes a formula, ``0100`` the number 100 and ``2026-10-31`` a date. An
+   ``text``, ``=...`` becomes a formula, ``0100`` the number 100 and ``2026-10-31`` a date. A
+   table (``addTable``) becomes an openpyxl table, refused as Excel refuses it (over another
+   table, or with a name already taken); the payload lists each sheet's tables as Office.js does. An
    action this harness does not know fails the test, so a script can use only actions whose
    effect is checked.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
@@ -53,7 +56,7 @@ def payload(path: Path) -> dict:
                 "shapes": [],
                 "charts": [],
                 "notes": [],
-                "tables": [],
+                "tables": [_json_table(t) for t in ws.tables.values()],
                 "visibility": "Visible",
                 "print_area": None,
             }
@@ -64,6 +67,31 @@ def payload(path: Path) -> dict:
         "book": {"name": path.name, "active_sheet_index": wb.index(wb.active), "selection": "A1"},
         "names": [],
         "sheets": sheets,
+    }
+
+
+def _json_table(table) -> dict:
+    """A table as the Office.js client describes it (``Excel.Table``: name, addresses, options)."""
+    (c0, r0, c1, r1) = openpyxl.utils.range_boundaries(table.ref)
+    first, last = openpyxl.utils.get_column_letter(c0), openpyxl.utils.get_column_letter(c1)
+    header = table.headerRowCount != 0
+    style = table.tableStyleInfo
+    return {
+        "name": table.displayName,
+        "range_address": table.ref,
+        "header_row_range_address": f"{first}{r0}:{last}{r0}" if header else None,
+        "data_body_range_address": f"{first}{r0 + int(header)}:{last}{r1}",
+        "total_row_range_address": None,
+        "show_headers": header,
+        "show_totals": False,
+        "table_style": style.name if style is not None else "",
+        "show_autofilter": table.autoFilter is not None,
+        "show_table_style_first_column": bool(style and style.showFirstColumn),
+        "show_table_style_last_column": bool(style and style.showLastColumn),
+        "show_table_style_row_stripes": bool(style and style.showRowStripes),
+        "show_table_style_column_stripes": bool(style and style.showColumnStripes),
+        "row_count": r1 - r0 + 1,
+        "column_count": c1 - c0 + 1,
     }
 
 
@@ -189,6 +217,62 @@ def _column_width(wb, action):
         ws.column_dimensions[letter].width = action["args"][0]
 
 
+def _add_table(wb, action):
+    """Excel's ``addTable``: refused (like Excel) over another table or with a name already taken."""
+    address, has_headers, style, name = action["args"]
+    ws = wb.worksheets[action["sheet_position"]]
+    ref = address.replace("$", "")
+    new = set(_cells_of(ref))
+    for other in ws.tables.values():
+        if new & set(_cells_of(other.ref)):
+            raise AssertionError(f"Excel refuses a table over another table: {ref} overlaps {other.ref}")
+    taken = {t.lower() for sheet in wb.worksheets for t in sheet.tables} | {n.lower() for n in wb.defined_names}
+    name = name or f"Table{len(taken) + 1}"
+    if name.lower() in taken:
+        raise AssertionError(f"Excel refuses the table name {name!r}: it is taken")
+    assert has_headers, "closekit's tables have their header in the range"
+    table = Table(displayName=name, ref=ref)
+    if style is not None:
+        table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+    ws.add_table(table)
+
+
+def _cells_of(ref: str):
+    c0, r0, c1, r1 = openpyxl.utils.range_boundaries(ref)
+    return ((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+
+
+def _freeze(wb, action):
+    """Office.js ``freezePanes.freezeAt(range)``: the range's cells are the frozen top-left pane."""
+    ws = wb.worksheets[action["sheet_position"]]
+    (frozen,) = action["args"]
+    text = frozen.replace("$", "")
+    if re.fullmatch(r"\d+:\d+", text):  # rows only
+        ws.freeze_panes = f"A{int(text.split(':')[1]) + 1}"
+    elif re.fullmatch(r"[A-Z]+:[A-Z]+", text):  # columns only
+        last = openpyxl.utils.column_index_from_string(text.split(":")[1])
+        ws.freeze_panes = f"{openpyxl.utils.get_column_letter(last + 1)}1"
+    else:
+        _, _, c1, r1 = openpyxl.utils.range_boundaries(text)
+        ws.freeze_panes = f"{openpyxl.utils.get_column_letter(c1 + 1)}{r1 + 1}"
+
+
+def _print_area(wb, action):
+    wb.worksheets[action["sheet_position"]].print_area = action["args"][0]
+
+
+def _alignment(**change):
+    def apply(wb, action):
+        value = action["args"][0] if isinstance(action["args"], list) else action["args"]
+        for cell, _, _ in _cells(wb, action):
+            align = copy.copy(cell.alignment)
+            for key, fn in change.items():
+                setattr(align, key, fn(value))
+            cell.alignment = align
+
+    return apply
+
+
 _HANDLERS = {
     "setValues": _set_values,
     "setNumberFormat": _number_format,
@@ -198,4 +282,10 @@ _HANDLERS = {
     "addHyperlink": _hyperlink,
     "setFontProperty": _font,
     "setColumnWidth": _column_width,
+    "addTable": _add_table,
+    "freezePaneAtRange": _freeze,
+    "setPrintArea": _print_area,
+    "setWrapText": _alignment(wrap_text=bool),
+    "setVerticalAlignment": _alignment(vertical=str.lower),
+    "setHorizontalAlignment": _alignment(horizontal=str.lower),
 }

@@ -341,3 +341,126 @@ def test_a_typed_journal_approval_counts_in_excel_as_on_the_command_line(lite, t
     else:
         assert journals["ADJ-2026-10-01"]["Status"] == "Validated"
         assert "journal-self-approved" in codes and "journal-approval-pending" in codes
+
+
+def _layout(path: Path) -> dict[str, dict]:
+    """Per sheet with a table: its tables (name -> ref), frozen cell, print area, widths, wrapped columns."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        if not ws.tables:
+            continue
+        header = [c.value for c in ws[1]]
+        out[ws.title] = {
+            "tables": dict(ws.tables.items()),
+            "freeze": ws.freeze_panes,
+            "print_area": ws.print_area,
+            "widths": {  # the width of a column of the run's clock, user or hashes follows its values
+                h: ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+                for j, h in enumerate(header, 1)
+                if h not in TIMED.get(ws.title, ())
+            },
+            "wrapped": [h for j, h in enumerate(header, 1) if ws.max_row > 1 and ws.cell(2, j).alignment.wrap_text],
+        }
+    return out
+
+
+def test_every_output_is_the_file_adapters_table_in_lite_too_and_a_second_run_replaces_it(lite, tmp_path):
+    """Issue 18 item 2: a Lite close makes each output sheet an Excel table with the name and range
+    the file adapter gives it, the header frozen, the file adapter's widths, Message wrapped and the
+    print area set; running again replaces each table (Excel refuses overlapping tables and taken
+    names, and so does the harness), leaving one per sheet."""
+    path = lite_workbook(tmp_path, findings_ledger(), sample.journal_rows())
+    once, _ = through_lite(lite, "run_close", path, tmp_path)
+    twice = apply_actions(once, run_script(lite, "run_close", once), tmp_path / "excel-twice.xlsx")
+    file_once = shutil.copyfile(through_files(path, tmp_path, "close"), tmp_path / "file-once.xlsx")
+    file_twice = through_files(file_once, tmp_path, "close")
+    for got, want in ((_layout(once), _layout(file_once)), (_layout(twice), _layout(file_twice))):
+        assert set(got) == set(want) and {"Findings", "TrialBalance", "BalanceSheet", "RunLog"} <= set(got)
+        for name, sheet in want.items():
+            assert got[name]["tables"] == sheet["tables"], name  # one table, the file adapter's name and ref
+            assert got[name]["freeze"] == "A2", name
+            assert got[name]["print_area"] == sheet["print_area"], name
+            assert got[name]["widths"] == sheet["widths"], name
+    assert _layout(twice)["Findings"]["wrapped"] == ["Message", "Fix"] == _layout(file_twice)["Findings"]["wrapped"]
+    assert len(openpyxl.load_workbook(twice)["RunLog"].tables) == 1
+
+
+def test_a_lite_write_lays_out_without_refusals_and_bolds_the_totals(lite, tmp_path):
+    import xlwings as xw
+
+    from closekit.sheetio.base import OutputSheet
+    from closekit.sheetio.excel import ExcelBook
+
+    path = lite_workbook(tmp_path, sample.ledger_rows())
+    frame = pd.DataFrame({"Account": ["1000", "Total", "2000"], "Balance": [1.5, 3.0, 1.5], "RowHash": ["ab" * 32] * 3})
+    book = xw.Book(json=payload(path))
+    io = ExcelBook(book)
+    io.heading = ("Muster & Co", "2026-10")
+    io.write_sheets([OutputSheet("Report 1", frame), OutputSheet("Report 2", frame)], {"Close": {"B2": "ran"}})
+    assert io.layout_skipped == []
+    actions = book.json()["actions"]
+    funcs = [a["func"] for a in actions]
+    # every value and cell update before the first layout action: Excel stops at an action it
+    # refuses, and a refused table must cost the layout only, never a value
+    assert max(i for i, f in enumerate(funcs) if f == "setValues") < funcs.index("addTable")
+    ws = openpyxl.load_workbook(apply_actions(path, actions, tmp_path / "x.xlsx"))["Report 1"]
+    assert dict(ws.tables.items()) == {"Report_1": "A1:C4"}
+    assert [ws.cell(r, 1).font.b for r in (1, 2, 3, 4)] == [True, False, True, False]  # header and the Total row
+    assert ws["B1"].alignment.horizontal == "right" and ws["C2"].alignment.horizontal == "fill"
+
+
+def test_the_classic_add_in_sets_excels_page_setup_over_com():
+    """Excel's COM PageSetup (the classic add-in on Windows) gets the file adapter's print setup."""
+    from types import SimpleNamespace
+
+    from closekit.sheetio import excel_layout
+    from closekit.sheetio import xlsx_sheet as xs
+    from closekit.sheetio.base import OutputSheet
+
+    wide = pd.DataFrame({f"Column{i}": ["x" * 20] for i in range(6)})
+    plan = xs.plan_sheet(OutputSheet("Flux", wide, company="A&B", period="2026-10"), date1904=False)
+    api = SimpleNamespace(PageSetup=SimpleNamespace())
+    excel_layout.com_page_setup(api, plan)
+    setup = vars(api.PageSetup)
+    assert setup == {
+        "Orientation": 2, "Zoom": False, "FitToPagesWide": 1, "FitToPagesTall": False, "PrintTitleRows": "$1:$1",
+        "LeftHeader": "A&&B", "CenterHeader": "&BFlux", "RightHeader": "2026-10", "CenterFooter": "Page &P of &N",
+    }
+    narrow = xs.plan_sheet(OutputSheet("Findings", pd.DataFrame({"Code": ["x"]})), date1904=False)
+    excel_layout.com_page_setup(api, narrow)
+    assert api.PageSetup.Orientation == 1 and api.PageSetup.LeftHeader == ""
+    assert excel_layout._com_sheet(SimpleNamespace(api={"name": "Flux"})) is None  # xlwings Lite: the JSON payload
+
+
+def test_the_classic_add_in_deletes_the_old_table_before_clearing():
+    from types import SimpleNamespace
+
+    from closekit.sheetio.excel_layout import Dresser
+
+    deleted = []
+    table = SimpleNamespace(name="Findings", api=SimpleNamespace(Delete=lambda: deleted.append("Findings")))
+    lite_table = SimpleNamespace(name="Other", api={"name": "Other"})  # Lite: no Delete, the clear removes it
+    Dresser().before_clear(SimpleNamespace(name="Findings", tables=[table, lite_table]))
+    assert deleted == ["Findings"]
+
+
+def test_the_classic_add_in_freezes_the_header_through_the_window_over_com():
+    """xlwings' COM engine has no freeze_panes: the sheet's window is split below row 1 and frozen."""
+    from types import SimpleNamespace
+
+    from closekit.sheetio.excel_layout import freeze_header
+
+    window = SimpleNamespace(FreezePanes=None, SplitColumn=None, SplitRow=None)
+    activated = []
+    api = SimpleNamespace(Activate=lambda: activated.append(True), Parent=SimpleNamespace(Windows=lambda i: window))
+
+    class NoPanes:  # the classic engine: Sheet.freeze_panes reaches impl.freeze_panes, which is missing
+        @property
+        def freeze_panes(self):
+            raise AttributeError("freeze_panes")
+
+    freeze_header(NoPanes(), api)
+    assert activated and (window.SplitColumn, window.SplitRow, window.FreezePanes) == (0, 1, True)
+    with pytest.raises(AttributeError):  # no COM either (a Mac): the caller notes it in layout_skipped
+        freeze_header(NoPanes(), None)

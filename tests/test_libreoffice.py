@@ -153,3 +153,19 @@ def test_every_output_sheet_prints_fitted_with_its_header_and_footer(tmp_path):
     assert "Total assets" in balance and "1,120,761.54" in balance  # names and amounts on the same page
     first_output = min(n for numbers in heads.values() for n in numbers)
     assert first_output == 3  # the outputs follow the Close sheet and the Dashboard
+
+
+@NO_PDFTOTEXT
+def test_the_templates_accounts_sheet_prints_one_page_wide(tmp_path):
+    """Rendered by LibreOffice: the generated template's Accounts sheet, ten columns of a sample
+    company's chart of accounts, prints on one page with its name on top and every column on it."""
+    from closekit.samples import company
+    from closekit.workbook import schema, template
+
+    path = template.write(tmp_path / "accounts.xlsx", company.workbook_rows(), force=True)
+    pages = pdf_pages(path, tmp_path)
+    accounts = [p for p in pages if next((line.strip() for line in p.splitlines() if line.strip()), "") == "Accounts"]
+    assert len(accounts) == 1, f"{len(accounts)} pages of Accounts"
+    headers = [h for spec in schema.INPUT_SHEETS if spec.name == "Accounts" for h, _, _ in spec.columns()]
+    assert all(h in accounts[0] for h in headers), headers
+    assert "Page " in accounts[0]

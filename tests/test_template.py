@@ -101,3 +101,20 @@ def test_schema_required_columns_match_the_contract():
     assert required["Rates"] == ["Date", "FromCurrency", "ToCurrency", "Rate"]
     assert required["AllocationRules"] == ["Rule", "Method", "SourceAccounts", "DestinationAccount"]
     assert required["Sources"] == ["Path"]
+
+
+def test_every_input_sheet_prints_one_page_wide_with_its_header_row_and_name():
+    """Issue 18 item 2: each input sheet (and Help) of the generated template prints fitted to one
+    page wide, landscape when its columns are wider than 90 characters (an import sheet always),
+    row 1 on every page, the sheet's name on top and "Page n of m" below."""
+    wb = openpyxl.load_workbook(COMMITTED)
+    names = [spec.name for spec in schema.INPUT_SHEETS] + ["Help"]
+    for name in names:
+        ws = wb[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), name
+        assert ws.print_title_rows == "$1:$1", name
+        assert ws.oddHeader.center.text == "&B&A" and ws.oddFooter.center.text == "Page &P of &N", name
+    assert wb["Accounts"].page_setup.orientation == "landscape"  # ten columns
+    assert wb["Settings"].page_setup.orientation == "portrait"  # Setting and Value
+    assert wb["LedgerImport"].page_setup.orientation == "landscape"

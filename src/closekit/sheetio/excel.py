@@ -14,10 +14,14 @@ Excel's error values as their text (``#N/A``), so that a table reads to the same
 
 **Writing.** Each output sheet is cleared (or added after the last sheet) and its header and rows
 are written in one call; the number formats follow the columns' formats (amounts ``#,##0.00``,
-dates ``yyyy-mm-dd``). Cell ``updates`` (the Checklist's Status, the Close sheet's
-status cells) are set one cell each. Nothing is written before everything was computed: with
-xlwings Lite and Server the writes are *actions* that Excel applies only after the script
-returned, so a run that fails writes nothing.
+dates ``yyyy-mm-dd``). Then :mod:`closekit.sheetio.excel_layout` makes it the file adapter's Excel
+table (same name and range), freezes the header, sets the file adapter's widths and alignments,
+bolds the totals rows and sets the print area; the classic add-in on Windows also gets the page
+setup over COM. xlwings Lite has no page setup action beyond the print area: a sheet written from
+Lite prints with Excel's defaults (docs/excel.md "What each front end gets"). Cell ``updates``
+(the Checklist's Status, the Close sheet's status cells) are set one cell each. Nothing is
+written before everything was computed: with xlwings Lite and Server the writes are *actions*
+that Excel applies only after the script returned, so a run that fails writes nothing.
 
 **No text becomes a formula.** Writing a value into Excel is like typing it: ``=cmd|' /C
 calc'!A0`` would become a formula, ``0100`` the number 100, ``2026-10`` a date. Every text is
@@ -42,7 +46,8 @@ import pandas as pd
 
 from closekit.sheetio import split
 from closekit.sheetio import xlsx_sheet as xs
-from closekit.sheetio.base import FRONT_PAGES, OutputSheet, a1
+from closekit.sheetio.base import FRONT_PAGES, OutputSheet, a1, headed
+from closekit.sheetio.excel_layout import Dresser
 from closekit.sources import tables
 from closekit.sources.tables import RawTable
 
@@ -78,6 +83,10 @@ class ExcelBook:
         self._digest = hashlib.sha256()
         self._added: set[str] = set()  # output sheets this adapter added (lower case)
         self._after = None  # the sheet the next new output goes after (None: the last sheet)
+        #: (company, period) printed in the page header of every output sheet (base.set_heading)
+        self.heading = ("", "")
+        #: layout calls the client refused in the last write (excel_layout: the values are written)
+        self.layout_skipped: list[str] = []
 
     @classmethod
     def caller(cls, book: object) -> ExcelBook:
@@ -138,14 +147,21 @@ class ExcelBook:
 
     # ----------------------------------------------------------------------------- writing
     def write_sheets(self, sheets: list[OutputSheet], updates: dict[str, dict[str, object]] | None = None) -> None:
-        sheets = split.split_for_excel(sheets, self.sheet_names())  # Excel's row limit: never cut
-        planned = [(out, sheet_values(out)) for out in sheets]  # every value computed before any write
+        sheets = split.split_for_excel(headed(sheets, *self.heading), self.sheet_names())  # Excel's row limit
+        plans = [(out, xs.plan_sheet(out, date1904=False)) for out in sheets]
+        planned = [(out, plan, sheet_values(out, plan)) for out, plan in plans]  # every value before any write
         cells = [(self._existing(n), ref, value) for n, refs in (updates or {}).items() for ref, value in refs.items()]
         self._after = self._outputs_after([out.name for out in sheets])
-        for out, (values, formats) in planned:
-            self._write_sheet(out, values, formats)
+        dresser = Dresser.of(self.book)
+        written = [(self._write_sheet(out, values, formats, dresser), plan) for out, plan, (values, formats) in planned]
         for sheet, ref, value in cells:
             sheet.range(ref).value = cell_value(value)
+        # The layout last: with xlwings Lite the writes are actions Excel applies in order after the
+        # script returned, and one it refuses (a table Excel will not add) stops the ones after it;
+        # every value and update is in by then, so a refused layout costs only the layout.
+        for sheet, plan in written:
+            dresser.dress(sheet, plan)  # table, widths, alignments, print setup (excel_layout)
+        self.layout_skipped = dresser.skipped
         for name in [out.name for out in sheets] + list(updates or {}):
             for cached in [k for k in self._cache if k.lower() == name.lower()]:
                 del self._cache[cached]
@@ -164,7 +180,10 @@ class ExcelBook:
             raise KeyError(f"{self.where} has no sheet {name!r} to update")
         return sheet
 
-    def _write_sheet(self, out: OutputSheet, values: list[list[object]], formats: list[str | None]) -> None:
+    def _write_sheet(
+        self, out: OutputSheet, values: list[list[object]], formats: list[str | None], dresser: Dresser
+    ):
+        """Clear (or add) the sheet and write its values and number formats; the sheet."""
         sheet = self.sheet(out.name)
         if sheet is None:
             sheets = self.book.sheets  # type: ignore[attr-defined]
@@ -173,26 +192,27 @@ class ExcelBook:
             self._after = sheet  # the next new output goes after this one
             self._added.add(out.name.lower())
         else:
+            dresser.before_clear(sheet)
             sheet.clear()
         rows, width = len(values), len(values[0]) if values and values[0] else 0
         if not width:
-            return
+            return sheet
         for j, fmt in enumerate(formats, start=1):  # formats first: a client applies actions in order
             if rows > 1 and fmt is not None:  # texts need none: the apostrophe makes them text
                 sheet.range((2, j), (rows, j)).number_format = fmt
         sheet.range((1, 1), (rows, width)).value = values
         header = sheet.range((1, 1), (1, width))
         header.font.bold = True
-        for j, header_name in enumerate(out.frame.columns, start=1):
-            width_chars = out.widths.get(str(header_name))
-            if width_chars:
-                sheet.range((1, j)).column_width = width_chars
+        return sheet
 
 
-def sheet_values(out: OutputSheet) -> tuple[list[list[object]], list[str | None]]:
+def sheet_values(
+    out: OutputSheet, plan: xs.SheetPlan | None = None
+) -> tuple[list[list[object]], list[str | None]]:
     """The rows of an output sheet as Excel values (header first), and each column's number format
-    (None for a column of texts only); the cell kinds the file adapter writes (:mod:`.xlsx_sheet`)."""
-    plan = xs.plan_sheet(out, date1904=False)
+    (None for a column of texts only); the cell kinds the file adapter writes (:mod:`.xlsx_sheet`).
+    ``plan``: the sheet's :func:`~closekit.sheetio.xlsx_sheet.plan_sheet`, when already made."""
+    plan = plan if plan is not None else xs.plan_sheet(out, date1904=False)
     header = [as_text(c.header) for c in plan.columns]
     columns, formats = [], []
     for col in plan.columns:

@@ -72,15 +72,23 @@ def _header_text(value: str) -> str:
     return value.replace("&", "&&")
 
 
+def header_footer(title: str, company: str, period: str) -> tuple[str, str, str, str]:
+    """The page header's left, centre and right sections and the footer's centre, in Excel's
+    header codes (the same in the file's ``<oddHeader>`` and in ``PageSetup.LeftHeader`` over COM):
+    company left, the sheet's title centre (bold), period right; "Page n of m" in the footer."""
+    left = _header_text(company) if company else ""
+    right = _header_text(period) if period else ""
+    return left, f"&B{_header_text(title)}", right, "Page &P of &N"
+
+
 def print_setup(title: str, company: str, period: str, landscape: bool) -> str:
     """``<pageSetup>`` and ``<headerFooter>`` of an output sheet: one page wide, as many pages tall
     as needed; company left, sheet centre, period right; "Page n of m" in the footer."""
-    left = f"&L{_header_text(company)}" if company else ""
-    right = f"&R{_header_text(period)}" if period else ""
-    header = f"{left}&C&B{_header_text(title)}{right}"
+    left, centre, right, footer = header_footer(title, company, period)
+    header = (f"&L{left}" if left else "") + f"&C{centre}" + (f"&R{right}" if right else "")
     orientation = "landscape" if landscape else "portrait"
     return (
         f'<pageSetup orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
         f"<headerFooter><oddHeader>{st.attr(header)}</oddHeader>"
-        "<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>"
+        f"<oddFooter>{st.attr('&C' + footer)}</oddFooter></headerFooter>"
     )

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from closekit.errors import UsageError
+from closekit.sheetio import xlsx_table as xt
 from closekit.workbook import closesheet, dashboard, default_checklist, schema
 
 #: Fixed document dates keep the generated package identical from run to run.
@@ -59,6 +60,8 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
                 for c, value in enumerate(row, start=1):
                     _put(ws, r, c, value)
     _help_sheet(wb.create_sheet("Help"))
+    for ws in wb.worksheets:  # the input sheets and Help (the front pages get theirs below)
+        print_setup(ws, wide=ws.title.lower().endswith("import") or None)
     _dashboard_sheet(wb.create_sheet(dashboard.SHEET, 0))
     _close_sheet(wb.create_sheet(closesheet.SHEET, 0))
     _xlwings_conf_sheet(wb.create_sheet(XLWINGS_CONF))
@@ -67,6 +70,21 @@ def build(sample: dict[str, list[list[object]]] | None = None) -> Workbook:
     wb.properties.created = _EPOCH
     wb.properties.modified = _EPOCH
     return wb
+
+
+def print_setup(ws, wide: bool | None = None) -> None:
+    """An input sheet's print setup: one page wide and as many tall as needed, landscape when its
+    columns are together wider than the output sheets' threshold (``wide`` says so for an import
+    sheet, whose columns the export brings), row 1 on every page, the sheet's name in the page
+    header and "Page n of m" in the footer (docs/workbook-writing.md "Layout")."""
+    if wide is None:
+        wide = sum(d.width or 0 for d in ws.column_dimensions.values()) > xt.LANDSCAPE_WIDTH
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
+    ws.oddHeader.center.text = "&B&A"  # &A: the sheet's tab name, also after a rename
+    ws.oddFooter.center.text = "Page &P of &N"
 
 
 def _header(ws, columns: list[tuple[str, bool, dict]]) -> None:
