@@ -424,7 +424,7 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
             "income": f"Gewinn- und Verlustrechnung {period}",
             "cash flow": f"Kapitalflussrechnung {period}",
             "group balance": f"Konzernbilanz zum {end}",
-            "group income": f"Konzern-Gewinn- und Verlustrechnung {year}–{end}",
+            "group income": f"Konzern-Gewinn- und Verlustrechnung {period}",
         }
     else:
         start, end, year = (f"{d:%d %b %Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
@@ -434,6 +434,6 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
             "income": f"Income statement {period}",
             "cash flow": f"Cash-flow statement {period}",
             "group balance": f"Group balance sheet at {end}",
-            "group income": f"Group income statement {year} – {end}",
+            "group income": f"Group income statement {period}",
         }
     return " — ".join(part for part in (company, names[statement], ctx.accounting_currency) if part)
