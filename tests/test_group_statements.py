@@ -4,16 +4,19 @@ company 80 % under Full consolidation)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import pytest
 
-from closekit.closing import subsidiaries
+from closefixtures import close_book, context, lines
+from closekit.closing import consolidation, group_close, subsidiaries
 from closekit.pipeline import close as pipeline
 from closekit.samples import company as sample
 from closekit.samples import group as sample_group
 from closekit.workbook import template
+from test_consolidation import GROUP_ACCOUNTS
 
 KEY = ["Line", "Account", "Name"]
 
@@ -166,3 +169,65 @@ def test_german_labels(tmp_path):
         _value(balance, "Summe Eigenkapital", "Amount")
     )
     assert _value(income, "davon den nicht beherrschenden Anteilen zuzurechnen", "YearToDate") == 3489160
+
+
+def _small_group():
+    """P (EUR) with lines from November 2025 and S (USD), acquired on 10 January 2026, closing January 2026."""
+    periods = [
+        ["2025-11", "2025-11-01", "2025-11-30", "Open"],
+        ["2025-12", "2025-12-01", "2025-12-31", "Open"],
+        ["2026-01", "2026-01-01", "2026-01-31", "Open"],
+    ]
+    settings = {
+        "Company": "P",
+        "AccountingCurrency": "EUR",
+        "Period": "2026-01",
+        "RetainedEarningsAccount": "3000",
+        "TranslationAdjustmentAccount": "3950",
+    }
+    book = close_book(settings, GROUP_ACCOUNTS, periods=periods)
+    ctx = context("2026-01", "2026-01-01", "2026-01-31")
+    own = lines(
+        [
+            {"date": "2025-11-05", "account": "1000", "amount": "700.00"},
+            {"date": "2025-11-05", "account": "3000", "amount": "-700.00"},
+        ]
+    )
+    parent = consolidation.Company(
+        "P",
+        "EUR",
+        consolidation.closing_balances(own, None, book, ctx),
+        book.accounts,
+        parent=True,
+        lines=own,
+        book=book,
+        ctx=ctx,
+    )
+    sub = consolidation.Company(
+        "S",
+        "USD",
+        pd.DataFrame({"account": ["1000"], "amount": [100]}),
+        book.accounts,
+        acquisition=consolidation.Acquisition(date=dt.date(2026, 1, 10)),
+        lines=lines([{"date": "2026-01-10", "account": "1000", "amount": "1.00"}]),
+        book=book,
+        ctx=ctx,
+    )
+    return parent, sub, book, ctx
+
+
+def test_a_subsidiary_acquired_after_a_comparative_date_is_not_in_the_group_then():
+    parent, sub, book, ctx = _small_group()
+    tables, found = group_close.comparatives([parent, sub], book, ctx)
+    assert set(tables) == {"prior", "year_end"}  # Dec 2025 twice (the period before is the year's last)
+    prior, at = tables["prior"]
+    assert at.end == pd.Timestamp("2025-12-31") and set(prior["Company"]) == {"P"}
+    assert int(prior.loc[prior["Account"] == "1000", "AmountGroup"].sum()) == 70000
+    # January 2025: P has no ledger line yet, so the last year's columns are blank with one finding
+    assert len(found) == 1 and "P has no ledger line on or before 2025-01-31" in found[0]["Message"]
+
+
+def test_a_company_without_its_ledger_lines_cannot_be_consolidated_at_another_date():
+    parent, _, _, ctx = _small_group()
+    bare = dataclasses.replace(parent, lines=None)
+    assert group_close.company_at(bare, ctx, ctx) == "the ledger lines of P are not at hand"

@@ -62,8 +62,12 @@ def company_at(company: cons.Company, ctx: CloseContext, other: CloseContext) ->
     if not (pd.to_datetime(dated, errors="coerce") <= other.end).any():
         return f"{company.name} has no ledger line on or before {other.end:%Y-%m-%d}"
     at = CloseContext.for_period(
-        other.period, other.start, other.end, fiscal_year_start_month=own.fiscal_year_start.month,
-        accounting_currency=own.accounting_currency, dimensions=own.dimensions,
+        other.period,
+        other.start,
+        other.end,
+        fiscal_year_start_month=own.fiscal_year_start.month,
+        accounting_currency=own.accounting_currency,
+        dimensions=own.dimensions,
     )
     acquisition = company.acquisition
     if other.fiscal_year_start != ctx.fiscal_year_start:
