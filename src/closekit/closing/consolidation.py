@@ -56,7 +56,10 @@ workbook's own balances do not add up to zero, with an ``unbalanced-voucher`` Er
 plugged), Account, dimensions,
 LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated, RateType. The group's balances
 are the rows with Eliminated false; they add up to zero. The group statements
-(``GroupBalanceSheet``, ``GroupIncomeStatement``) are :mod:`closekit.closing.statements` on those rows.
+(``GroupBalanceSheet``, ``GroupIncomeStatement``, :func:`group_statements`) are
+:mod:`closekit.closing.statements` on those rows, their comparative columns the same at the
+comparatives' dates (consolidated again by :mod:`closekit.closing.group_close`, the step), equity
+split into the owners' and the non-controlling interests'.
 """
 
 from __future__ import annotations
