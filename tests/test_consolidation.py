@@ -10,6 +10,7 @@ import pandas as pd
 
 from closefixtures import close_book, context
 from closekit.closing import consolidation
+from closekit.closing import statements as stm
 from closekit.core import money
 
 DIMS = ("TradingPartner",)
@@ -229,7 +230,12 @@ def test_group_statements_balance():
     balance, income = consolidation.group_statements(table, group_book(), CTX)
     totals = balance.set_index("Name")["Amount"]
     assert totals["Total assets"] == totals["Total equity and liabilities"] == 45000  # S's cash: 500 × 0.90
-    assert list(income.columns) == ["StatementLine", "Account", "Name", "YearToDate", "Line", "Level", "Kind"]
+    # the single company's columns; without the comparative consolidations they are blank, and so is
+    # Period (December's movement is the year to date less November's, which was not consolidated)
+    assert list(income.columns) == stm.INCOME_STATEMENT_COLUMNS
+    assert list(balance.columns) == stm.BALANCE_SHEET_COLUMNS
+    assert income["Period"].isna().all() and balance["PriorPeriodEnd"].isna().all()
+    assert income["YearToDate"].notna().all()
 
 
 def test_an_average_rate_of_an_earlier_period_is_not_the_periods_average():

@@ -56,7 +56,10 @@ workbook's own balances do not add up to zero, with an ``unbalanced-voucher`` Er
 plugged), Account, dimensions,
 LocalAccount, Currency, AmountLocal, Rate, Ownership, AmountGroup, Eliminated, RateType. The group's balances
 are the rows with Eliminated false; they add up to zero. The group statements
-(``GroupBalanceSheet``, ``GroupIncomeStatement``) are :mod:`closekit.closing.statements` on those rows.
+(``GroupBalanceSheet``, ``GroupIncomeStatement``, :func:`group_statements`) are
+:mod:`closekit.closing.statements` on those rows, their comparative columns the same at the
+comparatives' dates (consolidated again by :mod:`closekit.closing.group_close`, the step), equity
+split into the owners' and the non-controlling interests'.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from closekit.closing import statement_layout as sl
 from closekit.closing import statements as stm
 from closekit.closing import trial_balance as tbm
 from closekit.core import findings as fnd
@@ -109,6 +113,11 @@ class Company:
     retained_account: str | None = None  # its Settings RetainedEarningsAccount
     retained_opening: int = 0  # the balance of retained earnings at the fiscal year's start (minor units, signed)
     row: int | None = None  # its row of the Consolidation sheet
+    #: What its balances were made of, for the comparatives at other dates (closekit.closing.group_close):
+    #: its ledger lines (without the close's adjustments), its book and its own close's context.
+    lines: pd.DataFrame | None = field(default=None, repr=False)
+    book: object = field(default=None, repr=False)
+    ctx: CloseContext | None = None
 
 
 @dataclass(frozen=True)
@@ -691,10 +700,22 @@ def _eliminate(table, companies, shares, settings, dims, group_ccy) -> tuple[pd.
     return out.drop(columns=["_c", "_k"]), found
 
 
-def group_statements(table: pd.DataFrame, book, ctx: CloseContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(GroupBalanceSheet, GroupIncomeStatement): :func:`closekit.closing.statements.statements` on the
-    group's balances (the rows not eliminated), with the group's Accounts sheet. The balances are
-    year to date, so the income statement has ``YearToDate`` only."""
+#: The comparative consolidations :func:`group_statements` takes (closekit.closing.group_close):
+#: the prior period's end, the prior fiscal year's end, the period last year and the one before it.
+COMPARATIVES = ("prior", "year_end", "last_year", "last_year_prior")
+#: The statement columns each comparative consolidation gives (blank when it is missing).
+COMPARATIVE_COLUMNS = {
+    "prior": ("PriorPeriodEnd", "Variance", "Variance %"),
+    "year_end": ("PriorYearEnd", "VariancePYE", "VariancePYE %"),
+    "last_year": ("PeriodLY", "VarianceLY", "VarianceLY %", "YearToDateLY", "VarianceYTDLY", "VarianceYTDLY %"),
+    "last_year_prior": ("PeriodLY", "VarianceLY", "VarianceLY %"),
+}
+PERIOD_COLUMNS = ("Period", "VarianceLY", "VarianceLY %")
+
+
+def _table_figures(table: pd.DataFrame, book, ctx: CloseContext) -> stm.Figures:
+    """The figures of the group's balances of ``table`` (the rows not eliminated) at ``ctx.end``:
+    their closing balances, year to date (the P&L of the fiscal year from its start)."""
     kept = table[~table["Eliminated"]]
     lines = pd.DataFrame(
         {
@@ -705,28 +726,94 @@ def group_statements(table: pd.DataFrame, book, ctx: CloseContext) -> tuple[pd.D
         }
     )
     year = CloseContext(ctx.period, ctx.fiscal_year_start, ctx.end, ctx.fiscal_year_start, ctx.accounting_currency, ())
-    balance, income = stm.statements(
-        lines.reset_index(drop=True), None, book, year, year_closed=True, comparatives=False
-    )
-    balance = balance.drop(columns=stm.BALANCE_SHEET_COMPARATIVES)
-    income = income.drop(columns=["Period", *stm.INCOME_STATEMENT_COMPARATIVES])
+    return stm.figures_of(lines.reset_index(drop=True), None, book, year, True)
+
+
+def _with_movement(closing: stm.Figures, before: stm.Figures | None) -> stm.Figures:
+    """``closing``'s figures with the movement since ``before`` (the same fiscal year's earlier end;
+    None: since the year's start, the closing itself)."""
+    frame, prior_pl, has_prior = closing
+    frame = frame.copy()
+    frame["movement"] = frame["closing"]
+    if before is not None:
+        earlier = before[0].set_index("account")["closing"]
+        frame["movement"] = frame["closing"] - frame["account"].map(earlier).fillna(0).astype(np.int64)
+        gone = before[0][~before[0]["account"].isin(frame["account"])]  # an account back to zero since
+        if len(gone):
+            frame = pd.concat([frame, gone.assign(closing=np.int64(0), movement=-gone["closing"])], ignore_index=True)
+    return frame.astype({"closing": np.int64, "movement": np.int64}), prior_pl, has_prior
+
+
+def group_statements(
+    table: pd.DataFrame,
+    book,
+    ctx: CloseContext,
+    comparatives: dict[str, tuple[pd.DataFrame, CloseContext]] | None = None,
+    *,
+    period_from: str | None = "prior",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(GroupBalanceSheet, GroupIncomeStatement): :func:`closekit.closing.statements.from_figures` on
+    the group's balances (the rows not eliminated) with the group's Accounts sheet, the equity split
+    into the owners' and the non-controlling interests' (IAS 1.54(q)/(r)), the income statement's
+    profit into theirs (IAS 1.81B).
+
+    ``comparatives``: the consolidated trial balance (and its context) at the dates of
+    :data:`COMPARATIVES`; the columns of one left out are blank (None, :data:`COMPARATIVE_COLUMNS`).
+    The balances are year to date, so ``Period`` is ``YearToDate`` less the ``period_from``
+    comparative's (the prior period's end in the same fiscal year), or ``YearToDate`` itself when
+    the period starts the fiscal year; blank when neither can be had (``period_from`` None or left
+    out). ``PeriodLY`` likewise from ``last_year`` less ``last_year_prior``."""
+    comparatives = comparatives or {}
+    first = ctx.start == ctx.fiscal_year_start
+    figures = {name: _table_figures(t, book, at) for name, (t, at) in comparatives.items()}
+    current = _table_figures(table, book, ctx)
+    period_ok = first or (period_from is not None and period_from in figures)
+    figures_in = {"current": _with_movement(current, None if first or not period_ok else figures[period_from])}
+    for name in ("prior", "year_end"):
+        if name in figures:
+            figures_in[name] = figures[name]
+    last_year = comparatives.get("last_year")
+    ly_first = last_year is not None and last_year[1].start == last_year[1].fiscal_year_start
+    ly_ok = last_year is not None and (ly_first or "last_year_prior" in figures)
+    if last_year is not None:
+        before = None if ly_first else figures.get("last_year_prior")
+        figures_in["last_year"] = _with_movement(figures["last_year"], before)
+    balance, income = stm.from_figures(figures_in, book, split_equity=True)
     if len(income):
-        profit = int(income["YearToDate"].iloc[-1])
-        nci = non_controlling_profit(table, book)
+        nci = {name: non_controlling_profit(t, book) for name, (t, _) in comparatives.items()}
+        nci_now = non_controlling_profit(table, book)
+        shares = {
+            "YearToDate": nci_now,
+            "Period": nci_now - (0 if first or not period_ok else nci[period_from]),
+            "YearToDateLY": nci.get("last_year", 0),
+            "PeriodLY": nci.get("last_year", 0) - (0 if ly_first or not ly_ok else nci["last_year_prior"]),
+        }
+        top = income.iloc[-1]  # the profit for the period
+        german = sl.language_of(book) == "de"
+        owners_name, nci_name = (OWNERS_SHARE_DE, NCI_SHARE_DE) if german else (OWNERS_SHARE, NCI_SHARE)
+        row = {"StatementLine": "", "Account": "", "Line": "", "Level": 0, "Kind": stm.TOTAL}
         split = pd.DataFrame(
             [
-                {"StatementLine": "", "Account": "", "Name": OWNERS_SHARE, "YearToDate": profit - nci,
-                 "Line": "", "Level": 0, "Kind": stm.TOTAL},
-                {"StatementLine": "", "Account": "", "Name": NCI_SHARE, "YearToDate": nci,
-                 "Line": "", "Level": 0, "Kind": stm.TOTAL},
+                {**row, "Name": owners_name, **{c: int(top[c]) - v for c, v in shares.items()}},
+                {**row, "Name": nci_name, **shares},
             ]
         )
-        income = pd.concat([income, split], ignore_index=True).astype({"YearToDate": np.int64, "Level": np.int64})
+        income = stm.finish(pd.concat([income, split], ignore_index=True), stm.INCOME_STATEMENT_COLUMNS)
+    blank = {c for name in COMPARATIVES if name not in comparatives for c in COMPARATIVE_COLUMNS[name]}
+    if not period_ok:
+        blank |= set(PERIOD_COLUMNS)
+    if not ly_ok:
+        blank |= set(COMPARATIVE_COLUMNS["last_year_prior"])
+    for frame in (balance, income):
+        for column in blank & set(frame.columns):
+            frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     return balance, income
 
 
 OWNERS_SHARE = "Attributable to owners of the parent"
 NCI_SHARE = "Attributable to non-controlling interests"
+OWNERS_SHARE_DE = "davon den Anteilseignern des Mutterunternehmens zuzurechnen"
+NCI_SHARE_DE = "davon den nicht beherrschenden Anteilen zuzurechnen"
 
 
 def non_controlling_profit(table: pd.DataFrame, book) -> int:
@@ -756,64 +843,6 @@ def retained_at_year_start(lines: pd.DataFrame, book, ctx: CloseContext) -> int:
     year = CloseContext(ctx.period, ctx.fiscal_year_start, ctx.end, ctx.fiscal_year_start, ctx.accounting_currency, ())
     sums = tbm.balances(lines, None, book, year)
     return int(sums.loc[sums["account"] == str(retained), "opening"].sum()) + int(sums["prior_pl"].sum())
-
-
-def run_step(lines, adjustments, book, ctx: CloseContext, subsidiaries: Subsidiaries | None):
-    """The ``consolidation`` step of the runner: (findings, tables)."""
-    if not book.consolidation:
-        return fnd.frame(
-            [
-                fnd.finding(
-                    "bad-setting",
-                    "Consolidation",
-                    "the Consolidation sheet lists no subsidiary: there is nothing to consolidate",
-                    column="Company",
-                    fix="Add a row per subsidiary (Company, Workbook) to the Consolidation sheet.",
-                )
-            ]
-        ), {}
-    if subsidiaries is None:
-        subsidiaries = Subsidiaries(
-            findings=fnd.frame(
-                [
-                    fnd.finding(
-                        "subsidiary-unreadable",
-                        "Consolidation",
-                        "the subsidiaries were not read (the close ran without a workbook folder to read them from)",
-                        column="Workbook",
-                    )
-                ]
-            )
-        )
-    settings = book.settings
-    parent = Company(
-        settings.company or "Parent",
-        ctx.accounting_currency,
-        closing_balances(lines, adjustments, book, ctx),
-        book.accounts,
-        where=book.where,
-        parent=True,
-    )
-    table, found = consolidate([parent, *subsidiaries.companies], settings, book.rates, ctx)
-    unknown = sorted(set(table["Account"]) - set(book.accounts["account"].astype(str)) - {""})
-    extra = [
-        fnd.finding(
-            "unknown-account",
-            SHEET,
-            f"group account {account} (from {', '.join(pd.unique(table.loc[table['Account'] == account, 'Company']))}) "
-            f"is not in the Accounts sheet of the group workbook",
-            column="Account",
-            fix="Add the account to the group's Accounts sheet, or set the subsidiary account's ConsolidationAccount.",
-        )
-        for account in unknown
-    ]
-    balance, income = group_statements(table, book, ctx)
-    tables = {
-        "consolidated_trial_balance": table,
-        "group_balance_sheet": balance,
-        "group_income_statement": income,
-    }
-    return fnd.combine([subsidiaries.findings, found, fnd.frame(extra)]), tables
 
 
 def sheet(table: pd.DataFrame, group_currency: str):

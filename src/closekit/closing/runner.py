@@ -25,8 +25,8 @@ import pandas as pd
 from closekit.closing import (
     allocation,
     cash_flow,
-    consolidation,
     flux,
+    group_close,
     opening_check,
     reconciliation,
     reports,
@@ -221,7 +221,7 @@ def run(
         result.findings_by_step["trial-balance"] = fnd.combine([result.findings_by_step["trial-balance"], mismatches])
     if "consolidation" in steps:
         report("consolidation")
-        found, tables = consolidation.run_step(ledger_.lines, posted_adjustments, book, ctx, subsidiaries)
+        found, tables = group_close.run_step(ledger_.lines, posted_adjustments, book, ctx, subsidiaries)
         result.findings_by_step["consolidation"] = found
         result.tables.update(tables)
     if "flux" in steps:

@@ -75,6 +75,15 @@ _VARIANCES = {
     "VarianceLY": ("Period", "PeriodLY"), "VarianceYTDLY": ("YearToDate", "YearToDateLY"),
 }
 _INT = {"Level"}
+#: The figures of one column: per account closing and movement, the P&L before the fiscal year
+#: (display sign) and whether there is any (:func:`figures_of`).
+Figures = tuple[pd.DataFrame, int, bool]
+#: The group balance sheet's subtotal of equity before the non-controlling interests (English, German).
+OWNERS_EQUITY = (
+    "Equity attributable to owners of the parent",
+    "Den Anteilseignern des Mutterunternehmens zurechenbares Eigenkapital",
+)
+OWNERS_LINE = "~Owners"
 
 
 def _empty(names: list[str]) -> pd.DataFrame:
@@ -91,7 +100,7 @@ def percent(variance: int, base: int) -> Decimal | None:
     return (Decimal(variance) * 100 / abs(Decimal(base))).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _contexts(book: CloseBook, ctx: CloseContext) -> dict[str, CloseContext]:
+def contexts(book: CloseBook, ctx: CloseContext) -> dict[str, CloseContext]:
     """The dates of each column: the period, the period before, the prior year's end, last year."""
     month = ctx.fiscal_year_start.month
     prior_start, prior_end = comparison_periods(book, ctx)["Prior"]
@@ -111,7 +120,7 @@ def _contexts(book: CloseBook, ctx: CloseContext) -> dict[str, CloseContext]:
     }
 
 
-def _figures(lines, adjustments, book, ctx, closed) -> tuple[pd.DataFrame, int, bool]:
+def figures_of(lines, adjustments, book, ctx, closed) -> Figures:
     """Per account closing and movement, the P&L before the fiscal year and whether there is any."""
     sums = tbm.balances(lines, adjustments, book, ctx, closed=closed)
     movement = sums["debit"] - sums["credit"] + sums["adj_debit"] - sums["adj_credit"]
@@ -143,10 +152,20 @@ def statements(
     ``comparatives=False`` leaves the comparative columns zero (and their percent blank). No
     balances at all gives two empty frames.
     """
-    figures = {"current": _figures(lines, adjustments, book, ctx, year_closed)}
+    figures = {"current": figures_of(lines, adjustments, book, ctx, year_closed)}
     if comparatives:
-        for name, other in _contexts(book, ctx).items():
-            figures[name] = _figures(lines, None, book, other, None)
+        for name, other in contexts(book, ctx).items():
+            figures[name] = figures_of(lines, None, book, other, None)
+    return from_figures(figures, book)
+
+
+def from_figures(figures: dict[str, Figures], book: CloseBook, *, split_equity: bool = False):
+    """(BalanceSheet, IncomeStatement) of the figures of each column (:func:`figures_of`): keys
+    ``current`` (``Amount``, ``Period`` from its movement, ``YearToDate`` from its closing), ``prior``
+    (``PriorPeriodEnd``), ``year_end`` (``PriorYearEnd``), ``last_year`` (``PeriodLY``,
+    ``YearToDateLY``); a key left out gives zeros. ``split_equity`` (the group): the equity lines
+    other than the non-controlling interests add up in ``Equity attributable to owners of the
+    parent`` before them (IAS 1.54(q)/(r), :data:`OWNERS_EQUITY`)."""
     if not any(len(f) or prior for f, _, prior in figures.values()):
         return _empty(BALANCE_SHEET_COLUMNS), _empty(INCOME_STATEMENT_COLUMNS)
     layout, language = sl.layout_of(book), sl.language_of(book)
@@ -167,6 +186,7 @@ def statements(
             frame[f"{name}_movement"] = np.int64(0)
     frame["line"] = _lines_of(frame, layout)
     _non_controlling_line(book, frame, layout)
+    owners = _split_equity(layout, frame) if split_equity else None
     is_pl = frame["type"].isin(tbm.PROFIT_AND_LOSS).to_numpy()
     assets_side = frame["type"].isin(["Asset", ""]).to_numpy()
     roots = _roots(layout, frame, is_pl, assets_side)
@@ -191,6 +211,8 @@ def statements(
     )
     bs_rows = bs_rows[(bs_rows[list(_BS)] != 0).any(axis=1)]
     host = _equity_host(book, frame, layout, roots)
+    if owners is not None and host == owners[0]:
+        host = owners[1]
     profit_name = layout.nodes[roots["income"][0]].total_text(language) if roots["income"] else PROFIT
     extra = []
     if any(prior for _, _, prior in figures.values()):
@@ -202,7 +224,27 @@ def statements(
     extra.append({"line": host, "Account": "", "Name": profit_name, **profits})
     bs_rows = pd.concat([bs_rows, pd.DataFrame(extra)], ignore_index=True)
     balance, _ = _statement(layout, roots["balance"], bs_rows, list(_BS), language)
-    return _finish(balance, BALANCE_SHEET_COLUMNS), _finish(income, INCOME_STATEMENT_COLUMNS)
+    return finish(balance, BALANCE_SHEET_COLUMNS), finish(income, INCOME_STATEMENT_COLUMNS)
+
+
+def _split_equity(layout: sl.Layout, frame: pd.DataFrame) -> tuple[str, str] | None:
+    """Put the lines of equity other than the non-controlling interests' under a new line
+    :data:`OWNERS_EQUITY` before them; (the equity line, the new line), None without an NCI line."""
+    nci = layout.find("Non-controlling interests")
+    equity = layout.nodes[nci].parent if nci else None
+    if equity is None:
+        return None
+    node = layout.nodes[equity]
+    owners = sl.Node(OWNERS_LINE, equity, layout.nodes[nci].order - 0.5, 1, *OWNERS_EQUITY)
+    moved = [child for child in node.children if child.line != nci]
+    node.children = [child for child in node.children if child.line == nci]
+    layout.add(owners)
+    for child in moved:
+        child.parent = OWNERS_LINE
+        owners.children.append(child)
+    owners.children.sort(key=lambda n: n.order)
+    frame.loc[frame["line"] == equity, "line"] = OWNERS_LINE  # accounts on the equity line itself
+    return equity, OWNERS_LINE
 
 
 def _profit(frame: pd.DataFrame, source: str) -> int:
@@ -357,7 +399,7 @@ def _render(node: sl.Node, by_line: dict, amounts: list[str], language: str, lev
     return rows, sums
 
 
-def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The variance and percent columns, int64 amounts, the columns in order."""
     for variance, (current, base) in _VARIANCES.items():
         if current in frame:
@@ -382,7 +424,7 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
             "income": f"Gewinn- und Verlustrechnung {period}",
             "cash flow": f"Kapitalflussrechnung {period}",
             "group balance": f"Konzernbilanz zum {end}",
-            "group income": f"Konzern-Gewinn- und Verlustrechnung {year}–{end}",
+            "group income": f"Konzern-Gewinn- und Verlustrechnung {period}",
         }
     else:
         start, end, year = (f"{d:%d %b %Y}" for d in (ctx.start, ctx.end, ctx.fiscal_year_start))
@@ -392,6 +434,6 @@ def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
             "income": f"Income statement {period}",
             "cash flow": f"Cash-flow statement {period}",
             "group balance": f"Group balance sheet at {end}",
-            "group income": f"Group income statement {year} – {end}",
+            "group income": f"Group income statement {period}",
         }
     return " — ".join(part for part in (company, names[statement], ctx.accounting_currency) if part)

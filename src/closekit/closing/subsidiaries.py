@@ -157,6 +157,9 @@ def read(book: CloseBook, io: SheetIO, ctx: CloseContext, close_one: CloseOne) -
                 retained_account=sub_book.settings.retained_earnings_account,
                 retained_opening=consolidation.retained_at_year_start(result.lines, sub_book, run.ctx),
                 row=row,
+                lines=result.lines,
+                book=sub_book,
+                ctx=run.ctx,
             )
         )
     out.findings = fnd.frame(found)

@@ -555,6 +555,17 @@ _CODES += [
     ),
 ]
 
+# issue 18 item 1: the group statements' comparatives (closekit.closing.group_close)
+_CODES += [
+    Code(
+        "group-comparative-missing",
+        Severity.WARNING,
+        "a comparative column of GroupBalanceSheet or GroupIncomeStatement is left blank: the group cannot be "
+        "consolidated at its date (a rate missing then, a company without ledger lines on or before it)",
+        "Add what is missing (the Rates row, the ledger lines of that date), then close again.",
+    ),
+]
+
 # issue 17 items 3-4: subledger tie-outs and reconciling items (closekit.closing.reconciliation)
 _CODES += [
     Code(
