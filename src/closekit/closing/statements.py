@@ -33,7 +33,9 @@ are the current period's): the balance sheet's ``PriorPeriodEnd`` (the end of th
 in Flux) and ``PriorYearEnd`` (the day before the fiscal year starts); the income statement's
 ``PeriodLY`` and ``YearToDateLY`` (the same dates one year earlier). Each with its variance
 (current − comparative) and percent of the comparative's absolute value (one decimal, half up;
-blank when the comparative is zero).
+blank when the comparative is zero). A comparison the ledger does not reach back to (no line
+dated on or before its end) is blank, not zero; when the ledger begins with the fiscal year's
+opening journal, the balance sheet at the prior year's end is that journal's balances.
 """
 
 from __future__ import annotations
@@ -144,9 +146,14 @@ def statements(
     balances at all gives two empty frames.
     """
     figures = {"current": _figures(lines, adjustments, book, ctx, year_closed)}
+    missing: set[str] = set()
     if comparatives:
         for name, other in _contexts(book, ctx).items():
-            figures[name] = _figures(lines, None, book, other, None)
+            found = _comparative(lines, book, ctx, name, other)
+            if found is None:
+                missing.add(name)
+            else:
+                figures[name] = found
     if not any(len(f) or prior for f, _, prior in figures.values()):
         return _empty(BALANCE_SHEET_COLUMNS), _empty(INCOME_STATEMENT_COLUMNS)
     layout, language = sl.layout_of(book), sl.language_of(book)
@@ -202,7 +209,46 @@ def statements(
     extra.append({"line": host, "Account": "", "Name": profit_name, **profits})
     bs_rows = pd.concat([bs_rows, pd.DataFrame(extra)], ignore_index=True)
     balance, _ = _statement(layout, roots["balance"], bs_rows, list(_BS), language)
-    return _finish(balance, BALANCE_SHEET_COLUMNS), _finish(income, INCOME_STATEMENT_COLUMNS)
+    balance, income = _finish(balance, BALANCE_SHEET_COLUMNS), _finish(income, INCOME_STATEMENT_COLUMNS)
+    return _blank(balance, missing), _blank(income, missing)
+
+
+#: The columns of each comparison, blank when the ledger does not reach back to it.
+_COMPARISON_COLUMNS = {
+    "prior": ["PriorPeriodEnd", "Variance", "Variance %"],
+    "year_end": ["PriorYearEnd", "VariancePYE", "VariancePYE %"],
+    "last_year": ["PeriodLY", "VarianceLY", "VarianceLY %", "YearToDateLY", "VarianceYTDLY", "VarianceYTDLY %"],
+}
+
+
+def _comparative(lines: pd.DataFrame, book: CloseBook, ctx: CloseContext, name: str, other: CloseContext):
+    """The figures of one comparison, or None when the ledger holds nothing on or before its end:
+    its columns are then blank, never a 0.00 that reads as "nothing happened". A ledger that
+    begins with the year's opening journal (an opening-balance migration) has the balances at the
+    prior year's end in that journal: the balance-sheet comparisons at that date are its amounts."""
+    first = lines["date"].min() if len(lines) else pd.NaT
+    if pd.notna(first) and first <= other.end:
+        return _figures(lines, None, book, other, None)
+    if name == "last_year" or other.end != ctx.fiscal_year_start - pd.Timedelta(days=1):
+        return None
+    if not tbm.year_closed(lines, ctx):
+        return None
+    start = CloseContext.for_period(
+        ctx.period, ctx.fiscal_year_start, ctx.fiscal_year_start, fiscal_year_start_month=ctx.fiscal_year_start.month,
+        accounting_currency=ctx.accounting_currency, dimensions=ctx.dimensions,
+    )
+    frame, _, _ = _figures(lines, None, book, start, True)
+    frame = frame.assign(closing=frame["closing"] - frame["movement"], movement=np.int64(0))  # the opening only
+    return frame, 0, False
+
+
+def _blank(frame: pd.DataFrame, missing: set[str]) -> pd.DataFrame:
+    """The columns of the comparisons in ``missing`` blank (amounts <NA>, percents None)."""
+    for name in missing:
+        for column in _COMPARISON_COLUMNS[name]:
+            if column in frame:
+                frame[column] = [None] * len(frame) if column.endswith("%") else pd.array([pd.NA] * len(frame), "Int64")
+    return frame
 
 
 def _profit(frame: pd.DataFrame, source: str) -> int:
