@@ -17,7 +17,9 @@ from pathlib import Path
 import openpyxl
 
 from closekit import api
+from closekit.closing import runner as closing
 from closekit.samples import company as sample
+from closekit.samples import group as sample_group
 from closekit.workbook import template
 
 RESOLUTION = 100  # dots per inch: readable on GitHub, small in the repository
@@ -34,7 +36,11 @@ def workbooks(folder: Path) -> dict[str, Path]:
     rows["LedgerImport"] = [sample.HEADER, *broken_rows]
     findings = template.write(folder / "findings.xlsx", rows, force=True)
     api.write_validation(api.validate(findings), command="closekit validate findings.xlsx", user="accountant")
-    return {"template": blank, "classic": classic, "closed": closed, "findings": findings}
+    demo = folder / "demo"  # the sample group, closed as `closekit demo` closes it
+    sample.write(demo / "close.xlsx", force=True)
+    group = sample_group.write(demo, force=True)
+    api.write_close(api.close(group, steps=[*closing.selected(None), "consolidation"]), command="closekit demo (group)")
+    return {"template": blank, "classic": classic, "closed": closed, "findings": findings, "group": group}
 
 
 def only(path: Path, sheet: str, out: Path) -> Path:
@@ -48,11 +54,16 @@ def only(path: Path, sheet: str, out: Path) -> Path:
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
         ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+        if ws.title != sheet:  # LibreOffice prints a hidden sheet that has a print area
+            ws._print_area = None
+            ws.print_title_rows = None
     wb.active = wb.sheetnames.index(sheet)
     ws = wb[sheet]
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    setup = ws.sheet_properties.pageSetUpPr
+    if not (setup is not None and setup.fitToPage):  # output sheets print as closekit set them up
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     wb.save(out)
     return out
 
@@ -90,6 +101,12 @@ PICTURES = (
     ("closed", "TrialBalance", "closed-trialbalance.png"),
     ("closed", "Checklist", "closed-checklist.png"),
     ("closed", "Adjustments", "closed-adjustments.png"),
+    ("closed", "BalanceSheet", "closed-balancesheet.png"),
+    ("closed", "IncomeStatement", "closed-incomestatement.png"),
+    ("closed", "CashFlow", "closed-cashflow.png"),
+    ("closed", "TieOuts", "closed-tieouts.png"),
+    ("closed", "Journals", "closed-journals.png"),
+    ("group", "GroupBalanceSheet", "group-balancesheet.png"),
     ("findings", "Findings", "findings.png"),
 )
 

@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
+from closekit.core import accel
 from closekit.sheetio.files import FileWorkbook
 from closekit.sheetio.xlsx_package import OutputSheet, replace_sheets, write_sheets_atomic
 from closekit.sheetio.xlsx_table import table_name
@@ -149,6 +150,27 @@ def test_formats_follow_the_columns(tmp_path):
     f = book["Findings"]
     assert f["F2"].alignment.wrap_text and f["G2"].alignment.wrap_text and not f["A2"].alignment.wrap_text
     assert f.column_dimensions["F"].width == 60
+
+
+def test_rows_of_wrapped_text_are_tall_enough_to_show_it(tmp_path):
+    """A Findings message of 152 characters wraps to 3 lines of the 60-wide Message column: its row
+    is 3 lines tall (Excel and LibreOffice keep the default height otherwise and cut it off)."""
+    path = user_workbook(tmp_path / "close.xlsx")
+    frame = findings()
+    frame.loc[1, "Fix"] = "First step.\nSecond step.\nThird step.\nFourth step."  # 4 paragraphs, 4 lines
+    write_sheets_atomic(path, [OutputSheet("Findings", frame)])
+    ws = openpyxl.load_workbook(path)["Findings"]
+    assert len(frame.loc[0, "Message"]) == 152
+    assert ws.row_dimensions[2].height == 45 and ws.row_dimensions[2].customHeight
+    assert ws.row_dimensions[3].height == 60
+    assert ws.row_dimensions[1].height is None  # the header keeps the default
+    with accel.disabled():  # the same heights without pyarrow's row builder
+        write_sheets_atomic(path, [OutputSheet("Findings", frame)])
+    again = openpyxl.load_workbook(path)["Findings"]
+    assert [again.row_dimensions[r].height for r in (2, 3)] == [45, 60]
+    flux = pd.DataFrame({"Account": ["4000"], "Text": ["x" * 200]})  # no wrapped column: no heights
+    write_sheets_atomic(path, [OutputSheet("Flux", flux)])
+    assert openpyxl.load_workbook(path)["Flux"].row_dimensions[2].height is None
 
 
 def test_findings_link_to_the_cells_they_name(tmp_path):

@@ -44,3 +44,22 @@ def test_the_readme_session_prints_what_it_shows(tmp_path):
         shown = [line for line in shown if not line.startswith(" Severity")]
         missing = [line for line in shown if squash(line) not in printed]
         assert not missing, f"closekit {' '.join(args)} no longer prints: {missing}\n---\n{done.stdout}"
+
+
+def test_the_readme_balance_sheet_is_the_sample_close(sample_workbook):
+    """Each row of the README's balance sheet with comparatives is that row of the sample's close."""
+    from decimal import Decimal
+
+    import closekit
+
+    text = (REPO / "README.md").read_text()
+    table = re.search(r"\| StatementLine \| Name \| Amount \| PriorPeriodEnd .*?\n((?:\|.*\n)+)", text).group(1)
+    header = ["StatementLine", "Name", "Amount", "PriorPeriodEnd", "Variance", "PriorYearEnd", "VariancePYE"]
+    rows = [[c.strip().strip("*") for c in line.strip("|").split("|")] for line in table.splitlines()[1:]]
+    balance = closekit.close(sample_workbook).run.tables["balance_sheet"]
+    assert len(rows) >= 8
+    for row in rows:
+        found = balance[(balance["StatementLine"] == row[0]) & (balance["Name"] == row[1])]
+        assert len(found) == 1, row
+        shown = [int(Decimal(v.replace(",", "")) * 100) for v in row[2:]]
+        assert [int(found[c].iloc[0]) for c in header[2:]] == shown, row[1]

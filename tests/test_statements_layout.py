@@ -390,3 +390,32 @@ def test_a_page_header_with_ampersands_and_markup_is_written_as_text(sample_work
     sheet = openpyxl.load_workbook(sample_workbook)["BalanceSheet"]
     assert sheet.oddHeader.center.text == "&B" + header.replace("&", "&&")  # bold; Excel shows && as one &
     assert sheet["A1"].value == "Name" and sheet["A2"].value == "x"
+
+
+def test_a_ledger_that_begins_with_its_opening_journal_compares_with_it_and_blanks_last_year():
+    """A migration: the ledger starts with the opening voucher of 1 January 2025 (no 2024 lines).
+    The balance sheet at 31 December 2024 is that voucher's balances (Bank 5,000, Receivables
+    1,000: total assets 6,000), never 0.00; last year's income statement is blank, not 0.00 (the
+    ledger does not reach back to February 2024), and so are its variances."""
+    migrated = LEDGER[LEDGER["date"] >= pd.Timestamp("2025-01-01")].reset_index(drop=True)
+    balance, income = reports.statements(migrated, None, make_book(CHART_IFRS), FEB)
+    totals = by_name(balance, "Amount", "PriorPeriodEnd", "PriorYearEnd", "VariancePYE")
+    assert totals["Total assets"] == (eur("10650"), eur("8000"), eur("6000"), eur("4650"))
+    assert totals["Total equity and liabilities"][2] == eur("6000")
+    equity = balance.set_index("Name")["PriorYearEnd"]
+    assert equity["Retained earnings"] == eur("600") and equity["Profit for the period"] == 0
+    for column in ("PeriodLY", "VarianceLY", "YearToDateLY", "VarianceYTDLY"):
+        assert income[column].isna().all(), column
+    assert income["VarianceLY %"].isna().all()
+    assert by_name(income, "Period")["Profit for the period"] == (eur("1160"),)
+
+
+def test_a_comparison_before_the_ledger_begins_is_blank_not_zero():
+    """January 2025 closed from a ledger whose first line is 15 January: neither 31 December 2024
+    (no opening journal either) nor January 2024 is in it."""
+    jan = context("2025-01", "2025-01-01", "2025-01-31")
+    late = LEDGER[LEDGER["voucher"] == "S-2"].reset_index(drop=True)
+    balance, income = reports.statements(late, None, make_book(CHART_IFRS), jan)
+    assert balance["PriorPeriodEnd"].isna().all() and balance["PriorYearEnd"].isna().all()
+    assert by_name(balance, "Amount")["Total assets"] == (eur("2000"),)
+    assert income["PeriodLY"].isna().all()

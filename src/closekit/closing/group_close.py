@@ -16,7 +16,8 @@ this year's) is not used.
 
 A comparative that cannot be consolidated — a company with no ledger line on or before its date, or
 an Error of its consolidation (a ``missing-rate``) — leaves its columns blank and gives one
-``group-comparative-missing`` Warning naming the columns and the reason. The other findings of the
+``group-comparative-missing`` Warning naming the columns and the reason (an Info when every company
+missing simply has no ledger line that early: the ledgers begin after the date, nothing to fix). The other findings of the
 comparatives' consolidations are not repeated: they are those of closing that period.
 """
 
@@ -32,6 +33,9 @@ from closekit.core import findings as fnd
 from closekit.core.steps import CloseContext
 
 CODE = "group-comparative-missing"
+#: The reason of a company whose ledger begins after a comparative date: an Info, as the
+#: single-company statements leave such a column blank without a finding (nothing is wrong).
+BEFORE_LEDGER = "has no ledger line on or before"
 _SHEETS = {
     "prior": "GroupBalanceSheet PriorPeriodEnd",
     "year_end": "GroupBalanceSheet PriorYearEnd",
@@ -60,7 +64,7 @@ def company_at(company: cons.Company, ctx: CloseContext, other: CloseContext) ->
         return f"the ledger lines of {company.name} are not at hand"
     dated = lines["date"] if "date" in lines else pd.Series([], dtype="datetime64[ns]")
     if not (pd.to_datetime(dated, errors="coerce") <= other.end).any():
-        return f"{company.name} has no ledger line on or before {other.end:%Y-%m-%d}"
+        return f"{company.name} {BEFORE_LEDGER} {other.end:%Y-%m-%d}"
     at = CloseContext.for_period(
         other.period,
         other.start,
@@ -92,6 +96,9 @@ def comparatives(
             continue  # PeriodLY is blank already, its finding said why
         at = [company_at(c, ctx, other) for c in companies]
         reason = next((a for a in at if isinstance(a, str)), None)
+        before_ledgers = reason is not None and all(  # nothing to fix: the ledgers begin after the date
+            BEFORE_LEDGER in a for a in at if isinstance(a, str)
+        )
         if reason is None:
             table, problems = cons.consolidate(
                 [a for a in at if isinstance(a, cons.Company)], book.settings, book.rates, other
@@ -109,6 +116,7 @@ def comparatives(
                 cons.SHEET,
                 f"{_SHEETS[name]}{also} (the group at {other.end:%Y-%m-%d}) is left blank: {reason}",
                 fix="Add what is missing (the Rates row, the ledger lines of that date), then close again.",
+                severity=fnd.Severity.INFO if before_ledgers else None,
             )
         )
     return tables, found

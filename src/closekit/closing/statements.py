@@ -33,7 +33,9 @@ are the current period's): the balance sheet's ``PriorPeriodEnd`` (the end of th
 in Flux) and ``PriorYearEnd`` (the day before the fiscal year starts); the income statement's
 ``PeriodLY`` and ``YearToDateLY`` (the same dates one year earlier). Each with its variance
 (current − comparative) and percent of the comparative's absolute value (one decimal, half up;
-blank when the comparative is zero).
+blank when the comparative is zero). A comparison the ledger does not reach back to (no line
+dated on or before its end) is blank, not zero; when the ledger begins with the fiscal year's
+opening journal, the balance sheet at the prior year's end is that journal's balances.
 """
 
 from __future__ import annotations
@@ -153,10 +155,16 @@ def statements(
     balances at all gives two empty frames.
     """
     figures = {"current": figures_of(lines, adjustments, book, ctx, year_closed)}
+    missing: set[str] = set()
     if comparatives:
         for name, other in contexts(book, ctx).items():
-            figures[name] = figures_of(lines, None, book, other, None)
-    return from_figures(figures, book)
+            found = _comparative(lines, book, ctx, name, other)
+            if found is None:
+                missing.add(name)
+            else:
+                figures[name] = found
+    balance, income = from_figures(figures, book)
+    return _blank(balance, missing), _blank(income, missing)
 
 
 def from_figures(figures: dict[str, Figures], book: CloseBook, *, split_equity: bool = False):
@@ -245,6 +253,44 @@ def _split_equity(layout: sl.Layout, frame: pd.DataFrame) -> tuple[str, str] | N
     owners.children.sort(key=lambda n: n.order)
     frame.loc[frame["line"] == equity, "line"] = OWNERS_LINE  # accounts on the equity line itself
     return equity, OWNERS_LINE
+
+
+#: The columns of each comparison, blank when the ledger does not reach back to it.
+_COMPARISON_COLUMNS = {
+    "prior": ["PriorPeriodEnd", "Variance", "Variance %"],
+    "year_end": ["PriorYearEnd", "VariancePYE", "VariancePYE %"],
+    "last_year": ["PeriodLY", "VarianceLY", "VarianceLY %", "YearToDateLY", "VarianceYTDLY", "VarianceYTDLY %"],
+}
+
+
+def _comparative(lines: pd.DataFrame, book: CloseBook, ctx: CloseContext, name: str, other: CloseContext):
+    """The figures of one comparison, or None when the ledger holds nothing on or before its end:
+    its columns are then blank, never a 0.00 that reads as "nothing happened". A ledger that
+    begins with the year's opening journal (an opening-balance migration) has the balances at the
+    prior year's end in that journal: the balance-sheet comparisons at that date are its amounts."""
+    first = lines["date"].min() if len(lines) else pd.NaT
+    if pd.notna(first) and first <= other.end:
+        return figures_of(lines, None, book, other, None)
+    if name == "last_year" or other.end != ctx.fiscal_year_start - pd.Timedelta(days=1):
+        return None
+    if not tbm.year_closed(lines, ctx):
+        return None
+    start = CloseContext.for_period(
+        ctx.period, ctx.fiscal_year_start, ctx.fiscal_year_start, fiscal_year_start_month=ctx.fiscal_year_start.month,
+        accounting_currency=ctx.accounting_currency, dimensions=ctx.dimensions,
+    )
+    frame, _, _ = figures_of(lines, None, book, start, True)
+    frame = frame.assign(closing=frame["closing"] - frame["movement"], movement=np.int64(0))  # the opening only
+    return frame, 0, False
+
+
+def _blank(frame: pd.DataFrame, missing: set[str]) -> pd.DataFrame:
+    """The columns of the comparisons in ``missing`` blank (amounts <NA>, percents None)."""
+    for name in missing:
+        for column in _COMPARISON_COLUMNS[name]:
+            if column in frame:
+                frame[column] = [None] * len(frame) if column.endswith("%") else pd.array([pd.NA] * len(frame), "Int64")
+    return frame
 
 
 def _profit(frame: pd.DataFrame, source: str) -> int:

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import decimal
 import itertools
+import math
 import re
 import sys
 import time
@@ -94,6 +95,7 @@ class SheetPlan:
     links: dict[str, str] = field(default_factory=dict)  # A1 cell -> location of its internal hyperlink
     totals: list[str] = field(default_factory=list)  # letters of the columns whose "Total..." rows are bold
     bold_dxf: int | None = None  # the styles' bold differential format, for the totals rows
+    heights: np.ndarray | None = None  # per data row: its height in points when wrapped text needs one, else 0
 
     @property
     def kinds(self) -> set[str]:
@@ -155,8 +157,37 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
     totals = [c.letter for c in cols if c.header in TOTAL_COLUMNS and _has_totals(c)]
     return SheetPlan(
         out.name, cols, len(frame), date1904, page_header=out.header, company=out.company, period=out.period,
-        links=links, totals=totals
+        links=links, totals=totals, heights=_row_heights(cols, len(frame))
     )
+
+
+#: Points per line of 11-point text, and characters per unit of column width of average text.
+LINE_HEIGHT, CHARS_PER_WIDTH = 15, 1.1
+
+
+def _row_heights(cols: list[_Column], n_rows: int) -> np.ndarray | None:
+    """The height of each row whose wrapped text needs more than one line (0 for the others), so
+    that every viewer shows it whole: Excel and LibreOffice keep a row's stored or default height
+    rather than fitting it to wrapped text written by another program. Estimated from the text's
+    length per paragraph and the column's width; None when no column wraps."""
+    wrapped = [c for c in cols if c.text_fmt == "wrap"]
+    if not wrapped or not n_rows:
+        return None
+    lines = np.ones(n_rows, dtype=np.int64)
+    for col in wrapped:
+        per_line = max(1.0, col.width * CHARS_PER_WIDTH)
+        texts = col.values.where(col.codes == TEXT, "").astype(str).tolist()
+        need = [sum(max(1, math.ceil(len(part) / per_line)) for part in t.split("\n")) for t in texts]
+        lines = np.maximum(lines, np.asarray(need, dtype=np.int64))
+    return np.where(lines > 1, np.minimum(lines, 409 // LINE_HEIGHT) * LINE_HEIGHT, 0)
+
+
+def _row_attributes(plan: SheetPlan, start: int, stop: int) -> list[str] | None:
+    """Per row of ``start``..``stop``: its height attributes (closing the row number's quote), or ""."""
+    if plan.heights is None:
+        return None
+    part = plan.heights[start:stop]
+    return [f'" ht="{h}" customHeight="1' if h else "" for h in part.tolist()]
 
 
 #: Columns whose text "Total ..." marks a totals row (a statement's Name: "Total assets"; the trial
@@ -460,7 +491,9 @@ def _rows_arrow(plan: SheetPlan, start: int, stop: int) -> memoryview:
     than joining Python strings, with the same bytes."""
     rows = pa.array(np.arange(start + 2, stop + 2)).cast(pa.string())
     cells = [_column_cells_arrow(c, start, stop, rows, plan.date1904) for c in plan.columns]
-    return _joined_bytes(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+    attributes = _row_attributes(plan, start, stop)
+    extra = pa.array(attributes, pa.string()) if attributes is not None else pa.scalar("", pa.string())
+    return _joined_bytes(pc.binary_join_element_wise('<row r="', rows, extra, '">', *cells, "</row>", ""))
 
 
 def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
@@ -496,7 +529,9 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
             continue
         rows = _digits(pd.Series(np.arange(start + 2, stop + 2)))
         cells = [_column_cells(c, start, stop, rows, plan.date1904) for c in plan.columns]
-        opens = ('<row r="' + rows + '">').to_numpy(dtype=object)
+        attributes = _row_attributes(plan, start, stop)
+        extra = pd.Series(attributes, dtype=object) if attributes is not None else ""
+        opens = ('<row r="' + rows + extra + '">').to_numpy(dtype=object)
         yield "".join(itertools.chain.from_iterable(zip(opens, *cells, itertools.repeat("</row>"))))
     tail = f'<autoFilter ref="{plan.ref()}"/>' if plan.columns and not plan.table else ""
     tail += _totals_format(plan)
