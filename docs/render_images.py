@@ -55,8 +55,8 @@ def only(path: Path, sheet: str, out: Path) -> Path:
     for ws in wb.worksheets:
         ws.sheet_state = "visible" if ws.title == sheet else "hidden"
         if ws.title != sheet:  # LibreOffice prints a hidden sheet that has a print area
-            ws._print_area = None
-            ws.print_title_rows = None
+            ws.print_area = None
+            ws._print_rows = None
     wb.active = wb.sheetnames.index(sheet)
     ws = wb[sheet]
     setup = ws.sheet_properties.pageSetUpPr
