@@ -178,6 +178,7 @@ def test_export_writes_approved_manual_journals_and_the_next_run_sees_them_poste
     log = FileWorkbook(workbook).read_sheet("RunLog").frame
     record = json.loads(str(log.iloc[-1]["Uploads"]))
     assert set(record[0]["vouchers"]) >= {"ACC-10", "ACC-11"}
+    assert {len(h) for h in record[0]["vouchers"].values()} == {journal_register.UPLOAD_HASH_CHARS}
     assert record[0]["file"] == str(upload)
     # before posting, the next close shows them Exported; exporting again leaves them out
     assert run("close", workbook, "--journal", journal).exit_code == 0
@@ -218,3 +219,43 @@ def test_export_of_adjustments_only_keeps_the_old_behaviour(book, run, tmp_path)
 
 def test_statuses_are_the_documented_ones():
     assert journal_register.STATUSES == ("Prepared", "Validated", "Approved", "Exported", "Posted", "Partly posted")
+
+
+def many(count: int) -> list[list]:
+    """``count`` small accrual vouchers (under the approval amount: approved by the rules)."""
+    rows = []
+    for n in range(count):
+        voucher = f"ACC-{1000 + n}"
+        rows += [line(voucher, 1, "2026-10-31", "6400", "10.00"), line(voucher, 2, "2026-10-31", "2900", "", "10.00")]
+    return rows
+
+
+def test_an_upload_too_big_for_its_runlog_cell_is_refused_before_anything_is_written(book, run, make, tmp_path):
+    """The Uploads cell holds 32,767 characters: an upload of 1,200 vouchers would be cut there, and
+    none of them would ever show Exported. The export refuses and writes nothing; in two parts (one
+    journal file each) each fits, and the next close marks every voucher Exported."""
+    rows = many(1200)
+    workbook, first = book(journal_rows=rows[:1200])
+    second = make.journal(rows[1200:], name="accruals-2.csv")
+    assert run("close", workbook, "--journal", first, "--journal", second).exit_code == 0
+    before = len(FileWorkbook(workbook).read_sheet("RunLog").frame)
+    upload = tmp_path / "upload.csv"
+    refused = run("export", workbook, "--out", upload, "--journal", first, "--journal", second)
+    assert refused.exit_code == 2, refused.output
+    assert "1,200 vouchers" in refused.output and "Nothing was written" in refused.output
+    assert not upload.exists() and len(FileWorkbook(workbook).read_sheet("RunLog").frame) == before
+    assert run("export", workbook, "--out", tmp_path / "part1.csv", "--journal", first).exit_code == 0
+    part2 = run("export", workbook, "--out", tmp_path / "part2.csv", "--journal", second, "--journals", "manual")
+    assert part2.exit_code == 0, part2.output
+    assert run("close", workbook, "--journal", first, "--journal", second).exit_code == 0
+    statuses = {str(v): r["Status"] for v, r in register(workbook).items()}
+    assert len(statuses) == 1200 and set(statuses.values()) == {"Exported"}
+
+
+def test_an_upload_recorded_with_the_whole_hash_still_counts():
+    """RunLog rows written before the hash was shortened keep their 64 characters: still a match."""
+    digest = "ab" * 32
+    assert journal_register.Upload("u.csv", "t", digest).matches(digest)
+    assert journal_register.Upload("u.csv", "t", digest[:16]).matches(digest)
+    assert not journal_register.Upload("u.csv", "t", digest[:8]).matches(digest)  # too short to tell
+    assert not journal_register.Upload("u.csv", "t", "cd" * 8).matches(digest)

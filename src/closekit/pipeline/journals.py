@@ -69,15 +69,26 @@ def uploads(io: SheetIO) -> dict[str, Upload]:
 
 def uploads_text(files: list[tuple[str, bytes]], vouchers: dict[str, str]) -> str:
     """The ``Uploads`` cell of an export's RunLog row: each file's name and SHA-256, and the vouchers
-    (number -> hash of its lines) of the upload (all files together: a split upload is one journal)."""
-    return json.dumps(
+    (number -> the start of the hash of its lines, :data:`journal_register.UPLOAD_HASH_CHARS`) of the
+    upload (all files together: a split upload is one journal). Refused (UsageError, before any
+    file is written) when it would not fit in one cell: cut, it would record none of them."""
+    short = {number: digest[: journal_register.UPLOAD_HASH_CHARS] for number, digest in vouchers.items()}
+    text = json.dumps(
         [
-            {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "vouchers": vouchers if i == 0 else {}}
+            {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "vouchers": short if i == 0 else {}}
             for i, (name, data) in enumerate(files)
         ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
+    if len(text.encode("utf-16-le")) // 2 > outputs.MAX_CELL_CHARS:
+        raise UsageError(
+            f"this upload holds {len(vouchers):,} vouchers: more than the RunLog's Uploads cell can record "
+            f"({outputs.MAX_CELL_CHARS:,} characters, about 900 vouchers), and an upload the RunLog does not "
+            "record would not be marked Exported. Nothing was written. Export it in parts: --journals "
+            "adjustments, then the manual journals by --source or --journal."
+        )
+    return text
 
 
 def previous_hashes(io: SheetIO) -> dict[str, str]:

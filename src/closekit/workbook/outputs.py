@@ -73,6 +73,8 @@ _CANONICAL_COLUMNS = [*RUNLOG_COLUMNS, "PreviousHash"]
 _LAYOUT = [*RUNLOG_COLUMNS, *RUNLOG_HASH_COLUMNS, CONTROLS, UPLOADS]
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _MAX_CELL_CHARS = 32_767
+#: The most characters an Excel cell holds (a longer text is cut when written).
+MAX_CELL_CHARS = _MAX_CELL_CHARS
 
 
 def findings_sheet(findings: pd.DataFrame) -> OutputSheet:
