@@ -17,8 +17,9 @@ this year's) is not used.
 A comparative that cannot be consolidated — a company with no ledger line on or before its date, or
 an Error of its consolidation (a ``missing-rate``) — leaves its columns blank and gives one
 ``group-comparative-missing`` Warning naming the columns and the reason (an Info when every company
-missing simply has no ledger line that early: the ledgers begin after the date, nothing to fix). The other findings of the
-comparatives' consolidations are not repeated: they are those of closing that period.
+missing simply has no ledger line that early: the ledgers begin after the date, nothing to fix).
+The other findings of the comparatives' consolidations are not repeated: they are those of
+closing that period.
 """
 
 from __future__ import annotations
