@@ -212,8 +212,14 @@ def test_a_jpy_subsidiary_translates_exactly_with_zero_decimals():
         ("Balance", "6000", "0.0062", "620.00"),
         ("CTA", "3950", "", "42.34"),
     ]
-    sheet = consolidation.sheet(table, "EUR").frame
+    out = consolidation.sheet(table, "EUR")
+    sheet = out.frame
     assert sheet.loc[sheet["Company"] == "J", "AmountLocal"].tolist()[:2] == [Decimal("123457"), Decimal("-100000")]
+    # whole yen shown without decimals; yen beside euros: General (an amount format would give the
+    # yen decimals or cut the cents)
+    assert out.formats["AmountLocal"] == "amount0" and out.formats["AmountGroup"] == "amount"
+    mixed = pd.concat([table, table.head(1).assign(Currency="EUR")], ignore_index=True)
+    assert consolidation.sheet(mixed, "EUR").formats["AmountLocal"] == "general"
 
 
 def test_a_missing_rate_is_an_error_and_the_cta_holds_the_lines():

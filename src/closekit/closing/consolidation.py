@@ -859,8 +859,15 @@ def sheet(table: pd.DataFrame, group_currency: str):
     out["Rate"] = [Decimal(rate_text(r)) if r is not None else None for r in table["Rate"]]
     out["Ownership"] = [Decimal(rate_text(r)) if r is not None and r == r else None for r in table["Ownership"]]
     out["Eliminated"] = table["Eliminated"].astype(bool)
-    fmt = {0: "amount0", 2: "amount", 3: "amount3"}.get(money.exponent(group_currency), "general")
-    return OutputSheet(SHEET, out.reset_index(drop=True), formats={"AmountGroup": fmt}, widths={"Company": 18})
+    formats = {0: "amount0", 2: "amount", 3: "amount3"}
+    fmt = formats.get(money.exponent(group_currency), "general")
+    # AmountLocal is in each row's currency: their common number of decimals (EUR and USD: 2),
+    # General only when the currencies differ in it (JPY beside EUR), so that no digit is hidden
+    places = {money.exponent(str(c)) for c in table["Currency"].dropna().unique() if money.is_currency(str(c))}
+    local = formats.get(places.pop(), "general") if len(places) == 1 else "general"
+    return OutputSheet(
+        SHEET, out.reset_index(drop=True), formats={"AmountGroup": fmt, "AmountLocal": local}, widths={"Company": 18}
+    )
 
 
 def json_records(table: pd.DataFrame, group_currency: str, dims: tuple[str, ...]) -> list[dict]:
