@@ -433,6 +433,29 @@ def test_the_classic_add_in_sets_excels_page_setup_over_com():
     assert excel_layout._com_sheet(SimpleNamespace(api={"name": "Flux"})) is None  # xlwings Lite: the JSON payload
 
 
+def test_the_classic_add_in_indents_a_statements_names_and_bolds_its_totals_by_kind():
+    """Over COM a statement's Name gets Excel's IndentLevel by its Level (no xlwings API has it);
+    the rows bolded are the file adapter's: "Total ..." texts and the Kind Total rows."""
+    from types import SimpleNamespace
+
+    from closekit.sheetio import excel_layout
+    from closekit.sheetio import xlsx_sheet as xs
+    from closekit.sheetio.base import OutputSheet
+
+    frame = pd.DataFrame(
+        {"Name": ["Bank", "Summe Umlaufvermögen", "Gewinn"], "Level": [2, 1, 0], "Kind": ["Account", "Total", "Total"]}
+    )
+    plan = xs.plan_sheet(OutputSheet("BalanceSheet", frame, indents={"Name": frame["Level"]}), date1904=False)
+    # Kind, a text column right of the numbers of Level, is kept apart from them by one level
+    assert excel_layout.indented_cells(plan) == [("A2", 2), ("A3", 1), ("C1:C4", 1)]
+    assert excel_layout.totals_rows(plan) == [3, 4]
+    ranges: dict[str, SimpleNamespace] = {}
+    api = SimpleNamespace(Range=lambda ref: ranges.setdefault(ref, SimpleNamespace()))
+    for ref, level in excel_layout.indented_cells(plan):
+        excel_layout._indent(api, ref, level)
+    assert {ref: r.IndentLevel for ref, r in ranges.items()} == {"A2": 2, "A3": 1, "C1:C4": 1}
+
+
 def test_the_classic_add_in_deletes_the_old_table_before_clearing():
     from types import SimpleNamespace
 

@@ -223,6 +223,55 @@ def test_totals_rows_are_bold(tmp_path):
     assert not list(book["Plain"].conditional_formatting)
 
 
+def test_a_statements_totals_are_bold_by_their_kind_and_its_names_indented_by_level(tmp_path):
+    """Issue 18 item 1: a German statement's "Summe ..." and an income statement's "Gross profit" are
+    totals too (Kind), and each Name stands indented under its total by its Level, as printed."""
+    path = user_workbook(tmp_path / "close.xlsx")
+    statement = pd.DataFrame(
+        {
+            "StatementLine": ["Umlaufvermögen", "Umlaufvermögen", "Aktiva"],
+            "Account": ["1100", "", ""],
+            "Name": ["Bank", "Summe Umlaufvermögen", "Summe Aktiva"],
+            "Amount": [Decimal("10.00"), Decimal("10.00"), Decimal("10.00")],
+            "Level": [2, 1, 0],
+            "Kind": ["Account", "Total", "Total"],
+        }
+    )
+    sheet = OutputSheet("BalanceSheet", statement, indents={"Name": statement["Level"]})
+    write_sheets_atomic(path, [sheet])
+    book = openpyxl.load_workbook(path)
+    ws = book["BalanceSheet"]
+    (rule_range,) = ws.conditional_formatting
+    (rule,) = rule_range.rules
+    assert rule.formula == ['$F2="Total"'] and rule.dxf.font.b  # no "Total" text: the Kind says it
+    assert [ws.cell(r, 3).alignment.indent for r in (2, 3, 4)] == [2, 1, 0]
+    assert ws["C2"].alignment.horizontal == "left" and ws["C2"].value == "Bank"  # the text itself unchanged
+    assert ws["A2"].alignment.indent == 0  # only the column asked for
+    # Kind, text right of Level's numbers, stands apart from them (header too, still bold)
+    assert ws["F2"].alignment.indent == 1 == ws["F1"].alignment.indent and ws["F1"].font.b
+    assert ws["B2"].alignment.indent == 0  # Account: text right of text
+    assert ws["E1"].alignment.horizontal == "right"  # Level: numbers right of numbers keep their header's side
+    plain = openpyxl.load_workbook(write_sheets_atomic_copy(tmp_path, statement))["BalanceSheet"]
+    assert ws.column_dimensions["C"].width > plain.column_dimensions["C"].width  # room for the indentation
+
+
+def write_sheets_atomic_copy(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    path = user_workbook(tmp_path / "plain.xlsx")
+    write_sheets_atomic(path, [OutputSheet("BalanceSheet", frame)])
+    return path
+
+
+def test_a_long_statement_title_prints_whole_and_a_too_long_one_is_cut_at_a_word():
+    from closekit.sheetio.xlsx_table import header_footer
+
+    title = "Contoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026 (year to date from 01 Jan 2026) — EUR"
+    left, centre, right, _ = header_footer(title, "Contoso Trading NL", "2026-10")
+    assert centre == "&B" + title  # 103 characters: whole, where 80 were cut before
+    left, centre, right, _ = header_footer("Word " * 80, "A & B " * 20, "2026-10")
+    assert len(f"&L{left}&C{centre}&R{right}") <= 255  # Excel's limit for a header
+    assert centre.endswith("Word…") and left.endswith("…") and "&&" in left
+
+
 def test_a_hash_written_into_a_users_sheet_does_not_spill(tmp_path):
     """The Checklist's sign-off hashes: an unformatted cell gets the Fill alignment (cut at its
     edge), a formatted one keeps its style, and a text that is no hash the Text style."""

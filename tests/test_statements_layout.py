@@ -246,7 +246,17 @@ def test_the_closed_sample_prints_a_title_and_balances(sample_workbook):
     book = openpyxl.load_workbook(sample_workbook)
     balance, income = book["BalanceSheet"], book["IncomeStatement"]
     assert balance.oddHeader.center.text == "&BContoso Trading NL — Balance sheet at 31 Oct 2026 — EUR"  # bold
-    assert income.oddHeader.center.text.startswith("&BContoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026")
+    assert income.oddHeader.center.text == (
+        "&BContoso Trading NL — Income statement 01 Oct 2026 – 31 Oct 2026 (year to date from 01 Jan 2026) — EUR"
+    )  # whole: the currency is part of the title block
+    for sheet in (balance, income, book["CashFlow"]):  # by itself: it names the company and the dates
+        assert sheet.oddHeader.left.text is None and sheet.oddHeader.right.text is None
+    assert book["TrialBalance"].oddHeader.left.text == "Contoso Trading NL"  # other sheets keep them
+    level = [c.value for c in balance[1]].index("Level") + 1
+    for row in range(2, balance.max_row + 1):  # each name indented by its level, as printed
+        assert balance.cell(row, 3).alignment.indent == balance.cell(row, level).value
+    (rule,) = income.conditional_formatting
+    assert '="Total"' in rule.rules[0].formula[-1]  # Gross profit, Operating result, Profit for the period
     header = [c.value for c in balance[1]]
     assert header[:4] == ["StatementLine", "Account", "Name", "Amount"] and "PriorYearEnd" in header
     rows = {r[2]: r for r in balance.iter_rows(min_row=2, values_only=True)}

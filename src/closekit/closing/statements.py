@@ -457,6 +457,18 @@ def finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns].astype(dict.fromkeys(ints, np.int64)).reset_index(drop=True)
 
 
+def indents(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """How far a statement sheet's Name is indented, row by row: by its Level (a line under its
+    total, an account under its line); the cash flow's accounts one level under their section."""
+    if "Name" not in frame:
+        return {}
+    if "Level" in frame:
+        return {"Name": frame["Level"].astype("Int64").fillna(0).astype("int64").reset_index(drop=True)}
+    if "Kind" in frame:
+        return {"Name": (frame["Kind"] == ACCOUNT).astype("int64").reset_index(drop=True)}
+    return {}
+
+
 def title(book: CloseBook, ctx: CloseContext, statement: str) -> str:
     """The title block of a statement (``"balance"``, ``"income"``, ``"cash flow"``, ``"group
     balance"``, ``"group income"``): company, what it is and when, the currency, in the workbook's Language. Output

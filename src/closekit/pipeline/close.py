@@ -165,7 +165,11 @@ def write_close(
             if key in run.tables:
                 sheet = outputs.amounts_sheet(name, run.tables[key], ccy)
                 if key in _TITLES:
-                    sheet = dataclasses.replace(sheet, header=statements.title(book, run.ctx, _TITLES[key]))
+                    sheet = dataclasses.replace(
+                        sheet,
+                        header=statements.title(book, run.ctx, _TITLES[key]),
+                        indents=statements.indents(run.tables[key]),
+                    )
                 sheets.append(sheet)
         if result.journals is not None and len(result.journals.frame):
             sheets.append(journal_pipeline.sheet(result.journals, ccy))

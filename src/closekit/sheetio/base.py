@@ -48,6 +48,9 @@ class OutputSheet:
     period: str = ""
     #: Internal hyperlinks: A1 cell of this sheet -> the location it opens (``'Checklist'!F12``).
     links: dict[str, str] = field(default_factory=dict)
+    #: Text indentation per row of a column (column name -> one level per row, 0 for none): a
+    #: statement's Name by its Level, so lines stand under their totals as on a printed statement.
+    indents: dict[str, object] = field(default_factory=dict)
 
 
 class SheetIO(Protocol):

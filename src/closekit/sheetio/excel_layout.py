@@ -14,12 +14,13 @@ through xlwings' own object model:
   top-aligned, a ``...Hash`` column cut at its edge (*Fill* alignment), a header over numbers
   right-aligned, **totals rows bold** (``Total ...`` in ``StatementLine``, ``Account`` or ``Name``:
   the rows' font, not the file's conditional format, so a sort moves the bold with its row only
-  until the next run);
+  until the next run; also the rows whose ``Kind`` is ``Total``);
 * the **print area** (the table's cells, ``page_setup.print_area``).
 
 The rest of the **print setup** (fit to one page wide, landscape when wide, row 1 on every page,
 company / sheet / period in the page header, "Page n of m" in the footer) has no xlwings API: the
-classic add-in on Windows sets it through Excel's COM ``PageSetup`` (:func:`com_page_setup`).
+classic add-in on Windows sets it through Excel's COM ``PageSetup`` (:func:`com_page_setup`), and
+indents a statement's names by their level (``Range.IndentLevel``; no xlwings API either).
 xlwings Lite's JSON actions have no page setup beyond the print area (xlwings 0.37: ``PageSetup``
 has only ``print_area``), so a sheet written from Lite prints with Excel's page defaults; this is a
 documented limit, not faked. AppleScript (the classic add-in on a Mac) is not driven either.
@@ -114,6 +115,8 @@ class Dresser:
         self._guard(sheet.name, "print area", print_area)
         if api is not None:
             self._guard(sheet.name, "page setup", lambda: com_page_setup(api, plan))
+            for ref, level in indented_cells(plan):
+                self._guard(sheet.name, "indent", lambda ref=ref, level=level: _indent(api, ref, level))
         return name
 
     def _guard(self, sheet_name: str, what: str, call) -> bool:
@@ -124,6 +127,24 @@ class Dresser:
             self.skipped.append(f"{sheet_name}: {what} ({type(problem).__name__})")
             return False
         return True
+
+
+def indented_cells(plan: xs.SheetPlan) -> list[tuple[str, int]]:
+    """(A1 cell or range, level) of every text cell the file adapter indents: a statement's Name by
+    its Level, a text column right of numbers (its header and cells) by one."""
+    out = []
+    for col in plan.columns:
+        if col.text_fmt == "indent1":
+            out.append((f"{col.letter}1:{col.letter}{plan.n_rows + 1}", 1))
+        if col.indents is None:
+            continue
+        for i in np.flatnonzero((col.indents > 0) & (col.codes == xs.TEXT)).tolist():
+            out.append((f"{col.letter}{i + 2}", int(col.indents[i])))
+    return out
+
+
+def _indent(api, ref: str, level: int) -> None:
+    api.Range(ref).IndentLevel = level
 
 
 def _bold(cells) -> None:
@@ -146,12 +167,14 @@ def _column_look(sheet, j: int, col, last_row: int) -> None:
 
 def totals_rows(plan: xs.SheetPlan) -> list[int]:
     """Excel rows (header row 1) whose ``StatementLine``, ``Account`` or ``Name`` text starts with
-    ``Total``: the rows the file adapter's conditional format makes bold."""
+    ``Total``, or whose ``Kind`` is ``Total``: the rows the file adapter's conditional format makes bold."""
     hit = np.zeros(plan.n_rows, dtype=bool)
     for col in plan.columns:
         if col.letter in plan.totals:
             texts = col.values.astype(str).str.startswith("Total").to_numpy(dtype=bool)
             hit |= texts & (col.codes == xs.TEXT)
+        if col.letter in plan.kind_totals:
+            hit |= xs.total_kinds(col)
     return [int(i) + 2 for i in np.flatnonzero(hit)]
 
 
@@ -177,7 +200,9 @@ def com_page_setup(api, plan: xs.SheetPlan) -> None:
     """Excel's ``PageSetup`` of a sheet over COM (the classic add-in on Windows), as the file adapter's
     ``<pageSetup>`` and ``<headerFooter>``: one page wide, as tall as needed, landscape when the columns
     are wider than :data:`~closekit.sheetio.xlsx_table.LANDSCAPE_WIDTH`, row 1 on every page."""
-    left, centre, right, footer = xt.header_footer(plan.page_header or plan.title, plan.company, plan.period)
+    left, centre, right, footer = xt.header_footer(
+        plan.page_header or plan.title, plan.company, plan.period, alone=bool(plan.page_header)
+    )
     setup = api.PageSetup
     setup.Orientation = _LANDSCAPE if plan.landscape else _PORTRAIT
     setup.Zoom = False  # FitToPages* apply only without a zoom

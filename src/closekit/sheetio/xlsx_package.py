@@ -539,7 +539,7 @@ def _plan(
         raise rd.fail(f"has a styles part that cannot be extended ({e})") from e
     for p in plans:
         p.assign_styles(xf)
-    if any(p.totals for p in plans) and (new_styles or styles_data):
+    if any(p.totals or p.kind_totals for p in plans) and (new_styles or styles_data):
         try:
             bolded, dxf = st.add_bold_dxf(new_styles or styles_data)
         except (DefusedXmlException, ParseError, UnicodeDecodeError, ValueError, StopIteration) as e:

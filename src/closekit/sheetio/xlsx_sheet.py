@@ -67,9 +67,12 @@ class _Column:
     whole_days: bool  # datetime64 column with no time of day (serials written as integers)
     width: float = 8.0
     heads: dict[int, str] = field(default_factory=dict)
-    text_fmt: str = "text"  # style of TEXT cells: "text", "wrap" (wrapped, top-aligned) or "clip" (no spill)
-    header_kind: str = "header"  # "headernum": right-aligned over a column of numbers
+    text_fmt: str = "text"  # style of TEXT cells: "text", "wrap" (wrapped, top-aligned), "clip" (no spill),
+    # or "indent1" (a text column right of numbers: kept apart from them)
+    header_kind: str = "header"  # "headernum": right-aligned over a column of numbers; "headerindent"
     header_xf: int = 0
+    indents: np.ndarray | None = None  # per row: the indentation level of a TEXT cell (0: none)
+    indent_heads: dict[int, str] = field(default_factory=dict)  # level -> the TEXT head of that style
 
     def kinds(self) -> set[str]:
         present = set(np.unique(self.codes).tolist())
@@ -78,7 +81,13 @@ class _Column:
             | ({self.fmt} if NUMBER in present else set())
             | ({"general"} if BOOL in present else set())
             | ({self.date_fmt} if TEMPORAL in present else set())
+            | {f"indent{n}" for n in self.indent_levels()}
         )
+
+    def indent_levels(self) -> list[int]:
+        if self.indents is None:
+            return []
+        return [int(n) for n in np.unique(self.indents[self.codes == TEXT]).tolist() if n > 0]
 
 
 @dataclass
@@ -94,6 +103,7 @@ class SheetPlan:
     period: str = ""  # page header (right)
     links: dict[str, str] = field(default_factory=dict)  # A1 cell -> location of its internal hyperlink
     totals: list[str] = field(default_factory=list)  # letters of the columns whose "Total..." rows are bold
+    kind_totals: list[str] = field(default_factory=list)  # letter of a Kind column whose "Total" rows are bold
     bold_dxf: int | None = None  # the styles' bold differential format, for the totals rows
     heights: np.ndarray | None = None  # per data row: its height in points when wrapped text needs one, else 0
 
@@ -128,6 +138,9 @@ class SheetPlan:
                 BOOL: f'"{sa[BOOL]} t="b"><v>',
                 ERROR: '" t="e"><v>',
             }
+            c.indent_heads = {
+                n: f'" s="{xf[f"indent{n}"]}" t="inlineStr"><is><t xml:space="preserve">' for n in c.indent_levels()
+            }
 
 
 _TAILS = {TEXT: "</t></is></c>", NUMBER: "</v></c>", TEMPORAL: "</v></c>", BOOL: "</v></c>", ERROR: "</v></c>"}
@@ -150,14 +163,20 @@ def plan_sheet(out: OutputSheet, date1904: bool) -> SheetPlan:
         fmt = out.formats.get(header)
         col = _plan_column(frame.iloc[:, j].reset_index(drop=True), fmt, date1904)
         col.header, col.letter = header, _letter(j)
+        if header in out.indents:
+            levels = np.asarray(pd.Series(out.indents[header]).fillna(0), dtype=np.int64)
+            col.indents = np.clip(levels, 0, st.MAX_INDENT) if (levels > 0).any() else None
         _dress(col, fmt)
+        if _text_after_numbers(col, cols[-1] if cols else None):
+            col.text_fmt, col.header_kind = "indent1", "headerindent"  # apart from the numbers on its left
         col.width = float(out.widths.get(header) or _auto_width(col))
         cols.append(col)
     links = {ref: where for ref, where in out.links.items()}
     totals = [c.letter for c in cols if c.header in TOTAL_COLUMNS and _has_totals(c)]
+    kind_totals = [c.letter for c in cols if c.header == KIND_COLUMN and total_kinds(c).any()]
     return SheetPlan(
         out.name, cols, len(frame), date1904, page_header=out.header, company=out.company, period=out.period,
-        links=links, totals=totals, heights=_row_heights(cols, len(frame))
+        links=links, totals=totals, kind_totals=kind_totals[:1], heights=_row_heights(cols, len(frame))
     )
 
 
@@ -193,6 +212,9 @@ def _row_attributes(plan: SheetPlan, start: int, stop: int) -> list[str] | None:
 #: Columns whose text "Total ..." marks a totals row (a statement's Name: "Total assets"; the trial
 #: balance's Account: "Total"): such rows are bold, by a conditional format on the sheet.
 TOTAL_COLUMNS = ("StatementLine", "Account", "Name")
+#: A statement's Kind column: its "Total" rows are bold too, whatever their label says (a German
+#: "Summe Aktiva", "Gross profit", "Profit for the period").
+KIND_COLUMN, TOTAL_KIND = "Kind", "Total"
 
 
 def _has_totals(col: _Column) -> bool:
@@ -200,11 +222,17 @@ def _has_totals(col: _Column) -> bool:
     return bool(len(texts)) and bool(texts.astype(str).str.startswith("Total").any())
 
 
+def total_kinds(col: _Column) -> np.ndarray:
+    """Per row: a Kind column's cell says Total."""
+    return (col.values.astype(str) == TOTAL_KIND).to_numpy(dtype=bool) & (col.codes == TEXT)
+
+
 def _totals_format(plan: SheetPlan) -> str:
     """The conditional format that makes the totals rows bold (nothing when there are none)."""
-    if not plan.totals or plan.bold_dxf is None or not plan.n_rows:
+    if not (plan.totals or plan.kind_totals) or plan.bold_dxf is None or not plan.n_rows:
         return ""
     tests = [f'LEFT(${letter}2,5)="Total"' for letter in plan.totals]
+    tests += [f'${letter}2="{TOTAL_KIND}"' for letter in plan.kind_totals]
     formula = tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
     return (
         f'<conditionalFormatting sqref="A2:{plan.columns[-1].letter}{plan.n_rows + 1}">'
@@ -215,6 +243,8 @@ def _totals_format(plan: SheetPlan) -> str:
 
 #: Text columns shown wrapped at a fixed width (characters): the Findings' explanations.
 WRAPPED = {"Message": 60.0, "Fix": 45.0}
+#: Column width (characters) each level of indentation takes.
+INDENT_WIDTH = 2.0
 #: Width of a hash column (…Hash, RowHash, PreviousHash): its start shows, the full value stays in the cell.
 HASH_WIDTH = 14.0
 
@@ -348,11 +378,13 @@ def _auto_width(col: _Column) -> float:
         return WRAPPED[col.header]
     if col.header.endswith("Hash"):
         return HASH_WIDTH
-    longest = len(col.header) * 1.2 + 3  # bold header + filter button
+    longest = len(col.header) * 1.2 + 3 + (INDENT_WIDTH if col.text_fmt == "indent1" else 0.0)  # bold, filter button
+    indent = INDENT_WIDTH * (col.indents[:1000] if col.indents is not None else np.zeros(0, dtype=np.int64))
     spec = {"amount": ",.2f", "amount0": ",.0f", "amount3": ",.3f", "integer": ".0f", "percent": ".1f"}
-    for v, code in zip(col.values.iloc[:1000].tolist(), col.codes[:1000], strict=True):
+    for i, (v, code) in enumerate(zip(col.values.iloc[:1000].tolist(), col.codes[:1000], strict=True)):
         if code == TEXT:
-            longest = max(longest, len(_to_text(v).split("\n", 1)[0]))
+            shift = float(indent[i]) if len(indent) else INDENT_WIDTH if col.text_fmt == "indent1" else 0.0
+            longest = max(longest, len(_to_text(v).split("\n", 1)[0]) + shift)
         elif code == NUMBER:
             text = format(float(v), spec.get(col.fmt, ".10g"))
             longest = max(longest, len(text) if col.fmt in spec else min(len(text), 12))
@@ -433,11 +465,33 @@ def _column_cells(col: _Column, start: int, stop: int, rows: pd.Series, date1904
     for code in present:
         mask = None if len(present) == 1 and not (codes == MISSING).any() else codes == code
         sub, r = (values, rows) if mask is None else (values[mask], rows[mask])
-        cells = f'<c r="{col.letter}' + r + col.heads[code] + _payload(col, code, sub, date1904) + _TAILS[code]
+        head = _heads(col, code, start, stop, mask)
+        if not isinstance(head, str):
+            head = pd.Series(head, index=r.index)
+        cells = f'<c r="{col.letter}' + r + head + _payload(col, code, sub, date1904) + _TAILS[code]
         if mask is None:
             return cells.to_numpy(dtype=object)
         out[mask] = cells.to_numpy(dtype=object)
     return out
+
+
+def _text_after_numbers(col: _Column, left: _Column | None) -> bool:
+    """A column of texts (no numbers, plain style, no indentation of its own) right of a column of
+    numbers: its right-aligned numbers would touch the texts' first letters."""
+    if left is None or NUMBER not in left.codes or col.text_fmt != "text" or col.header_kind != "header":
+        return False
+    return col.indents is None and TEXT in col.codes and NUMBER not in col.codes
+
+
+def _heads(col: _Column, code: int, start: int, stop: int, mask: np.ndarray | None) -> str | np.ndarray:
+    """The start of each cell of ``code`` in rows ``start``..``stop`` up to its payload: one text
+    for the column, or per cell when its TEXT cells are indented by different levels."""
+    if code != TEXT or not col.indent_heads:
+        return col.heads[code]
+    levels = col.indents[start:stop] if mask is None else col.indents[start:stop][mask]
+    plain = col.heads[TEXT]
+    heads = np.asarray([plain, *(col.indent_heads.get(n, plain) for n in range(1, st.MAX_INDENT + 1))])
+    return heads[levels].astype(object)
 
 
 def _arrow_strings(values: pd.Series | str) -> object:
@@ -463,10 +517,11 @@ def _column_cells_arrow(col: _Column, start: int, stop: int, rows: object, date1
         whole = len(present) == 1 and not (codes == MISSING).any()
         mask = None if whole else codes == code
         sub, r = (values, rows) if mask is None else (values[mask], rows.filter(pa.array(mask)))
+        head = _heads(col, code, start, stop, mask)
         cells = pc.binary_join_element_wise(
             f'<c r="{col.letter}',
             r,
-            col.heads[code],
+            head if isinstance(head, str) else pa.array(head, pa.string()),
             _arrow_strings(_payload(col, code, sub, date1904)),
             _TAILS[code],
             "",
@@ -541,7 +596,9 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
             for ref, where in plan.links.items()
         ) + "</hyperlinks>"
     parts = f'<tableParts count="1"><tablePart r:id="{xt.TABLE_RID}"/></tableParts>' if plan.table else ""
-    setup = xt.print_setup(plan.page_header or plan.title, plan.company, plan.period, plan.landscape)
+    setup = xt.print_setup(
+        plan.page_header or plan.title, plan.company, plan.period, plan.landscape, alone=bool(plan.page_header)
+    )
     yield (
         f'</sheetData>{tail}<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" '
         f'header="0.3" footer="0.3"/>{setup}'

@@ -37,6 +37,8 @@ CUSTOM_NUMFMT = {
     "datetime": "yyyy-mm-dd hh:mm:ss",
     "percent": '0.0"%"',
 }
+#: The deepest indentation a text cell gets (levels beyond print at this one).
+MAX_INDENT = 8
 KIND_ORDER = (
     "header",
     "text",
@@ -49,15 +51,20 @@ KIND_ORDER = (
     "datetime",
     "percent",
     "headernum",
+    "headerindent",
     "wrap",
     "clip",
+    *(f"indent{n}" for n in range(1, MAX_INDENT + 1)),
 )
 #: Kinds that are another kind's number format with an alignment: header over numbers (right), wrapped text.
 #: "clip": text that never spills into the next cell (Excel's Fill alignment cuts it at the cell's edge).
+#: "indent1".."indent8": text indented by so many levels (a statement's lines under their totals).
 ALIGNED = {
     "headernum": ("header", 'horizontal="right"'),
+    "headerindent": ("header", 'horizontal="left" indent="1"'),
     "wrap": ("text", 'vertical="top" wrapText="1"'),
     "clip": ("text", 'horizontal="fill"'),
+    **{f"indent{n}": ("text", f'horizontal="left" indent="{n}"') for n in range(1, MAX_INDENT + 1)},
 }
 _FIRST_CUSTOM_NUMFMT = 164
 
@@ -201,7 +208,7 @@ def add_styles(data: bytes | None, kinds: Iterable[str]) -> tuple[bytes | None, 
 
     # Bold header font: a copy of font 0 with <b/>, unless an identical font exists.
     bold_id, new_font = 0, ""
-    if "header" in wanted or "headernum" in wanted:
+    if any(ALIGNED.get(k, (k,))[0] == "header" for k in wanted):
         want = _canon_font(fonts[0]) | {("b", ())}
         bold_id = next((i for i, f in enumerate(fonts) if _canon_font(f) == want), len(fonts))
         if bold_id == len(fonts):

@@ -20,7 +20,10 @@ TABLE_RID = "rId1"  # the only relationship of an output sheet's own .rels part
 #: Total column width (in characters) above which a sheet prints landscape.
 LANDSCAPE_WIDTH = 90.0
 _CELL_REF = re.compile(r"^(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]?\d*|[Cc]\d*)$")
-_MAX_HEADER_PART = 80
+#: The longest company or period text of a page header; Excel holds 255 characters in a header,
+#: codes included: the title (centre) gets what the other two leave.
+_MAX_HEADER_PART = 60
+_MAX_HEADER = 255
 
 
 def usable_headers(headers: list[str]) -> bool:
@@ -66,25 +69,37 @@ def sheet_rels(target: str) -> bytes:
     ).encode()
 
 
-def _header_text(value: str) -> str:
-    """Text for a header/footer section: ``&`` doubled (a single one starts a code), one line, short."""
-    value = " ".join(str(value).split())[:_MAX_HEADER_PART]
-    return value.replace("&", "&&")
+def _header_text(value: str, limit: int = _MAX_HEADER_PART) -> str:
+    """Text for a header/footer section: one line, ``&`` doubled (a single one starts a code), at
+    most ``limit`` characters once doubled; a longer text is cut at a word and ends in "…"."""
+    value = " ".join(str(value).split())
+    if len(value.replace("&", "&&")) <= limit:
+        return value.replace("&", "&&")
+    cut = value[: max(limit - 1, 0)]
+    while cut and len(cut.replace("&", "&&")) > limit - 1:
+        cut = cut[:-1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut
+    return cut.rstrip(" —–-,").replace("&", "&&") + "…"
 
 
-def header_footer(title: str, company: str, period: str) -> tuple[str, str, str, str]:
+def header_footer(title: str, company: str, period: str, *, alone: bool = False) -> tuple[str, str, str, str]:
     """The page header's left, centre and right sections and the footer's centre, in Excel's
     header codes (the same in the file's ``<oddHeader>`` and in ``PageSetup.LeftHeader`` over COM):
-    company left, the sheet's title centre (bold), period right; "Page n of m" in the footer."""
-    left = _header_text(company) if company else ""
-    right = _header_text(period) if period else ""
-    return left, f"&B{_header_text(title)}", right, "Page &P of &N"
+    company left, the sheet's title centre (bold), period right; "Page n of m" in the footer. The
+    title is whole unless the three together would pass Excel's 255 characters. ``alone``: the
+    title is a statement's title block (it names the company and the dates), printed by itself,
+    so that a long one never runs over the company and the period on a portrait page."""
+    left = _header_text(company) if company and not alone else ""
+    right = _header_text(period) if period and not alone else ""
+    codes = len("&L&C&B&R")
+    return left, f"&B{_header_text(title, _MAX_HEADER - codes - len(left) - len(right))}", right, "Page &P of &N"
 
 
-def print_setup(title: str, company: str, period: str, landscape: bool) -> str:
+def print_setup(title: str, company: str, period: str, landscape: bool, *, alone: bool = False) -> str:
     """``<pageSetup>`` and ``<headerFooter>`` of an output sheet: one page wide, as many pages tall
-    as needed; company left, sheet centre, period right; "Page n of m" in the footer."""
-    left, centre, right, footer = header_footer(title, company, period)
+    as needed; company left, sheet centre, period right (``alone``: a title block by itself, see
+    :func:`header_footer`); "Page n of m" in the footer."""
+    left, centre, right, footer = header_footer(title, company, period, alone=alone)
     header = (f"&L{left}" if left else "") + f"&C{centre}" + (f"&R{right}" if right else "")
     orientation = "landscape" if landscape else "portrait"
     return (
