@@ -241,6 +241,24 @@ def test_a_run_that_cannot_start_says_why_in_the_close_sheet(lite, tmp_path):
 
 
 
+def test_a_layout_step_this_excel_refuses_is_told_after_the_values(lite, tmp_path, monkeypatch):
+    """An Excel that cannot freeze panes (AppleScript on a Mac, an older engine): the run's message,
+    printed by Lite and shown in the classic add-in's status bar, says which look was not applied."""
+    import xlwings as xw
+
+    from closekit.sheetio import excel_layout
+
+    def no_panes(sheet, api):
+        raise NotImplementedError("freeze_panes")
+
+    monkeypatch.setattr(excel_layout, "freeze_header", no_panes)
+    path = sample.write(tmp_path / "close.xlsx")
+    message = excelapp.run_close(xw.Book(json=payload(path)), folder=tmp_path)
+    assert message.startswith("close: 0 errors")
+    assert "Every value was written, but this Excel did not apply" in message
+    assert "Findings: freeze header (NotImplementedError)" in message and "more" in message
+
+
 def test_classic_add_in_path_reads_the_sources_files(lite, tmp_path):
     """The classic add-in's run (excelapp with the workbook's folder) on the sample company whose
     ledger and journal are files listed in Sources: the same sheets as the file adapter."""

@@ -187,6 +187,12 @@ def _summary(command: str, counts: dict[str, int]) -> str:
     )
 
 
+def _layout_note(skipped: list[str], shown: int = 3) -> str:
+    """What of the sheets' look this Excel refused (every value was written before any of it)."""
+    listed = "; ".join(skipped[:shown]) + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
+    return f". Every value was written, but this Excel did not apply {plural(len(skipped), 'layout step')}: {listed}"
+
+
 def _progress_cell(io: ExcelBook) -> Callable[[str, int, int], None] | None:
     """A progress callback (:data:`closekit.closing.runner.Progress`) writing the Close sheet's progress cell."""
     sheet = io.sheet(closesheet.SHEET)
@@ -211,6 +217,8 @@ def _guarded(book: object, folder: str | Path | None, run: Callable[[ExcelBook],
             sheet.range(closesheet.CELLS["status"]).value = cell_value(message)
             sheet.activate()
         return message
+    if io.layout_skipped:
+        text += _layout_note(io.layout_skipped)
     if len(findings):
         link_findings(io, findings.reset_index(drop=True))
     target = "Findings" if (findings["Severity"] == "Error").any() else closesheet.SHEET
