@@ -59,11 +59,15 @@ def test_downstream_tasks_are_blocked_while_validate_is_blocked(make):
     assert not (found["Code"] == "signoff-pending").any()  # the review tasks are Blocked, not waiting to be signed
 
 
-def test_a_failed_revaluation_blocks_the_steps_after_it(make):
+def test_a_failed_revaluation_blocks_the_steps_after_it(make, capsys):
     settings = [row for row in sample.settings_rows() if row[0] != "UnrealizedLossAccount"]
     workbook = make.workbook(Settings=settings, Sources=sample.source_rows())
     write_sources(make)
     assert cli.main(["close", str(workbook)]) == 1
+    summary = next(line for line in capsys.readouterr().out.splitlines() if "steps run clean" in line)
+    clean, _, waiting = summary.partition("Blocked (waiting for a Blocked task):")
+    assert "settlement" in clean and "allocation" not in clean  # it ran, but its task is Blocked
+    assert "allocation" in waiting and "trial-balance" in waiting
     tasks = statuses(workbook).set_index("Step")
     assert tasks.loc["settlement", "Status"] == "Done"  # before the failed step
     assert tasks.loc["revaluation", "Status"] == "Blocked"

@@ -408,8 +408,12 @@ def _print_close(result: api.CloseResult, *, dry_run: bool = False) -> None:
             f"{change.old} -> {change.new}{' (dry run: not written)' if dry_run else ''}" if change else "already held"
         )
         out.print(f"period-hold: {run.ctx.period} {held}." if hold.clean else f"period-hold: {hold.reason}.")
-    ticked = [t for t, o in result.outcomes.items() if o.ran and o.clean]
-    out.print(f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}.")
+    ticked = result.clean_steps
+    waiting = [s for s in result.outcomes if s in result.blocked_steps]
+    out.print(
+        f"Period {run.ctx.period}: steps run clean: {', '.join(ticked) or 'none'}."
+        + (f" Blocked (waiting for a Blocked task): {', '.join(waiting)}." if waiting else "")
+    )
     if "export" in run.steps:
         out.print("export: the upload journal is its own command: closekit export WORKBOOK --format F --out FILE.")
 

@@ -108,7 +108,8 @@ def close(
         result.findings_by_step["journals"] = closed.journals.findings
     facts = signoff_rules.RunFacts(dt.datetime.now(dt.UTC).date(), runlog.user())  # issue 16: sign-off rules
     blocked = checklist.plan(book, outcomes).blocked_steps  # issue 16 item 7: downstream of a Blocked step
-    clean = {step for step, outcome in outcomes.items() if outcome.ran and outcome.clean} - blocked
+    closed.blocked_steps = frozenset(blocked)
+    clean = set(closed.clean_steps)
     *cells, result.findings_by_step["signoffs"] = review.check_signoffs(
         checked.io, book, result, checked.ledger.lines, facts, clean
     )

@@ -80,6 +80,14 @@ class CloseResult(Counted):
     hold: PeriodChange | None = None
     #: Issue 17: the Journals register (each manual journal voucher's status) and its approval cells.
     journals: Register | None = None
+    #: The steps whose Checklist task this run sets Blocked though the step itself ran (it waits for
+    #: a Blocked step before it, or a DependsOn task): not "run clean" to the user.
+    blocked_steps: frozenset[str] = frozenset()
+
+    @property
+    def clean_steps(self) -> list[str]:
+        """The steps that ran clean and are not Blocked, in the order run."""
+        return [s for s, o in self.outcomes.items() if o.ran and o.clean and s not in self.blocked_steps]
 
     @property
     def findings(self) -> pd.DataFrame:
