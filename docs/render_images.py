@@ -112,6 +112,12 @@ PICTURES = (
 
 
 def main(target: Path) -> None:
+    missing = [tool for tool in ("soffice", "pdftoppm") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(
+            f"make docs needs {' and '.join(missing)} on PATH (LibreOffice and poppler-utils: on Debian or "
+            "Ubuntu, apt-get install libreoffice-calc poppler-utils). Nothing was rendered."
+        )
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
