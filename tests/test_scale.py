@@ -113,6 +113,27 @@ def test_the_close_writes_every_general_journal_row_across_the_parts(tmp_path, m
     assert sum(len(_rows(book, n)) - 1 for n in names) == expected
 
 
+def test_each_part_keeps_the_links_and_indentation_of_its_own_rows(tmp_path, monkeypatch):
+    """A split output's Findings links and a statement's indentation follow their rows into the
+    part that holds them (they were the whole's: part 2 linked part 1's cells, and indenting
+    failed on a part shorter than the whole)."""
+    import openpyxl
+
+    monkeypatch.setattr(split, "ROWS_PER_SHEET", 3)
+    book = sample.write(tmp_path / "close.xlsx")
+    frame = pd.DataFrame({"Name": [f"N{i}" for i in range(1, 8)], "Level": [0, 1, 2, 3, 2, 1, 0]})
+    links = {"A3": "'Settings'!B2", "A6": "'Settings'!B5", "A8": "'Settings'!B7"}  # rows 2, 5, 7 of the data
+    sheet = OutputSheet("Report", frame, links=links, indents={"Name": frame["Level"]})
+    FileWorkbook(book).write_sheets([sheet])
+    wb = openpyxl.load_workbook(book)
+    parts = [wb["Report"], wb["Report (2)"], wb["Report (3)"]]
+    assert [[ws.cell(r, 1).alignment.indent for r in range(2, ws.max_row + 1)] for ws in parts] == [
+        [0, 1, 2], [3, 2, 1], [0]
+    ]
+    assert [{c.coordinate: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
+            for ws in parts] == [{"A3": "'Settings'!B2"}, {"A3": "'Settings'!B5"}, {"A2": "'Settings'!B7"}]
+
+
 def test_numbered_sheet_names_stay_within_excels_31_characters():
     assert split.part_name("GeneralJournal", 1) == "GeneralJournal"
     assert split.part_name("GeneralJournal", 12) == "GeneralJournal (12)"

@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pandas as pd
+
 from closekit.sheetio.base import MAX_ROWS, OutputSheet
 
 #: Data rows of one sheet: Excel's rows less the header row (tests lower it to split small tables).
@@ -47,10 +49,10 @@ def split_for_excel(sheets: list[OutputSheet], existing: list[str] = ()) -> list
         rows = len(sheet.frame)
         parts = max(1, -(-rows // per_sheet))
         for number in range(1, parts + 1):
-            frame = sheet.frame.iloc[(number - 1) * per_sheet : number * per_sheet] if parts > 1 else sheet.frame
-            out.append(_like(sheet, part_name(sheet.name, number), frame.reset_index(drop=True)))
+            start, stop = ((number - 1) * per_sheet, number * per_sheet) if parts > 1 else (0, rows)
+            out.append(_like(sheet, part_name(sheet.name, number), start, stop))
         for number in _stale_parts(sheet.name, existing, parts):
-            out.append(_like(sheet, part_name(sheet.name, number), sheet.frame.iloc[0:0]))
+            out.append(_like(sheet, part_name(sheet.name, number), 0, 0))
     return out
 
 
@@ -73,5 +75,19 @@ def _stale_parts(name: str, existing: list[str], parts: int) -> list[int]:
     return sorted(numbers)
 
 
-def _like(sheet: OutputSheet, name: str, frame) -> OutputSheet:
-    return dataclasses.replace(sheet, name=name, frame=frame, formats=dict(sheet.formats), widths=dict(sheet.widths))
+def _like(sheet: OutputSheet, name: str, start: int, stop: int) -> OutputSheet:
+    """Rows ``start``..``stop`` of ``sheet`` as a sheet of their own: its links and indentation
+    follow their rows (a link of row 12 of the whole is on row 12 - ``start`` of the part)."""
+    frame = sheet.frame.iloc[start:stop].reset_index(drop=True)
+    links = {}
+    for ref, where in sheet.links.items():
+        cell = re.fullmatch(r"([A-Za-z]+)(\d+)", ref)
+        if cell is None or int(cell[2]) == 1:  # a header's link (or a range): on every part
+            links[ref] = where
+        elif start <= int(cell[2]) - 2 < stop:  # Excel row r holds the whole's data row r - 2 (0-based)
+            links[f"{cell[1]}{int(cell[2]) - start}"] = where
+    indents = {c: pd.Series(levels).iloc[start:stop].reset_index(drop=True) for c, levels in sheet.indents.items()}
+    return dataclasses.replace(
+        sheet, name=name, frame=frame, formats=dict(sheet.formats), widths=dict(sheet.widths), links=links,
+        indents=indents,
+    )
