@@ -16,7 +16,12 @@ from closekit.sheetio.files import FileWorkbook
 
 TB_TASK = "Review the ledger journal report and trial balance"
 FLUX_TASK = "Review the flux analysis and explain material variances"
-TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def today() -> dt.date:
+    """The run's day, read when a test runs (not when the module is collected: a test run that
+    passes midnight UTC would type yesterday's date beside figures produced today)."""
+    return dt.datetime.now(dt.UTC).date()
 
 
 @pytest.fixture
@@ -64,7 +69,7 @@ def coded(found: pd.DataFrame, code: str) -> pd.DataFrame:
 
 def test_a_typed_reviewer_who_is_the_preparer_does_not_count(closed):
     assert signoff(closed, "preparer", "anna") == 0
-    type_in(closed, Reviewer="Anna", ReviewedAt=TODAY.isoformat())
+    type_in(closed, Reviewer="Anna", ReviewedAt=today().isoformat())
     found = coded(close(closed), "signoff-same-person")
     assert found[["Severity", "Where", "Row", "Column"]].values.tolist() == [
         ["Error", "Checklist", row_of(closed), "Reviewer"]
@@ -79,7 +84,7 @@ def test_the_command_refuses_the_same_person_and_a_reviewer_before_the_preparer(
     assert signoff(closed, "reviewer", "ben") == 2
     assert "the reviewer signs after the preparer" in capsys.readouterr().err
     assert closed.read_bytes() == before
-    type_in(closed, Preparer="anna", PreparedAt=TODAY.isoformat())  # typed, not yet seen by a close
+    type_in(closed, Preparer="anna", PreparedAt=today().isoformat())  # typed, not yet seen by a close
     assert signoff(closed, "reviewer", "ANNA") == 2
     assert "preparer and reviewer must differ" in capsys.readouterr().err
     assert signoff(closed, "reviewer", "ben") == 0
@@ -88,7 +93,7 @@ def test_the_command_refuses_the_same_person_and_a_reviewer_before_the_preparer(
 
 
 def test_a_typed_reviewer_without_the_preparer_or_before_the_preparer_is_out_of_order(closed):
-    type_in(closed, Reviewer="ben", ReviewedAt=TODAY.isoformat())
+    type_in(closed, Reviewer="ben", ReviewedAt=today().isoformat())
     found = coded(close(closed), "signoff-out-of-order")
     assert found[["Severity", "Row", "Column"]].values.tolist() == [["Error", row_of(closed), "ReviewedAt"]]
     assert "comes before any preparer's" in found["Message"].iloc[0]
@@ -96,8 +101,8 @@ def test_a_typed_reviewer_without_the_preparer_or_before_the_preparer_is_out_of_
 
     assert signoff(closed, "preparer", "anna") == 0
     prepared = task(closed)["PreparedAt"]  # closekit's stamp: today, with the time
-    type_in(closed, Reviewer="ben", ReviewedAt=f"{TODAY:%Y-%m-%d} 00:00:01Z")  # a second after midnight
-    assert prepared > f"{TODAY:%Y-%m-%d} 00:00:01Z"
+    type_in(closed, Reviewer="ben", ReviewedAt=f"{today():%Y-%m-%d} 00:00:01Z")  # a second after midnight
+    assert prepared > f"{today():%Y-%m-%d} 00:00:01Z"
     found = coded(close(closed), "signoff-out-of-order")
     assert "is dated before the preparer's (anna on " in found["Message"].iloc[0]
     assert task(closed)["ReviewedAt"] == ""
@@ -106,14 +111,16 @@ def test_a_typed_reviewer_without_the_preparer_or_before_the_preparer_is_out_of_
 @pytest.mark.parametrize(
     ("typed", "code", "says"),
     [
-        ((TODAY + dt.timedelta(days=1)).isoformat(), "signoff-future-date", "after today"),
-        ((TODAY - dt.timedelta(days=1)).isoformat(), "signoff-backdated", "before the period's figures were first"),
+        (1, "signoff-future-date", "after today"),  # days from the day the test runs
+        (-1, "signoff-backdated", "before the period's figures were first"),
         ("2026-11-05", "signoff-backdated", "before the period's figures were first produced"),
         ("the CFO said so", "signoff-bad-date", "which is not a date"),
     ],
 )
 def test_a_typed_date_in_the_future_or_before_the_figures_does_not_count(closed, typed, code, says):
-    if code == "signoff-backdated" and dt.date.fromisoformat(typed) >= TODAY:
+    if isinstance(typed, int):
+        typed = (today() + dt.timedelta(days=typed)).isoformat()
+    if code == "signoff-backdated" and dt.date.fromisoformat(typed) >= today():
         pytest.skip("the machine's clock is before the backdated date")
     type_in(closed, Preparer="the CFO", PreparedAt=typed)
     found = coded(close(closed), code)
@@ -124,7 +131,7 @@ def test_a_typed_date_in_the_future_or_before_the_figures_does_not_count(closed,
 
 
 def test_a_typed_sign_off_is_stamped_with_the_login_of_the_run(closed, monkeypatch):
-    type_in(closed, Preparer="the CFO", PreparedAt=TODAY.isoformat())
+    type_in(closed, Preparer="the CFO", PreparedAt=today().isoformat())
     monkeypatch.setenv("LOGNAME", "mallory")
     found = close(closed)
     assert found[found["Code"].str.startswith("signoff-") & (found["Severity"] == "Error")].empty
