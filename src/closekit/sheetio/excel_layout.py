@@ -200,9 +200,7 @@ def com_page_setup(api, plan: xs.SheetPlan) -> None:
     """Excel's ``PageSetup`` of a sheet over COM (the classic add-in on Windows), as the file adapter's
     ``<pageSetup>`` and ``<headerFooter>``: one page wide, as tall as needed, landscape when the columns
     are wider than :data:`~closekit.sheetio.xlsx_table.LANDSCAPE_WIDTH`, row 1 on every page."""
-    left, centre, right, footer = xt.header_footer(
-        plan.page_header or plan.title, plan.company, plan.period, alone=bool(plan.page_header)
-    )
+    left, centre, right, footer = plan.header_footer()
     setup = api.PageSetup
     setup.Orientation = _LANDSCAPE if plan.landscape else _PORTRAIT
     setup.Zoom = False  # FitToPages* apply only without a zoom

@@ -117,6 +117,13 @@ class SheetPlan:
         last, d = self.columns[-1].letter, "$" if absolute else ""
         return f"{d}A{d}1:{d}{last}{d}{self.n_rows + 1}"
 
+    def header_footer(self) -> tuple[str, str, str, str]:
+        """The printed page header's sections and footer (:func:`closekit.sheetio.xlsx_table.header_footer`):
+        a statement's title block alone, else company, sheet name and period."""
+        return xt.header_footer(
+            self.page_header or self.title, self.company, self.period, alone=bool(self.page_header)
+        )
+
     def table_ref(self) -> str:
         """The table's range: the header and at least one row (Excel's tables have a data row)."""
         return f"A1:{self.columns[-1].letter}{max(self.n_rows, 1) + 1}" if self.columns else "A1"
@@ -596,9 +603,7 @@ def _sheet_chunks(plan: SheetPlan) -> Iterator[str | memoryview]:
             for ref, where in plan.links.items()
         ) + "</hyperlinks>"
     parts = f'<tableParts count="1"><tablePart r:id="{xt.TABLE_RID}"/></tableParts>' if plan.table else ""
-    setup = xt.print_setup(
-        plan.page_header or plan.title, plan.company, plan.period, plan.landscape, alone=bool(plan.page_header)
-    )
+    setup = xt.print_setup(plan.header_footer(), plan.landscape)
     yield (
         f'</sheetData>{tail}<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" '
         f'header="0.3" footer="0.3"/>{setup}'

@@ -95,11 +95,10 @@ def header_footer(title: str, company: str, period: str, *, alone: bool = False)
     return left, f"&B{_header_text(title, _MAX_HEADER - codes - len(left) - len(right))}", right, "Page &P of &N"
 
 
-def print_setup(title: str, company: str, period: str, landscape: bool, *, alone: bool = False) -> str:
+def print_setup(sections: tuple[str, str, str, str], landscape: bool) -> str:
     """``<pageSetup>`` and ``<headerFooter>`` of an output sheet: one page wide, as many pages tall
-    as needed; company left, sheet centre, period right (``alone``: a title block by itself, see
-    :func:`header_footer`); "Page n of m" in the footer."""
-    left, centre, right, footer = header_footer(title, company, period, alone=alone)
+    as needed; the page header's ``sections`` (left, centre, right, footer: :func:`header_footer`)."""
+    left, centre, right, footer = sections
     header = (f"&L{left}" if left else "") + f"&C{centre}" + (f"&R{right}" if right else "")
     orientation = "landscape" if landscape else "portrait"
     return (
